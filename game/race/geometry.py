@@ -1,0 +1,128 @@
+"""Plane geometry on numpy arrays: closed curves, resampling, and segment crossings."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+Points = npt.NDArray[np.float64]
+"""[n, 2] points in metres."""
+
+
+def cross(a: Points, b: Points) -> npt.NDArray[np.float64]:
+    """The z component of the cross product of [..., 2] vectors."""
+    return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+
+
+def closed_catmull_rom(points: Points, step_m: float = 0.25) -> Points:
+    """Sample a smooth closed curve through `points` (centripetal Catmull-Rom, which never loops).
+
+    Returns dense points roughly `step_m` apart; the closing point is not repeated.
+    """
+    p0, p1, p2, p3 = (np.roll(points, shift, axis=0) for shift in (1, 0, -1, -2))
+    # Centripetal knots: t_{j+1} = t_j + |P_{j+1} - P_j|^0.5 (Yuksel et al. 2011).
+    d01, d12, d23 = (np.hypot(*(b - a).T) ** 0.5 for a, b in ((p0, p1), (p1, p2), (p2, p3)))
+    pieces = []
+    for i in range(len(points)):
+        t0, t1 = 0.0, d01[i]
+        t2, t3 = t1 + d12[i], t1 + d12[i] + d23[i]
+        count = max(2, int(np.ceil(np.hypot(*(p2[i] - p1[i])) / step_m)))
+        t = np.linspace(t1, t2, count, endpoint=False)[:, None]
+        a1 = (t1 - t) / (t1 - t0) * p0[i] + (t - t0) / (t1 - t0) * p1[i]
+        a2 = (t2 - t) / (t2 - t1) * p1[i] + (t - t1) / (t2 - t1) * p2[i]
+        a3 = (t3 - t) / (t3 - t2) * p2[i] + (t - t2) / (t3 - t2) * p3[i]
+        b1 = (t2 - t) / (t2 - t0) * a1 + (t - t0) / (t2 - t0) * a2
+        b2 = (t3 - t) / (t3 - t1) * a2 + (t - t1) / (t3 - t1) * a3
+        pieces.append((t2 - t) / (t2 - t1) * b1 + (t - t1) / (t2 - t1) * b2)
+    return np.concatenate(pieces)
+
+
+def closed_length(points: Points) -> float:
+    """Perimeter of the closed polyline through `points`."""
+    return float(np.hypot(*(np.roll(points, -1, axis=0) - points).T).sum())
+
+
+def resample_closed(points: Points, count: int) -> Points:
+    """`count` points equally spaced by arc length along the closed polyline through `points`."""
+    loop = np.vstack([points, points[:1]])
+    arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(loop, axis=0).T))])
+    targets = np.linspace(0.0, arc[-1], count, endpoint=False)
+    return np.column_stack([np.interp(targets, arc, loop[:, 0]), np.interp(targets, arc, loop[:, 1])])
+
+
+def subdivide_closed(points: Points, max_step_m: float) -> Points:
+    """Split each edge of the closed polyline into equal pieces at most `max_step_m` long.
+
+    Keeps every original vertex, so sharp corners stay exactly where they were.
+    """
+    nxt = np.roll(points, -1, axis=0)
+    counts = np.maximum(1, np.ceil(np.hypot(*(nxt - points).T) / max_step_m).astype(int))
+    pieces = [
+        points[i] + np.arange(n)[:, None] / n * (nxt[i] - points[i]) for i, n in enumerate(counts)
+    ]
+    return np.concatenate(pieces)
+
+
+def find_crossing(
+    starts: Points, ends: Points, chain_id: npt.NDArray[np.int64], chain_pos: npt.NDArray[np.int64]
+) -> tuple[int, int] | None:
+    """The first pair of segments that touch or cross, skipping neighbours on the same closed chain.
+
+    Args:
+        starts, ends: [S, 2] segment endpoints.
+        chain_id: [S] which closed polyline each segment belongs to.
+        chain_pos: [S] position of each segment along its chain (neighbours differ by 1, cyclically).
+
+    Returns:
+        The indices of two crossing segments, or None when no segments cross.
+    """
+    lo = np.minimum(starts, ends)
+    hi = np.maximum(starts, ends)
+    cell_m = max(float(np.max(hi - lo)), 1e-9) * 1.01
+    # Spatial hash: each segment goes into every cell its bounding box covers (at most 2x2).
+    cell_lo = np.floor(lo / cell_m).astype(np.int64)
+    cell_hi = np.floor(hi / cell_m).astype(np.int64)
+    seg, cells = [], []
+    for dx in (0, 1):
+        for dy in (0, 1):
+            cell = cell_lo + (dx, dy)
+            keep = (cell[:, 0] <= cell_hi[:, 0]) & (cell[:, 1] <= cell_hi[:, 1])
+            seg.append(np.flatnonzero(keep))
+            cells.append(cell[keep])
+    seg_ids = np.concatenate(seg)
+    cell_xy = np.concatenate(cells)
+    cell_key = (cell_xy[:, 0] - cell_xy[:, 0].min()) * (int(np.ptp(cell_xy[:, 1])) + 1) + (
+        cell_xy[:, 1] - cell_xy[:, 1].min()
+    )
+    order = np.argsort(cell_key, kind="stable")
+    seg_ids, cell_key = seg_ids[order], cell_key[order]
+    chain_len = np.bincount(chain_id)[chain_id]
+    for gap in range(1, len(seg_ids)):
+        same = cell_key[:-gap] == cell_key[gap:]
+        if not same.any():
+            break
+        i, j = seg_ids[:-gap][same], seg_ids[gap:][same]
+        step = np.abs(chain_pos[i] - chain_pos[j])
+        neighbours = (chain_id[i] == chain_id[j]) & (
+            (step <= 1) | (step == chain_len[i] - 1)
+        )
+        i, j = i[~neighbours], j[~neighbours]
+        hit = _segments_touch(starts[i], ends[i], starts[j], ends[j])
+        if hit.any():
+            first = int(np.argmax(hit))
+            return int(i[first]), int(j[first])
+    return None
+
+
+def _segments_touch(a0: Points, a1: Points, b0: Points, b1: Points) -> npt.NDArray[np.bool_]:
+    """Whether segments a and b (row by row) share at least one point."""
+    da, db = a1 - a0, b1 - b0
+    s1, s2 = cross(db, a0 - b0), cross(db, a1 - b0)
+    s3, s4 = cross(da, b0 - a0), cross(da, b1 - a0)
+    proper = (s1 * s2 <= 0) & (s3 * s4 <= 0)
+    collinear = (s1 == 0) & (s2 == 0)
+    overlap = np.all(
+        (np.minimum(a0, a1) <= np.maximum(b0, b1)) & (np.minimum(b0, b1) <= np.maximum(a0, a1)),
+        axis=1,
+    )
+    return np.where(collinear, overlap, proper)

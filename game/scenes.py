@@ -1,0 +1,188 @@
+"""Scene registry: what each scene is, how to make its env, and how a person plays it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium as gym
+from gymnasium.vector import AutoresetMode, SyncVectorEnv, VectorEnv
+
+from game.errors import SceneError
+from game.race.sim import ACTION_NAMES as RACE_ACTIONS
+
+SuccessRule = Callable[[gym.Env, bool, bool, dict[str, Any]], bool]
+
+
+@dataclass(frozen=True)
+class SceneSpec:
+    """Everything the engine, the HUD and the learners need to know about one scene."""
+
+    name: str
+    """The CLI name (`--scene`)."""
+    title: str
+    """The display name."""
+    env_id: str
+    """The Gymnasium id the env is made from."""
+    action_names: tuple[str, ...]
+    """One label per discrete action, in action order (the HUD's bars)."""
+    controls: Mapping[str, tuple[str, ...]]
+    """Play-mode controls: control name -> pygame key names that press it (e.g. "gas": ("up", "w"))."""
+    control_actions: Mapping[frozenset[str], int]
+    """Which action a set of held controls means; the empty set is the no-op."""
+    success: str
+    """The success criterion, in words."""
+    success_rule: SuccessRule | None = None
+    """Decides success at an episode's end; None when the env reports `info["is_success"]` itself."""
+    make_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    """Keyword arguments always passed to `gymnasium.make`."""
+
+    @property
+    def noop_action(self) -> int:
+        """The action taken when no control is held."""
+        return self.control_actions[frozenset()]
+
+    def action_for(self, held_controls: frozenset[str]) -> int:
+        """The action for a set of held controls: the largest binding they fully contain."""
+        best = max(
+            (combo for combo in self.control_actions if combo <= held_controls),
+            key=len,
+        )
+        return self.control_actions[best]
+
+
+class SceneInfo(gym.Wrapper):
+    """Attaches the scene description and sets `info["is_success"]` on every step."""
+
+    def __init__(self, env: gym.Env, scene: SceneSpec):
+        super().__init__(env)
+        self.scene = scene
+
+    def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+        """Reset the env; no episode has succeeded yet."""
+        obs, info = self.env.reset(**kwargs)
+        info.setdefault("is_success", False)
+        return obs, info
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        """Step the env and judge success with the scene's rule when the episode ends."""
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        rule = self.scene.success_rule
+        if rule is not None:
+            info["is_success"] = bool(
+                (terminated or truncated) and rule(self.env.unwrapped, terminated, truncated, info)
+            )
+        return obs, reward, terminated, truncated, info
+
+
+def _lander_at_rest(env: gym.Env, terminated: bool, truncated: bool, info: dict) -> bool:
+    """LunarLander: the episode ended because the lander came to rest, not because it crashed."""
+    lander = env.unwrapped
+    return terminated and not lander.game_over and not lander.lander.awake
+
+
+def _pole_kept_up(env: gym.Env, terminated: bool, truncated: bool, info: dict) -> bool:
+    """CartPole: the pole was still up when the time limit (500 steps) ended the episode."""
+    return truncated and not terminated
+
+
+SCENES: dict[str, SceneSpec] = {
+    "race": SceneSpec(
+        name="race",
+        title="Race track",
+        env_id="RaceTrack-v0",
+        action_names=RACE_ACTIONS,
+        controls={
+            "gas": ("up", "w"),
+            "brake": ("down", "s"),
+            "left": ("left", "a"),
+            "right": ("right", "d"),
+        },
+        control_actions={
+            frozenset(held): RACE_ACTIONS.index(name)
+            for held, name in (
+                ((), "coast"),
+                (("left",), "left"),
+                (("right",), "right"),
+                (("gas",), "gas"),
+                (("gas", "left"), "gas+left"),
+                (("gas", "right"), "gas+right"),
+                (("brake",), "brake"),
+                (("brake", "left"), "brake+left"),
+                (("brake", "right"), "brake+right"),
+            )
+        },
+        success="at least one full lap without leaving the track",
+    ),
+    "lunar": SceneSpec(
+        name="lunar",
+        title="Lunar Lander",
+        env_id="LunarLander-v3",
+        action_names=("noop", "left engine", "main engine", "right engine"),
+        controls={"main": ("up", "w"), "left": ("left", "a"), "right": ("right", "d")},
+        control_actions={
+            frozenset(): 0,
+            frozenset({"left"}): 1,
+            frozenset({"main"}): 2,
+            frozenset({"right"}): 3,
+        },
+        success="landed safely: came to rest on the ground without crashing",
+        success_rule=_lander_at_rest,
+    ),
+    "cartpole": SceneSpec(
+        name="cartpole",
+        title="CartPole",
+        env_id="CartPole-v1",
+        action_names=("push left", "push right"),
+        controls={"left": ("left", "a"), "right": ("right", "d")},
+        # CartPole has no "do nothing": with no key held the cart is pushed left.
+        control_actions={frozenset(): 0, frozenset({"left"}): 0, frozenset({"right"}): 1},
+        success="kept the pole up until the 500-step limit",
+        success_rule=_pole_kept_up,
+    ),
+}
+
+
+def scene_spec(name: str) -> SceneSpec:
+    """The scene called `name`, or a SceneError listing the known ones."""
+    try:
+        return SCENES[name]
+    except KeyError:
+        raise SceneError(
+            f"--scene: expected one of {', '.join(SCENES)}, got {name!r}"
+        ) from None
+
+
+def make_env(scene: str, render_mode: str | None = None, **options: Any) -> SceneInfo:
+    """Make one env of `scene`, wrapped with its scene description.
+
+    Args:
+        scene: a scene name (see SCENES).
+        render_mode: None for training, "rgb_array" for the one env that is shown.
+        options: scene options passed to `gymnasium.make` (race: `track`, ...).
+    """
+    spec = scene_spec(scene)
+    env = gym.make(spec.env_id, render_mode=render_mode, **{**spec.make_kwargs, **options})
+    return SceneInfo(env, spec)
+
+
+def make_vector_env(
+    scene: str, num_envs: int, render_first: bool = False, **options: Any
+) -> VectorEnv:
+    """Make `num_envs` copies of `scene` stepped together, autoresetting on the same step.
+
+    With SAME_STEP autoreset, an episode's last observation is in `info["final_obs"]`
+    and its last info in `info["final_info"]` (Gymnasium 1.x vector API).
+    Only env 0 renders, and only when `render_first` is set (LunarLander runs ~4x slower
+    when rendering, so the others never do).
+    """
+    scene_spec(scene)
+
+    def factory(index: int) -> Callable[[], SceneInfo]:
+        render_mode = "rgb_array" if render_first and index == 0 else None
+        return lambda: make_env(scene, render_mode=render_mode, **options)
+
+    return SyncVectorEnv(
+        [factory(i) for i in range(num_envs)], autoreset_mode=AutoresetMode.SAME_STEP
+    )
