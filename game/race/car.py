@@ -1,18 +1,15 @@
-"""Cars as arrays: a kinematic bicycle model stepped for a whole batch at once (numpy only)."""
+"""The car: a kinematic bicycle model, one compiled step per car (no pygame, no Python loop)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from typing import NamedTuple
 
-import numpy as np
-import numpy.typing as npt
-
-Array = npt.NDArray[np.float64]
+from numba import njit
 
 
-@dataclass(frozen=True)
-class CarParams:
-    """The car's dimensions and limits."""
+class CarParams(NamedTuple):
+    """The car's dimensions and limits (a NamedTuple so compiled code can read it)."""
 
     wheelbase_m: float = 2.6
     """Distance between the axles; the turning radius is wheelbase / tan(steer)."""
@@ -36,59 +33,36 @@ class CarParams:
     """Grip: above this sideways acceleration the car runs wide (its curvature is capped)."""
 
 
-@dataclass
-class Cars:
-    """The state of N cars; `step` advances all of them in place."""
+@njit(cache=True)
+def advance(
+    x_m: float, y_m: float, heading_rad: float, speed_mps: float, steer_rad: float,
+    throttle: int, steer: int, p: CarParams, dt_s: float,
+) -> tuple[float, float, float, float, float]:  # fmt: skip
+    """One car's state after dt_s.
 
-    x_m: Array
-    y_m: Array
-    heading_rad: Array
-    """Counter-clockwise from +x."""
-    speed_mps: Array
-    """Never negative: the cars have no reverse gear."""
-    steer_rad: Array
-    """Positive steers left."""
-    params: CarParams = field(default_factory=CarParams)
+    Args:
+        throttle: +1 accelerate, 0 coast, -1 brake (there is no reverse gear).
+        steer: +1 turn the wheels left, 0 centre them, -1 right, at the steering rate.
 
-    @classmethod
-    def parked(cls, count: int, params: CarParams | None = None) -> Cars:
-        """`count` cars at the origin, facing +x, standing still."""
-        zeros = [np.zeros(count) for _ in range(5)]
-        return cls(*zeros, params=params or CarParams())
-
-    def step(self, throttle: npt.NDArray[np.int8], steer: npt.NDArray[np.int8], dt_s: float) -> None:
-        """Advance every car by dt_s.
-
-        Args:
-            throttle: [N] +1 accelerate, 0 coast, -1 brake.
-            steer: [N] +1 turn the wheels left, 0 centre them, -1 right (at the steering rate).
-            dt_s: the time step [s].
-        """
-        p = self.params
-        limit = p.steer_rate_radps * dt_s
-        self.steer_rad += np.clip(steer * p.max_steer_rad - self.steer_rad, -limit, limit)
-        accel = np.where(throttle > 0, p.accel_mps2, np.where(throttle < 0, -p.brake_mps2, 0.0))
-        new_speed = np.clip(self.speed_mps + (accel - p.drag_per_s * self.speed_mps) * dt_s,
-                            0.0, p.max_speed_mps)  # fmt: skip
-        mean_speed = 0.5 * (self.speed_mps + new_speed)
-        self.speed_mps = new_speed
-        max_curvature = p.max_lateral_mps2 / np.maximum(mean_speed * mean_speed, 1e-9)
-        curvature = np.clip(np.tan(self.steer_rad) / p.wheelbase_m, -max_curvature, max_curvature)
-        turn = mean_speed * curvature * dt_s
-        # Exact motion along a circular arc: the chord has length v*dt*sin(turn/2)/(turn/2)
-        # and points along the mean heading, so circles close exactly (no Euler drift).
-        chord = mean_speed * dt_s * np.sinc(turn / (2 * np.pi))
-        mid_heading = self.heading_rad + 0.5 * turn
-        self.x_m += chord * np.cos(mid_heading)
-        self.y_m += chord * np.sin(mid_heading)
-        self.heading_rad = np.mod(self.heading_rad + turn + np.pi, 2 * np.pi) - np.pi
-
-    def select(self, index: slice | npt.NDArray[np.intp]) -> Cars:
-        """The chosen cars' state (a view for slices, a copy for index arrays)."""
-        return Cars(self.x_m[index], self.y_m[index], self.heading_rad[index],
-                    self.speed_mps[index], self.steer_rad[index], self.params)  # fmt: skip
-
-    @property
-    def xy_m(self) -> npt.NDArray[np.float64]:
-        """[N, 2] positions."""
-        return np.column_stack([self.x_m, self.y_m])
+    Returns:
+        (x_m, y_m, heading_rad, speed_mps, steer_rad); heading is counter-clockwise from +x.
+    """
+    limit = p.steer_rate_radps * dt_s
+    steer_rad += min(max(steer * p.max_steer_rad - steer_rad, -limit), limit)
+    accel = p.accel_mps2 if throttle > 0 else (-p.brake_mps2 if throttle < 0 else 0.0)
+    new_speed = min(max(speed_mps + (accel - p.drag_per_s * speed_mps) * dt_s, 0.0), p.max_speed_mps)
+    mean_speed = 0.5 * (speed_mps + new_speed)
+    max_curvature = p.max_lateral_mps2 / max(mean_speed * mean_speed, 1e-9)
+    curvature = min(max(math.tan(steer_rad) / p.wheelbase_m, -max_curvature), max_curvature)
+    turn = mean_speed * curvature * dt_s
+    # Exact motion along a circular arc: the chord is v*dt*sin(turn/2)/(turn/2) long and
+    # points along the mean heading, so circles close exactly (no Euler drift).
+    half = 0.5 * turn
+    chord = mean_speed * dt_s * (math.sin(half) / half if abs(half) > 1e-9 else 1.0)
+    mid = heading_rad + half
+    heading = heading_rad + turn
+    if heading > math.pi:
+        heading -= 2 * math.pi
+    elif heading < -math.pi:
+        heading += 2 * math.pi
+    return x_m + chord * math.cos(mid), y_m + chord * math.sin(mid), heading, new_speed, steer_rad

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 from gymnasium import spaces
 
+from game.race.reward import COMPONENTS
 from game.race.sim import ACTION_NAMES, RaceConfig, RaceSim
 from game.race.sensors import OBS_HIGH, OBS_LOW
 from game.race.track import Track, load_track
@@ -47,8 +48,8 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
     | 12    | cos of heading error (negative = driving backwards)  | -1  | 1   |                   |
     | 13    | offset left of the centreline                        | -1  | 1   | x half the width  |
 
-    Rays are read from a table precomputed per track (0.5 m cells, 4 degree steps, exact at
-    each cell centre), so they are within about half a metre of the exact geometric distance.
+    Rays are cast exactly against the border polylines (walking the ray through the track's
+    quads), never read from pixels.
 
     ## Rewards
     Named components, reported in `info["reward_components"]`:
@@ -97,6 +98,7 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
         self.action_space = spaces.Discrete(len(ACTION_NAMES))
         self.render_mode = render_mode
         self._lap_times_s: list[float] = []
+        self._action = np.zeros(1, dtype=np.int64)
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -105,30 +107,30 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
         super().reset(seed=seed)
         self.sim.reset(self.np_random)
         self._lap_times_s = []
-        zero = {"progress": 0.0, "lap_bonus": 0.0, "off_track": 0.0}
-        return self.sim.observe()[0], self._info(zero)
+        return self.sim.observe()[0], self._info(dict.fromkeys(COMPONENTS, 0.0))
 
     def step(self, action: int | np.integer) -> tuple[npt.NDArray[np.float32], float, bool, bool, dict[str, Any]]:
         """Drive one step of 0.05 s with `action`."""
         if not 0 <= action < len(ACTION_NAMES):
             raise ValueError(f"action: expected an integer in [0, {len(ACTION_NAMES)}), got {action!r}")
-        result = self.sim.step(np.array([action], dtype=np.intp))
-        if result.new_laps[0]:
-            self._lap_times_s.append(float(self.sim.last_lap_s[0]))
-        info = self._info({name: float(value[0]) for name, value in result.components.items()})
-        return (self.sim.observe()[0], float(result.reward[0]), bool(result.terminated[0]),
-                bool(result.truncated[0]), info)  # fmt: skip
+        self._action[0] = action
+        out = self.sim.step(self._action)
+        if out.new_laps[0]:
+            self._lap_times_s.append(float(self.sim.state.last_lap_s[0]))
+        components = {name: float(getattr(out, name)[0]) for name in COMPONENTS}
+        return (out.obs[0].copy(), float(out.reward[0]), bool(out.terminated[0]),
+                bool(out.truncated[0]), self._info(components))  # fmt: skip
 
     def _info(self, components: dict[str, float]) -> dict[str, Any]:
-        sim = self.sim
+        st = self.sim.state
         info: dict[str, Any] = {
-            "laps": int(sim.laps[0]),
-            "lap_time_s": float(sim.time_s[0] - sim.lap_start_s[0]),
+            "laps": int(st.laps[0]),
+            "lap_time_s": float(st.steps[0] * self.sim.config.dt_s - st.lap_start_s[0]),
             "lap_times_s": list(self._lap_times_s),
-            "progress": float(sim.travelled_m[0] / self.track.length_m),
-            "speed_mps": float(sim.cars.speed_mps[0]),
-            "crashed": bool(sim.crashed[0]),
-            "is_success": bool(sim.laps[0] >= 1),
+            "progress": float(st.travelled_m[0] / self.track.length_m),
+            "speed_mps": float(st.speed_mps[0]),
+            "crashed": bool(st.crashed[0]),
+            "is_success": bool(st.laps[0] >= 1),
             "reward_components": components,
         }
         if self._lap_times_s:

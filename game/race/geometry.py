@@ -50,19 +50,6 @@ def resample_closed(points: Points, count: int) -> Points:
     return np.column_stack([np.interp(targets, arc, loop[:, 0]), np.interp(targets, arc, loop[:, 1])])
 
 
-def subdivide_closed(points: Points, max_step_m: float) -> Points:
-    """Split each edge of the closed polyline into equal pieces at most `max_step_m` long.
-
-    Keeps every original vertex, so sharp corners stay exactly where they were.
-    """
-    nxt = np.roll(points, -1, axis=0)
-    counts = np.maximum(1, np.ceil(np.hypot(*(nxt - points).T) / max_step_m).astype(int))
-    pieces = [
-        points[i] + np.arange(n)[:, None] / n * (nxt[i] - points[i]) for i, n in enumerate(counts)
-    ]
-    return np.concatenate(pieces)
-
-
 def find_crossing(
     starts: Points, ends: Points, chain_id: npt.NDArray[np.int64], chain_pos: npt.NDArray[np.int64]
 ) -> tuple[int, int] | None:

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 import pygame
 
-from game.race.sensors import RAY_ANGLES_RAD, ray_distances
+from game.race.sensors import RAY_ANGLES_RAD
 from game.race.sim import RaceSim
 from game.race.track import Track
 
@@ -67,12 +67,12 @@ class RaceRenderer:
 
     def car_outlines(self, sim: RaceSim) -> npt.NDArray[np.float64]:
         """[N, 4, 2] screen corners of every car's body."""
-        cars = sim.cars
-        half_l, half_w = cars.params.length_m / 2, cars.params.width_m / 2
+        st, car = sim.state, sim.car
+        half_l, half_w = car.length_m / 2, car.width_m / 2
         corners = np.array([[half_l, half_w], [half_l, -half_w], [-half_l, -half_w], [-half_l, half_w]])
-        cos_h, sin_h = np.cos(cars.heading_rad)[:, None], np.sin(cars.heading_rad)[:, None]
-        world_x = cars.x_m[:, None] + corners[:, 0] * cos_h - corners[:, 1] * sin_h
-        world_y = cars.y_m[:, None] + corners[:, 0] * sin_h + corners[:, 1] * cos_h
+        cos_h, sin_h = np.cos(st.heading_rad)[:, None], np.sin(st.heading_rad)[:, None]
+        world_x = st.x_m[:, None] + corners[:, 0] * cos_h - corners[:, 1] * sin_h
+        world_y = st.y_m[:, None] + corners[:, 0] * sin_h + corners[:, 1] * cos_h
         return self.to_screen(np.stack([world_x, world_y], axis=-1))
 
     def draw(self, surface: pygame.Surface, sim: RaceSim, focus: int = 0, show_rays: bool = True,
@@ -90,11 +90,11 @@ class RaceRenderer:
         _draw_car(surface, outlines[focus], CAR, min_px + 1)
 
     def _draw_rays(self, surface: pygame.Surface, sim: RaceSim, focus: int, shift: npt.NDArray[np.float64]) -> None:
-        one = slice(focus, focus + 1)
-        cars = sim.cars.select(one)
-        distances = ray_distances(self.track, cars)[0]
-        angles = cars.heading_rad[0] + RAY_ANGLES_RAD
-        origin = np.array([cars.x_m[0], cars.y_m[0]])
+        """The focus car's rays, exactly as it senses them, coloured from far (green) to near (red)."""
+        st = sim.state
+        origin = np.array([st.x_m[focus], st.y_m[focus]])
+        angles = st.heading_rad[focus] + RAY_ANGLES_RAD
+        distances = self.track.cast_rays(origin, st.seg[focus], angles)[0]
         ends = origin + distances[:, None] * np.column_stack([np.cos(angles), np.sin(angles)])
         start = self.to_screen(origin) + shift
         for end, distance in zip(self.to_screen(ends) + shift, distances, strict=True):

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-import numpy.typing as npt
+from numba import njit
 
 PROGRESS_PER_LAP = 100.0
 """Reward for driving one full lap's length forward (backwards earns it negatively)."""
@@ -13,17 +12,14 @@ OFF_TRACK_PENALTY = -10.0
 """Reward on leaving the track (which also ends the episode)."""
 
 COMPONENTS = ("progress", "lap_bonus", "off_track")
+"""Names of the components, in the order `race_reward` returns them; the reward is their sum."""
 
 
-def reward_components(
-    progress_m: npt.NDArray[np.float64],
-    track_length_m: float,
-    new_laps: npt.NDArray[np.int64],
-    crashed: npt.NDArray[np.bool_],
-) -> dict[str, npt.NDArray[np.float64]]:
-    """Each component per car; the reward is their sum."""
-    return {
-        "progress": progress_m * (PROGRESS_PER_LAP / track_length_m),
-        "lap_bonus": new_laps * LAP_BONUS,
-        "off_track": crashed * OFF_TRACK_PENALTY,
-    }
+@njit(cache=True)
+def race_reward(progress_m: float, track_length_m: float, new_lap: bool, on_track: bool) -> tuple[float, float, float]:
+    """One car's reward components for one step: (progress, lap_bonus, off_track)."""
+    return (
+        progress_m * (PROGRESS_PER_LAP / track_length_m),
+        LAP_BONUS if new_lap else 0.0,
+        0.0 if on_track else OFF_TRACK_PENALTY,
+    )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 
-from game.race.car import Cars
-from game.race.raster import MAX_RANGE_M
-from game.race.track import Track
+from game.race.car import CarParams
+from game.race.track import MAX_RANGE_M, TrackArrays, cast_ray
 
 RAY_ANGLES_RAD = np.deg2rad(np.linspace(-90.0, 90.0, 9))
 """Ray directions relative to the car's heading: 9 rays over the 180 degrees ahead."""
@@ -20,33 +22,25 @@ OBS_NAMES = (
     "cos heading error",
     "lateral offset",
 )
+OBS_SIZE = len(OBS_NAMES)
 OBS_LOW = np.array([0.0] * len(RAY_ANGLES_RAD) + [0.0, -1.0, -1.0, -1.0, -1.0], dtype=np.float32)
-OBS_HIGH = np.ones(len(OBS_NAMES), dtype=np.float32)
+OBS_HIGH = np.ones(OBS_SIZE, dtype=np.float32)
 
 
-def ray_distances(track: Track, cars: Cars) -> npt.NDArray[np.float64]:
-    """[N, 9] distance [m] from each car along each of its rays to the first border (capped)."""
-    angles = cars.heading_rad[:, None] + RAY_ANGLES_RAD
-    return track.cast_rays(cars.xy_m, angles)
-
-
-def observe(
-    track: Track,
-    cars: Cars,
-    seg: npt.NDArray[np.int64],
-    lateral_m: npt.NDArray[np.float64],
-) -> npt.NDArray[np.float32]:
-    """[N, 14] observations, each within [OBS_LOW, OBS_HIGH] (the table in RaceEnv's docstring)."""
-    params = cars.params
-    obs = np.empty((len(cars.x_m), len(OBS_NAMES)), dtype=np.float32)
-    rays = len(RAY_ANGLES_RAD)
-    obs[:, :rays] = ray_distances(track, cars) * (1.0 / MAX_RANGE_M)
-    obs[:, rays] = cars.speed_mps * (1.0 / params.max_speed_mps)
-    obs[:, rays + 1] = cars.steer_rad * (1.0 / params.max_steer_rad)
-    direction = track.seg_dir[seg]
-    cos_h, sin_h = np.cos(cars.heading_rad), np.sin(cars.heading_rad)
+@njit(cache=True)
+def observe_car(
+    t: TrackArrays, p: CarParams, x_m: float, y_m: float, heading_rad: float, speed_mps: float,
+    steer_rad: float, seg: int, lateral_m: float, out: npt.NDArray[np.float32],
+) -> None:  # fmt: skip
+    """Write one car's 14 observations into `out` (the table in RaceEnv's docstring)."""
+    rays = RAY_ANGLES_RAD.shape[0]
+    for j in range(rays):
+        out[j] = cast_ray(t, seg, x_m, y_m, heading_rad + RAY_ANGLES_RAD[j]) / MAX_RANGE_M
+    out[rays] = speed_mps / p.max_speed_mps
+    out[rays + 1] = steer_rad / p.max_steer_rad
     # Heading error = car heading minus track direction, as sin and cos (no wrap-around jump).
-    obs[:, rays + 2] = sin_h * direction[:, 0] - cos_h * direction[:, 1]
-    obs[:, rays + 3] = cos_h * direction[:, 0] + sin_h * direction[:, 1]
-    obs[:, rays + 4] = np.clip(lateral_m * (1.0 / track.half_width_m), -1.0, 1.0)
-    return np.clip(obs, OBS_LOW, OBS_HIGH, out=obs)
+    cos_h, sin_h = math.cos(heading_rad), math.sin(heading_rad)
+    dx, dy = t.seg_dir[seg, 0], t.seg_dir[seg, 1]
+    out[rays + 2] = sin_h * dx - cos_h * dy
+    out[rays + 3] = cos_h * dx + sin_h * dy
+    out[rays + 4] = min(max(lateral_m / t.half_width_m, -1.0), 1.0)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 
 from game.errors import TrackError
 from game.race.geometry import (
@@ -16,9 +19,7 @@ from game.race.geometry import (
     closed_length,
     find_crossing,
     resample_closed,
-    subdivide_closed,
 )
-from game.race.raster import Quads, TrackRaster, build_raster
 from game.race.track_file import DEFAULT_TRACK, TrackSpec, read_track_file, resolve_track_path
 
 SAMPLE_SPACING_M = 1.0
@@ -29,98 +30,125 @@ LENGTH_RANGE_M = (40.0, 20_000.0)
 """Accepted centreline lengths [m]."""
 DEFAULT_TIME_LIMIT_SPEED_MPS = 4.0
 """Without `time_limit_s`, an episode lasts as long as one lap at this average speed."""
+SEARCH_QUADS = 8
+"""A car is looked for this many quads either side of where it was (it moves at most 2 m a step)."""
+MAX_RANGE_M = 50.0
+"""Rays longer than this read as this [m]."""
+
+
+class TrackArrays(NamedTuple):
+    """The track's geometry as plain arrays, for compiled code.
+
+    The track is a ring of quads: quad k spans centreline vertices k and k+1 and is bounded by
+    left[k]->left[k+1], right[k]->right[k+1] and the two cross edges right[k]->left[k] (back)
+    and right[k+1]->left[k+1] (front).
+    """
+
+    centerline: npt.NDArray[np.float64]
+    """[M, 2] centreline vertices."""
+    seg_dir: npt.NDArray[np.float64]
+    """[M, 2] unit direction of segment k (vertex k to k+1)."""
+    seg_len: npt.NDArray[np.float64]
+    """[M] segment lengths."""
+    seg_s: npt.NDArray[np.float64]
+    """[M] arc length at the start of each segment."""
+    left: npt.NDArray[np.float64]
+    """[M, 2] left border vertices (left when driving forward)."""
+    right: npt.NDArray[np.float64]
+    """[M, 2] right border vertices."""
+    length_m: float
+    half_width_m: float
 
 
 @dataclass(frozen=True, eq=False)
 class Track:
-    """A validated track: geometry as arrays, plus grid lookups for fast batched queries."""
+    """A validated track: metadata plus its geometry (`arrays`), with batched numpy queries."""
 
     name: str
     description: str
     source: str
     width_m: float
-    centerline_m: Points
-    """[M, 2] centreline vertices; segment k runs from vertex k to vertex k+1 (cyclically)."""
-    seg_dir: Points
-    """[M, 2] unit direction of each segment."""
-    seg_len_m: npt.NDArray[np.float64]
-    """[M] segment lengths."""
-    seg_s_m: npt.NDArray[np.float64]
-    """[M] arc length at the start of each segment."""
-    length_m: float
     start_s_m: float
     """Where cars start and laps are timed from: arc length along the centreline."""
     time_limit_s: float
-    quads: Quads
-    raster: TrackRaster
+    arrays: TrackArrays
+
+    @property
+    def length_m(self) -> float:
+        """Centreline length [m]."""
+        return self.arrays.length_m
 
     @property
     def half_width_m(self) -> float:
         """Half the track width [m]."""
-        return self.width_m / 2
+        return self.arrays.half_width_m
+
+    @property
+    def centerline_m(self) -> Points:
+        """[M, 2] centreline vertices."""
+        return self.arrays.centerline
+
+    @property
+    def seg_dir(self) -> Points:
+        """[M, 2] unit direction of each centreline segment."""
+        return self.arrays.seg_dir
+
+    @property
+    def seg_len_m(self) -> npt.NDArray[np.float64]:
+        """[M] centreline segment lengths."""
+        return self.arrays.seg_len
 
     @property
     def left_m(self) -> Points:
-        """[M, 2] left border vertices (left when driving forward)."""
-        return self.quads.left
+        """[M, 2] left border vertices."""
+        return self.arrays.left
 
     @property
     def right_m(self) -> Points:
         """[M, 2] right border vertices."""
-        return self.quads.right
+        return self.arrays.right
 
-    def locate(self, xy: Points, hint: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-        """The segment each point is on, and whether it is on the track at all.
-
-        Args:
-            xy: [N, 2] positions.
-            hint: [N] a segment near each point (e.g. where it was last step), used off the track.
-
-        Returns:
-            seg: [N] the quad containing the point, or `hint` when none does.
-            on_track: [N] whether a quad contains the point.
-        """
-        under = self.raster.quad_index[self.raster.cells(xy)].astype(np.int64)
-        seg = np.where(under >= 0, under, hint)
-        inside = self.quads.contains(xy, seg)
-        if not inside.all():
-            count = len(self.seg_len_m)
-            missed = np.flatnonzero(~inside)
-            for offset in (-1, 1, -2, 2):
-                candidate = (seg[missed] + offset) % count
-                found = self.quads.contains(xy[missed], candidate)
-                seg[missed[found]] = candidate[found]
-                inside[missed[found]] = True
-                missed = missed[~found]
-                if not len(missed):
-                    break
-        return seg, inside
-
-    def progress(self, xy: Points, seg: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """Arc length s [m] of each point's projection on its segment, and its offset to the left [m]."""
-        rel = xy - self.centerline_m[seg]
-        direction = self.seg_dir[seg]
-        along = np.clip(np.einsum("ij,ij->i", rel, direction), 0.0, self.seg_len_m[seg])
-        lateral = direction[:, 0] * rel[:, 1] - direction[:, 1] * rel[:, 0]
-        return self.seg_s_m[seg] + along, lateral
-
-    def segment_at(self, s_m: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    def segment_at(self, s_m: npt.ArrayLike) -> npt.NDArray[np.int64]:
         """The segment containing arc length s (taken modulo the track length)."""
-        s = np.mod(s_m, self.length_m)
-        return np.searchsorted(self.seg_s_m, s, side="right") - 1
+        s = np.mod(np.asarray(s_m, dtype=np.float64), self.length_m)
+        return np.searchsorted(self.arrays.seg_s, s, side="right") - 1
 
-    def pose_at(self, s_m: npt.NDArray[np.float64]) -> tuple[Points, npt.NDArray[np.float64]]:
-        """Centreline position [N, 2] and heading [N] (radians, counter-clockwise from +x) at arc length s."""
+    def pose_at(self, s_m: npt.ArrayLike) -> tuple[Points, npt.NDArray[np.float64]]:
+        """Centreline position [..., 2] and heading [...] (radians, counter-clockwise from +x) at arc length s."""
         s_m = np.asarray(s_m, dtype=np.float64)
         seg = self.segment_at(s_m)
-        along = np.mod(s_m, self.length_m) - self.seg_s_m[seg]
-        direction = self.seg_dir[seg]
-        xy = self.centerline_m[seg] + direction * along[..., None]
+        along = np.mod(s_m, self.length_m) - self.arrays.seg_s[seg]
+        direction = self.arrays.seg_dir[seg]
+        xy = self.arrays.centerline[seg] + direction * along[..., None]
         return xy, np.arctan2(direction[..., 1], direction[..., 0])
 
-    def cast_rays(self, xy: Points, angles_rad: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """[N, R] distance from each point along each world angle to the first border [m], capped."""
-        return self.raster.cast(xy, angles_rad)
+    def locate(self, xy: Points, hint: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        """The quad each point is in (searched near `hint`), and whether it is on the track at all."""
+        xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+        hint = np.broadcast_to(np.asarray(hint, dtype=np.int64), len(xy))
+        seg = np.empty(len(xy), dtype=np.int64)
+        inside = np.empty(len(xy), dtype=np.bool_)
+        for i in range(len(xy)):
+            seg[i], inside[i] = locate(self.arrays, xy[i, 0], xy[i, 1], hint[i])
+        return seg, inside
+
+    def progress(self, xy: Points, seg: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Arc length s [m] of each point's projection on its segment, and its offset to the left [m]."""
+        xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+        seg = np.broadcast_to(np.asarray(seg, dtype=np.int64), len(xy))
+        out = np.array([project(self.arrays, int(k), x, y) for (x, y), k in zip(xy, seg, strict=True)])
+        return out[:, 0], out[:, 1]
+
+    def cast_rays(self, xy: Points, seg: npt.ArrayLike, angles_rad: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """[N, R] distance [m] from each point (in quad seg[i]) along each world angle to a border, capped."""
+        xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+        angles = np.asarray(angles_rad, dtype=np.float64).reshape(len(xy), -1)
+        seg = np.broadcast_to(np.asarray(seg, dtype=np.int64), len(xy))
+        out = np.empty(angles.shape)
+        for i in range(len(xy)):
+            for j in range(angles.shape[1]):
+                out[i, j] = cast_ray(self.arrays, seg[i], xy[i, 0], xy[i, 1], angles[i, j])
+        return out
 
 
 def build_track(spec: TrackSpec) -> Track:
@@ -133,9 +161,10 @@ def build_track(spec: TrackSpec) -> Track:
         count = int(np.clip(round(length / SAMPLE_SPACING_M), 8, MAX_VERTICES))
         center = resample_closed(dense, count)
     else:
-        length = closed_length(points)
-        _check_length(length, spec)
-        center = subdivide_closed(points, max(SAMPLE_SPACING_M, length / MAX_VERTICES))
+        # Each straight edge is one quad: splitting it would put inner-border vertices past
+        # the corner's miter point, folding the inner border back on itself.
+        center = points
+        _check_length(closed_length(center), spec)
     seg_vec = np.roll(center, -1, axis=0) - center
     seg_len = np.hypot(*seg_vec.T)
     seg_dir = seg_vec / seg_len[:, None]
@@ -151,24 +180,27 @@ def build_track(spec: TrackSpec) -> Track:
     # Miter joins keep the border exactly half a width from every straight piece.
     miter = (normal + prev_normal) / bend[:, None]
     half = spec.width_m / 2
-    quads = Quads(left=center + half * miter, right=center - half * miter)
-    _check_borders(quads, spec)
-    seg_s = np.concatenate([[0.0], np.cumsum(seg_len)[:-1]])
+    left, right = center + half * miter, center - half * miter
+    _check_borders(left, right, spec)
     total = float(seg_len.sum())
+    arrays = TrackArrays(
+        centerline=center,
+        seg_dir=seg_dir,
+        seg_len=seg_len,
+        seg_s=np.concatenate([[0.0], np.cumsum(seg_len)[:-1]]),
+        left=left,
+        right=right,
+        length_m=total,
+        half_width_m=half,
+    )
     return Track(
         name=spec.name,
         description=spec.description,
         source=spec.source,
         width_m=spec.width_m,
-        centerline_m=center,
-        seg_dir=seg_dir,
-        seg_len_m=seg_len,
-        seg_s_m=seg_s,
-        length_m=total,
         start_s_m=spec.start_fraction * total,
         time_limit_s=spec.time_limit_s or total / DEFAULT_TIME_LIMIT_SPEED_MPS,
-        quads=quads,
-        raster=build_raster(quads),
+        arrays=arrays,
     )
 
 
@@ -181,12 +213,12 @@ def _check_length(length_m: float, spec: TrackSpec) -> None:
         )
 
 
-def _check_borders(quads: Quads, spec: TrackSpec) -> None:
+def _check_borders(left: Points, right: Points, spec: TrackSpec) -> None:
     """The two borders must not touch or cross themselves or each other."""
-    count = len(quads.left)
+    count = len(left)
     nxt = np.roll(np.arange(count), -1)
-    starts = np.vstack([quads.left, quads.right])
-    ends = np.vstack([quads.left[nxt], quads.right[nxt]])
+    starts = np.vstack([left, right])
+    ends = np.vstack([left[nxt], right[nxt]])
     chain_id = np.repeat([0, 1], count)
     chain_pos = np.tile(np.arange(count), 2)
     crossing = find_crossing(starts, ends, chain_id, chain_pos)
@@ -210,3 +242,89 @@ def load_track(track: str | Path = DEFAULT_TRACK) -> Track:
 def _load_cached(path: str, mtime_ns: int, size: int) -> Track:
     """Tracks are immutable, so every env on the same unchanged file shares one."""
     return build_track(read_track_file(Path(path)))
+
+
+@njit(cache=True)
+def _cross(ax: float, ay: float, bx: float, by: float) -> float:
+    return ax * by - ay * bx
+
+
+@njit(cache=True)
+def in_quad(t: TrackArrays, k: int, x: float, y: float) -> bool:
+    """Whether (x, y) lies in quad k (half-open at its front edge, so quads never overlap)."""
+    k1 = k + 1 if k + 1 < len(t.seg_len) else 0
+    lx0, ly0, lx1, ly1 = t.left[k, 0], t.left[k, 1], t.left[k1, 0], t.left[k1, 1]
+    rx0, ry0, rx1, ry1 = t.right[k, 0], t.right[k, 1], t.right[k1, 0], t.right[k1, 1]
+    return (
+        _cross(rx1 - rx0, ry1 - ry0, x - rx0, y - ry0) >= 0
+        and _cross(lx1 - lx0, ly1 - ly0, x - lx0, y - ly0) <= 0
+        and _cross(lx0 - rx0, ly0 - ry0, x - rx0, y - ry0) <= 0
+        and _cross(lx1 - rx1, ly1 - ry1, x - rx1, y - ry1) > 0
+    )
+
+
+@njit(cache=True)
+def locate(t: TrackArrays, x: float, y: float, hint: int) -> tuple[int, bool]:
+    """The quad containing (x, y), searched outwards from `hint`; (hint, False) off the track."""
+    count = len(t.seg_len)
+    for step in range(2 * SEARCH_QUADS + 1):
+        offset = (step + 1) // 2 if step % 2 else -(step // 2)
+        k = (hint + offset) % count
+        if in_quad(t, k, x, y):
+            return k, True
+    return hint, False
+
+
+@njit(cache=True)
+def project(t: TrackArrays, k: int, x: float, y: float) -> tuple[float, float]:
+    """Arc length [m] of (x, y) projected on centreline segment k, and its offset to the left [m]."""
+    dx, dy = t.seg_dir[k, 0], t.seg_dir[k, 1]
+    rx, ry = x - t.centerline[k, 0], y - t.centerline[k, 1]
+    along = min(max(rx * dx + ry * dy, 0.0), t.seg_len[k])
+    return t.seg_s[k] + along, dx * ry - dy * rx
+
+
+@njit(cache=True)
+def cast_ray(t: TrackArrays, k: int, x: float, y: float, angle_rad: float) -> float:
+    """Exact distance [m] from (x, y) in quad k along angle_rad to the first border, capped at MAX_RANGE_M.
+
+    Walks the ray through the ring of quads: in each quad it leaves through one edge; a border
+    edge is the hit, a cross edge leads into the next or previous quad. Returns 0 off the track.
+    """
+    if not in_quad(t, k, x, y):
+        return 0.0
+    count = len(t.seg_len)
+    dx, dy = math.cos(angle_rad), math.sin(angle_rad)
+    entered_by = -1  # the cross edge the ray came in through: 2 = front, 3 = back
+    for _ in range(4 * count):
+        k1 = k + 1 if k + 1 < count else 0
+        exit_t, exit_edge = np.inf, -1
+        for edge in range(4):
+            if edge == entered_by:
+                continue
+            if edge == 0:
+                ax, ay, bx, by = t.left[k, 0], t.left[k, 1], t.left[k1, 0], t.left[k1, 1]
+            elif edge == 1:
+                ax, ay, bx, by = t.right[k, 0], t.right[k, 1], t.right[k1, 0], t.right[k1, 1]
+            elif edge == 2:
+                ax, ay, bx, by = t.right[k1, 0], t.right[k1, 1], t.left[k1, 0], t.left[k1, 1]
+            else:
+                ax, ay, bx, by = t.right[k, 0], t.right[k, 1], t.left[k, 0], t.left[k, 1]
+            ex, ey = bx - ax, by - ay
+            denominator = _cross(dx, dy, ex, ey)
+            if denominator == 0.0:
+                continue
+            wx, wy = ax - x, ay - y
+            along_ray = _cross(wx, wy, ex, ey) / denominator
+            along_edge = _cross(wx, wy, dx, dy) / denominator
+            if along_ray >= -1e-9 and -1e-9 <= along_edge <= 1.0 + 1e-9 and along_ray < exit_t:
+                exit_t, exit_edge = along_ray, edge
+        if exit_edge < 0:
+            return 0.0  # numerically lost (never seen): report a wall rather than open road
+        if exit_edge <= 1 or exit_t >= MAX_RANGE_M:
+            return min(max(exit_t, 0.0), MAX_RANGE_M)
+        if exit_edge == 2:
+            k, entered_by = k1, 3
+        else:
+            k, entered_by = (k - 1) % count, 2
+    return MAX_RANGE_M
