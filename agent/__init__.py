@@ -1,0 +1,46 @@
+"""The learners: REINFORCE and PPO over Gymnasium vector envs; pure torch and numpy, no pygame."""
+
+from agent.checkpoint import FORMAT_VERSION, load_checkpoint, load_policy, save_checkpoint
+from agent.config import (
+    ALGOS,
+    LearnerConfig,
+    PPOConfig,
+    ReinforceConfig,
+    TrainConfig,
+    default_config,
+)
+from agent.errors import CheckpointError, ConfigError
+from agent.evaluate import EvalReport, EvalResult, evaluate, run_evaluation
+from agent.headless import TrainSummary, train_headless
+from agent.learner import UpdateReport, UpdateStats
+from agent.policy import Policy, PolicyOutput
+from agent.trainer import EnvStepReport, FinishedEpisode, Report, Trainer
+
+__all__ = [
+    "ALGOS",
+    "FORMAT_VERSION",
+    "CheckpointError",
+    "ConfigError",
+    "EnvStepReport",
+    "EvalReport",
+    "EvalResult",
+    "FinishedEpisode",
+    "LearnerConfig",
+    "PPOConfig",
+    "Policy",
+    "PolicyOutput",
+    "ReinforceConfig",
+    "Report",
+    "TrainConfig",
+    "TrainSummary",
+    "Trainer",
+    "UpdateReport",
+    "UpdateStats",
+    "default_config",
+    "evaluate",
+    "load_checkpoint",
+    "load_policy",
+    "run_evaluation",
+    "save_checkpoint",
+    "train_headless",
+]

@@ -1,0 +1,120 @@
+"""Checkpoints: state dicts plus plain metadata, written atomically, read with weights_only=True."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from agent.config import ALGOS, algo_config_from_dict
+from agent.errors import CheckpointError, ConfigError
+from agent.policy import Policy, make_policy
+
+FORMAT_VERSION = 1
+"""Bumped whenever the layout below changes; other versions are refused."""
+
+REQUIRED_KEYS = ("format_version", "metadata", "model")
+REQUIRED_METADATA = ("scene", "algo", "obs_shape", "n_actions", "algo_config")
+
+
+def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
+    """Write `payload` to `path` atomically: a crash leaves the old file or the new, never half.
+
+    The bytes go to a temp file in the same directory, are flushed and fsynced, then
+    `os.replace` swaps it in (atomic on POSIX and Windows).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            torch.save({"format_version": FORMAT_VERSION, **payload}, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename durable (POSIX; a no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def load_checkpoint(path: str | Path, expect_scene: str | None = None) -> dict[str, Any]:
+    """Read and check a checkpoint; any problem is a one-line CheckpointError.
+
+    Only `torch.load(..., weights_only=True)` is used: a file that would run code is refused.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: file: expected an existing checkpoint file, got none")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for foreign or broken files
+        reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+        raise CheckpointError(
+            f"{path}: file: expected a checkpoint readable with weights_only=True, "
+            f"got {type(exc).__name__}{': ' + reason if reason else ''}"
+        ) from None
+    _check_layout(path, payload, expect_scene)
+    return payload
+
+
+def _check_layout(path: Path, payload: Any, expect_scene: str | None) -> None:
+    """Raise CheckpointError unless `payload` is a checkpoint of this format (and scene)."""
+    if not isinstance(payload, dict) or not all(key in payload for key in REQUIRED_KEYS):
+        got = sorted(payload) if isinstance(payload, dict) else type(payload).__name__
+        raise CheckpointError(f"{path}: keys: expected {list(REQUIRED_KEYS)}, got {got}")
+    version = payload["format_version"]
+    if version != FORMAT_VERSION:
+        raise CheckpointError(f"{path}: format_version: expected {FORMAT_VERSION}, got {version!r}")
+    metadata = payload["metadata"]
+    missing = [k for k in REQUIRED_METADATA if not isinstance(metadata, dict) or k not in metadata]
+    if missing:
+        raise CheckpointError(f"{path}: metadata: expected {list(REQUIRED_METADATA)}, got no {missing}")
+    if metadata["algo"] not in ALGOS:
+        raise CheckpointError(f"{path}: algo: expected one of {', '.join(ALGOS)}, got {metadata['algo']!r}")
+    if expect_scene is not None and metadata["scene"] != expect_scene:
+        raise CheckpointError(f"{path}: scene: expected {expect_scene!r}, got {metadata['scene']!r}")
+
+
+def restore_policy(path: Path, payload: dict[str, Any], policy: Policy) -> None:
+    """Load the checkpoint's weights and normalisation statistics into `policy`."""
+    try:
+        policy.model.load_state_dict(payload["model"])
+        if policy.obs_rms is not None:
+            policy.obs_rms.load_state_dict(payload["obs_rms"])
+    except (KeyError, RuntimeError, TypeError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()[0][:160]
+        raise CheckpointError(f"{path}: model: expected weights matching the metadata, got {reason}") from None
+
+
+def load_policy(path: str | Path, expect_scene: str | None = None) -> tuple[Policy, dict[str, Any]]:
+    """The policy stored in a checkpoint and its plain metadata (for watching and evaluating)."""
+    path = Path(path)
+    payload = load_checkpoint(path, expect_scene)
+    metadata = payload["metadata"]
+    try:
+        config = algo_config_from_dict(metadata["algo"], dict(metadata["algo_config"]))
+        (obs_dim,) = metadata["obs_shape"]
+        policy = make_policy(int(obs_dim), int(metadata["n_actions"]), config, seed=0)
+    except (ConfigError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"{path}: metadata: expected a valid configuration, got {exc}") from None
+    restore_policy(path, payload, policy)
+    return policy, metadata
+

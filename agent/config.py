@@ -1,0 +1,254 @@
+"""Hyperparameters (frozen dataclasses, SB3 names) and the tuned defaults per scene and algorithm."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from agent.errors import ConfigError
+from agent.networks import ACTIVATIONS
+
+ALGOS = ("ppo", "reinforce")
+
+
+def _require(ok: bool, config: object, field: str, expected: str) -> None:
+    """Raise a one-line ConfigError naming `field` unless `ok`."""
+    if not ok:
+        got = getattr(config, field)
+        raise ConfigError(f"{type(config).__name__}: {field}: expected {expected}, got {got!r}")
+
+
+@dataclass(frozen=True)
+class LearnerConfig:
+    """What every learner has: its network, optimiser and discount."""
+
+    learning_rate: float = 3e-4
+    """Adam's step size (the initial one when annealed)."""
+    gamma: float = 0.99
+    """The discount factor."""
+    ent_coef: float = 0.0
+    """Weight of the entropy bonus in the loss (0 = none)."""
+    max_grad_norm: float = 0.5
+    """Gradients are rescaled so their global L2 norm is at most this."""
+    hidden_sizes: tuple[int, ...] = (64, 64)
+    """Hidden layer widths of each network; () is a linear softmax policy."""
+    activation: str = "tanh"
+    """Hidden activation: "tanh" or "relu"."""
+    normalize_obs: bool = False
+    """Standardise observations with running statistics (saved with the weights)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hidden_sizes", tuple(self.hidden_sizes))
+        _require(self.learning_rate > 0, self, "learning_rate", "a number > 0")
+        _require(0 < self.gamma <= 1, self, "gamma", "a number in (0, 1]")
+        _require(self.ent_coef >= 0, self, "ent_coef", "a number >= 0")
+        _require(self.max_grad_norm > 0, self, "max_grad_norm", "a number > 0")
+        _require(
+            all(isinstance(h, int) and h > 0 for h in self.hidden_sizes),
+            self, "hidden_sizes", "a tuple of positive integers",
+        )  # fmt: skip
+        _require(self.activation in ACTIVATIONS, self, "activation", f"one of {sorted(ACTIVATIONS)}")
+
+    @property
+    def with_critic(self) -> bool:
+        """Whether the learner trains a value network."""
+        return True
+
+
+@dataclass(frozen=True)
+class PPOConfig(LearnerConfig):
+    """Proximal Policy Optimization (Schulman et al. 2017), named as in Stable-Baselines3."""
+
+    n_steps: int = 2048
+    """Steps collected per env between updates (the rollout is n_steps * num_envs)."""
+    batch_size: int = 64
+    """Minibatch size; must divide n_steps * num_envs."""
+    n_epochs: int = 10
+    """Passes over the rollout per update."""
+    gae_lambda: float = 0.95
+    """GAE trade-off between bias (0) and variance (1)."""
+    clip_range: float = 0.2
+    """Clipping of the probability ratio (the initial one when annealed)."""
+    clip_range_vf: float | None = None
+    """Clipping of the value change around the old value; None = no value clipping."""
+    normalize_advantage: bool = True
+    """Standardise advantages per minibatch (needs batch_size > 1)."""
+    vf_coef: float = 0.5
+    """Weight of the value loss."""
+    target_kl: float | None = None
+    """Stop the update's epochs early once the approximate KL passes 1.5 x this; None = never."""
+    anneal_lr: bool = False
+    """Decay the learning rate linearly to 0 over total_timesteps."""
+    anneal_clip_range: bool = False
+    """Decay clip_range linearly to 0 over total_timesteps."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require(self.n_steps >= 1, self, "n_steps", "an integer >= 1")
+        min_batch = 2 if self.normalize_advantage else 1
+        _require(self.batch_size >= min_batch, self, "batch_size", f"an integer >= {min_batch}")
+        _require(self.n_epochs >= 1, self, "n_epochs", "an integer >= 1")
+        _require(0 <= self.gae_lambda <= 1, self, "gae_lambda", "a number in [0, 1]")
+        _require(self.clip_range > 0, self, "clip_range", "a number > 0")
+        _require(
+            self.clip_range_vf is None or self.clip_range_vf > 0, self, "clip_range_vf",
+            "None or a number > 0",
+        )  # fmt: skip
+        _require(self.vf_coef >= 0, self, "vf_coef", "a number >= 0")
+        _require(self.target_kl is None or self.target_kl > 0, self, "target_kl", "None or > 0")
+
+
+@dataclass(frozen=True)
+class ReinforceConfig(LearnerConfig):
+    """REINFORCE (Williams 1992): Monte Carlo policy gradient over complete episodes."""
+
+    episodes_per_update: int = 8
+    """Complete episodes per gradient step (1 = update after every episode)."""
+    reward_to_go: bool = True
+    """Weight each action by the return after it; False = by its whole episode's return."""
+    normalize_returns: bool = True
+    """Standardise the weights over the batch (a cheap constant baseline plus scaling)."""
+    use_baseline: bool = False
+    """Learn a value network and subtract V(obs) from the weights."""
+    vf_coef: float = 0.5
+    """Weight of the value loss when use_baseline is set."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require(self.episodes_per_update >= 1, self, "episodes_per_update", "an integer >= 1")
+        _require(self.vf_coef >= 0, self, "vf_coef", "a number >= 0")
+
+    @property
+    def with_critic(self) -> bool:
+        """A value network only as the optional baseline."""
+        return self.use_baseline
+
+
+AlgoConfig = PPOConfig | ReinforceConfig
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """What a training run does, whatever the algorithm."""
+
+    scene: str
+    """The scene trained on (recorded in checkpoints; loading checks it)."""
+    algo: str
+    """"ppo" or "reinforce"."""
+    total_timesteps: int = 100_000
+    """Env steps (summed over all envs) to train for."""
+    num_envs: int = 8
+    """Envs stepped together."""
+    seed: int = 0
+    """Seeds the networks, the action sampling and the envs."""
+    eval_every_steps: int = 10_000
+    """Evaluate the deterministic policy every this many env steps (0 = never)."""
+    eval_episodes: int = 10
+    """Episodes per periodic evaluation."""
+    eval_envs: int = 10
+    """Evaluation envs stepped together."""
+    checkpoint_every_steps: int = 50_000
+    """Write last.pt every this many env steps (and always at the end)."""
+    torch_threads: int = 1
+    """torch.set_num_threads (one is fastest for small MLPs; it also changes results)."""
+    info_keys: tuple[str, ...] = ()
+    """Numeric keys of an episode's final info logged as scene extras (e.g. "laps")."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "info_keys", tuple(self.info_keys))
+        _require(self.algo in ALGOS, self, "algo", f"one of {', '.join(ALGOS)}")
+        _require(self.total_timesteps >= 1, self, "total_timesteps", "an integer >= 1")
+        _require(self.num_envs >= 1, self, "num_envs", "an integer >= 1")
+        _require(self.eval_every_steps >= 0, self, "eval_every_steps", "an integer >= 0")
+        _require(self.eval_episodes >= 1, self, "eval_episodes", "an integer >= 1")
+        _require(self.eval_envs >= 1, self, "eval_envs", "an integer >= 1")
+        _require(self.checkpoint_every_steps >= 1, self, "checkpoint_every_steps", "an integer >= 1")
+        _require(self.torch_threads >= 1, self, "torch_threads", "an integer >= 1")
+
+
+def check_pair(train_config: TrainConfig, algo_config: AlgoConfig) -> None:
+    """Raise ConfigError unless the two configs fit together."""
+    expected = PPOConfig if train_config.algo == "ppo" else ReinforceConfig
+    if not isinstance(algo_config, expected):
+        raise ConfigError(
+            f"algo_config: expected {expected.__name__} for algo {train_config.algo!r}, "
+            f"got {type(algo_config).__name__}"
+        )
+    if isinstance(algo_config, PPOConfig):
+        rollout = algo_config.n_steps * train_config.num_envs
+        if rollout % algo_config.batch_size:
+            raise ConfigError(
+                f"PPOConfig: batch_size: expected a divisor of n_steps * num_envs = {rollout}, "
+                f"got {algo_config.batch_size}"
+            )
+
+
+def algo_config_from_dict(algo: str, values: dict[str, Any]) -> AlgoConfig:
+    """Rebuild an algorithm config from `dataclasses.asdict` output (e.g. a checkpoint's)."""
+    cls = PPOConfig if algo == "ppo" else ReinforceConfig
+    return cls(**values)
+
+
+_PPO_CARTPOLE = PPOConfig(
+    # rl-zoo's CartPole-v1 recipe with half the epochs at twice the step size, gamma 0.99 and
+    # GAE 0.95: 475 in a median 13.8k steps / 1.7 s over 6 seeds (rl-zoo's: ~20k steps here)
+    learning_rate=2e-3, n_steps=32, batch_size=256, n_epochs=10, gamma=0.99, gae_lambda=0.95,
+    ent_coef=0.0, anneal_lr=True, anneal_clip_range=True,
+)  # fmt: skip
+_PPO_LUNAR = PPOConfig(
+    # rl-zoo's LunarLander recipe, with larger minibatches (4x fewer gradient steps)
+    learning_rate=3e-4, n_steps=1024, batch_size=256, n_epochs=4, gamma=0.999, gae_lambda=0.98,
+    ent_coef=0.01,
+)  # fmt: skip
+_PPO_RACE = PPOConfig(
+    learning_rate=3e-4, n_steps=256, batch_size=256, n_epochs=10, gamma=0.99, gae_lambda=0.95,
+    ent_coef=0.01,
+)  # fmt: skip
+
+_REINFORCE_CARTPOLE = ReinforceConfig(
+    learning_rate=1e-2, gamma=0.99, hidden_sizes=(32,), activation="relu", episodes_per_update=8,
+    max_grad_norm=1.0,
+)  # fmt: skip
+_REINFORCE_LUNAR = ReinforceConfig(
+    # hands-on-rl's VPG recipe: reward-to-go, one hidden layer of 64 ReLU units, lr 3e-3
+    learning_rate=3e-3, gamma=0.99, hidden_sizes=(64,), activation="relu", episodes_per_update=16,
+    max_grad_norm=1.0,
+)  # fmt: skip
+_REINFORCE_RACE = ReinforceConfig(
+    learning_rate=3e-3, gamma=0.99, hidden_sizes=(64,), activation="relu", episodes_per_update=16,
+    use_baseline=True, max_grad_norm=1.0,
+)  # fmt: skip
+
+_DEFAULTS: dict[tuple[str, str], tuple[dict[str, Any], AlgoConfig]] = {
+    ("cartpole", "ppo"): ({"total_timesteps": 50_000, "num_envs": 8, "eval_every_steps": 5_000}, _PPO_CARTPOLE),
+    ("cartpole", "reinforce"): ({"total_timesteps": 200_000, "num_envs": 8}, _REINFORCE_CARTPOLE),
+    ("lunar", "ppo"): ({"total_timesteps": 1_000_000, "num_envs": 16, "eval_every_steps": 50_000}, _PPO_LUNAR),
+    ("lunar", "reinforce"): ({"total_timesteps": 1_000_000, "num_envs": 16, "eval_every_steps": 50_000}, _REINFORCE_LUNAR),
+    ("race", "ppo"): ({"total_timesteps": 300_000, "num_envs": 8, "info_keys": ("laps",)}, _PPO_RACE),
+    ("race", "reinforce"): ({"total_timesteps": 500_000, "num_envs": 8, "info_keys": ("laps",)}, _REINFORCE_RACE),
+}  # fmt: skip
+
+
+def default_config(scene: str, algo: str, live: bool = False) -> tuple[TrainConfig, AlgoConfig]:
+    """The tuned configs for `scene` and `algo`; `live` adapts them to the windowed trainer.
+
+    Live, REINFORCE runs one env and updates after every episode, and PPO runs 4 envs with
+    short rollouts, so the learning is visible frame by frame.
+    """
+    if algo not in ALGOS:
+        raise ConfigError(f"--algo: expected one of {', '.join(ALGOS)}, got {algo!r}")
+    scenes = sorted({s for s, _ in _DEFAULTS})
+    if (scene, algo) not in _DEFAULTS:
+        raise ConfigError(f"--scene: expected one of {', '.join(scenes)}, got {scene!r}")
+    train_values, algo_config = _DEFAULTS[scene, algo]
+    train_config = TrainConfig(scene=scene, algo=algo, **train_values)
+    if not live:
+        return train_config, algo_config
+    if isinstance(algo_config, ReinforceConfig):
+        live_train = dataclasses.replace(train_config, num_envs=1)
+        return live_train, dataclasses.replace(algo_config, episodes_per_update=1)
+    live_train = dataclasses.replace(train_config, num_envs=4)
+    n_steps = 128
+    batch_size = min(algo_config.batch_size, n_steps * 4)
+    return live_train, dataclasses.replace(algo_config, n_steps=n_steps, batch_size=batch_size)

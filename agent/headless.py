@@ -1,0 +1,94 @@
+"""Headless training: the trainer's loop behind a progress bar, as `main.py --headless` runs it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.vector import VectorEnv
+from tqdm import tqdm
+
+from agent.config import AlgoConfig, TrainConfig
+from agent.evaluate import EvalResult
+from agent.trainer import EnvStepReport, Trainer
+
+PROGRESS_EVERY_STEPS = 50
+"""Vector steps between progress-bar refreshes (tqdm per step would cost more than a step)."""
+
+
+class TrainSummary(NamedTuple):
+    """How a headless run ended."""
+
+    run_dir: Path
+    num_timesteps: int
+    episodes: int
+    updates: int
+    wall_s: float
+    recent_mean_return: float | None
+    """Mean return of the last 100 training episodes."""
+    best_eval_mean: float | None
+    last_eval: EvalResult | None
+
+
+def train_headless(
+    train_config: TrainConfig,
+    algo_config: AlgoConfig,
+    run_dir: Path,
+    make_envs: Callable[[int], VectorEnv],
+    make_eval_env: Callable[[], gym.Env] | None,
+    resume: bool = False,
+    progress: bool = True,
+    action_names: Sequence[str] | None = None,
+) -> TrainSummary:
+    """Train to train_config.total_timesteps (or continue run_dir/last.pt when `resume`).
+
+    On resume the checkpoint's configs are used, except total_timesteps, taken from
+    `train_config` so a run can be extended. Ctrl+C stops cleanly with last.pt written.
+    """
+    run_dir = Path(run_dir)
+    if resume:
+        from agent.checkpoint import load_checkpoint  # only to size the envs like the run's
+
+        metadata = load_checkpoint(run_dir / "last.pt")["metadata"]
+        envs = make_envs(int(metadata["train_config"]["num_envs"]))
+        trainer = Trainer.resume(run_dir, envs, make_eval_env, train_config.total_timesteps)
+    else:
+        envs = make_envs(train_config.num_envs)
+        trainer = Trainer(envs, train_config, algo_config, run_dir, make_eval_env, action_names)
+    start_s = time.perf_counter()
+    total = trainer.train_config.total_timesteps
+    bar = tqdm(total=total, initial=trainer.num_timesteps, unit="step", disable=not progress,
+               dynamic_ncols=True)  # fmt: skip
+    try:
+        shown = trainer.num_timesteps
+        env_steps = 0
+        for report in trainer.run():
+            if not isinstance(report, EnvStepReport):
+                continue
+            env_steps += 1
+            if env_steps % PROGRESS_EVERY_STEPS == 0:
+                bar.update(trainer.num_timesteps - shown)
+                shown = trainer.num_timesteps
+                if trainer.recent_returns:
+                    bar.set_postfix(ret=f"{np.mean(trainer.recent_returns):.1f}", refresh=False)
+        bar.update(trainer.num_timesteps - shown)
+    except KeyboardInterrupt:
+        bar.write("interrupted: last.pt written, continue with --resume")
+    finally:
+        bar.close()
+        trainer.close()
+        envs.close()
+    return TrainSummary(
+        run_dir=run_dir,
+        num_timesteps=trainer.num_timesteps,
+        episodes=trainer.episodes,
+        updates=trainer.updates,
+        wall_s=time.perf_counter() - start_s,
+        recent_mean_return=float(np.mean(trainer.recent_returns)) if trainer.recent_returns else None,
+        best_eval_mean=trainer.best_eval_mean,
+        last_eval=trainer.last_eval,
+    )

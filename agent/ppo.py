@@ -1,0 +1,168 @@
+"""PPO: the clipped surrogate objective over GAE advantages (Schulman et al. 2017)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NamedTuple
+
+import numpy as np
+import torch
+
+from agent.config import PPOConfig
+from agent.networks import clip_grad_norm
+from agent.learner import Transition, UpdateReport, UpdateStats, explained_variance
+from agent.policy import make_policy
+from agent.rollout import RolloutBuffer
+
+
+class PPOLoss(NamedTuple):
+    """The terms of PPO's loss for one minibatch (scalar tensors)."""
+
+    loss: torch.Tensor
+    """What is minimised: policy_loss - ent_coef * entropy + vf_coef * value_loss."""
+    policy_loss: torch.Tensor
+    value_loss: torch.Tensor
+    entropy: torch.Tensor
+    approx_kl: torch.Tensor
+    """The low-variance KL estimate E[(ratio - 1) - log ratio] (Schulman's k3)."""
+    clip_fraction: torch.Tensor
+    """Fraction of samples whose ratio left [1 - clip_range, 1 + clip_range]."""
+
+
+def ppo_loss(
+    log_prob: torch.Tensor,
+    old_log_prob: torch.Tensor,
+    advantages: torch.Tensor,
+    values: torch.Tensor,
+    old_values: torch.Tensor,
+    returns: torch.Tensor,
+    entropy: torch.Tensor,
+    clip_range: float,
+    clip_range_vf: float | None,
+    ent_coef: float,
+    vf_coef: float,
+) -> PPOLoss:
+    """PPO's loss on one minibatch; every tensor argument is [batch].
+
+    The value loss is SB3's: the mean squared error (no 1/2), optionally against a value
+    clipped to within clip_range_vf of the old one.
+    """
+    log_ratio = log_prob - old_log_prob
+    ratio = log_ratio.exp()
+    pg_loss1 = advantages * ratio
+    pg_loss2 = advantages * ratio.clamp(1 - clip_range, 1 + clip_range)
+    policy_loss = -torch.min(pg_loss1, pg_loss2).mean()
+    if clip_range_vf is not None:
+        values = old_values + (values - old_values).clamp(-clip_range_vf, clip_range_vf)
+    value_loss = (returns - values).pow(2).mean()
+    entropy_mean = entropy.mean()
+    loss = policy_loss - ent_coef * entropy_mean + vf_coef * value_loss
+    with torch.no_grad():
+        approx_kl = ((ratio - 1) - log_ratio).mean()
+        clip_fraction = ((ratio - 1).abs() > clip_range).float().mean()
+    return PPOLoss(loss, policy_loss, value_loss, entropy_mean, approx_kl, clip_fraction)
+
+
+class PPO:
+    """Collects n_steps x num_envs transitions, then runs n_epochs of minibatch updates."""
+
+    def __init__(self, config: PPOConfig, obs_dim: int, n_actions: int, num_envs: int, seed: int):
+        self.config = config
+        self.policy = make_policy(obs_dim, n_actions, config, seed)
+        self.optimizer = torch.optim.Adam(
+            [self.policy.model.flat_parameters], lr=config.learning_rate, eps=1e-5, fused=True
+        )
+        self.buffer = RolloutBuffer(config.n_steps, num_envs, (obs_dim,))
+        self._last_obs = np.zeros((num_envs, obs_dim), dtype=np.float32)
+
+    def observe(self, step: Transition) -> None:
+        """Store the step; a truncated episode's bootstrap V(final_obs) is computed now."""
+        final_values = np.zeros(len(step.reward), dtype=np.float32)
+        if step.truncated.any():
+            final_values[step.truncated] = self.policy.value(step.final_obs[step.truncated])
+        self.buffer.add(step, final_values)
+        self._last_obs = step.next_obs
+
+    def ready(self) -> bool:
+        """True when the rollout is full."""
+        return self.buffer.full
+
+    def update(self, progress_remaining: float) -> Iterator[UpdateReport]:
+        """n_epochs passes of shuffled minibatches over the rollout, one report per step.
+
+        `progress_remaining` goes from 1 (start of training) to 0 and scales the annealed
+        learning rate and clip range, as SB3's schedules do.
+        """
+        cfg = self.config
+        buffer = self.buffer
+        advantages, returns = buffer.advantages(
+            self.policy.value(self._last_obs), cfg.gamma, cfg.gae_lambda
+        )
+        lr = cfg.learning_rate * (progress_remaining if cfg.anneal_lr else 1.0)
+        clip_range = cfg.clip_range * (progress_remaining if cfg.anneal_clip_range else 1.0)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        data = [
+            torch.from_numpy(a.reshape(-1, *a.shape[2:]))
+            for a in (buffer.obs, buffer.actions, buffer.log_probs, advantages, buffer.values, returns)
+        ]
+        n_samples = len(data[0])
+        n_batches = n_samples // cfg.batch_size
+        planned = cfg.n_epochs * n_batches
+        totals = np.zeros(5)
+        steps = 0
+        for epoch_step in range(planned):
+            if n_batches == 1:
+                minibatch = data  # one minibatch per epoch: shuffling would change nothing
+            else:
+                if epoch_step % n_batches == 0:
+                    order = torch.randperm(n_samples)
+                start = epoch_step % n_batches * cfg.batch_size
+                minibatch = [d[order[start : start + cfg.batch_size]] for d in data]
+            terms = self._loss(*minibatch, clip_range)
+            if cfg.target_kl is not None and terms.approx_kl.item() > 1.5 * cfg.target_kl:
+                break  # SB3: stop before the step that would move the policy too far
+            grad = self.policy.model.flat_parameters.grad
+            grad.zero_()
+            terms.loss.backward()
+            clip_grad_norm(grad, cfg.max_grad_norm)
+            self.optimizer.step()
+            steps += 1
+            totals += torch.stack(terms[1:]).detach().numpy()
+            if steps < planned:
+                yield UpdateReport(steps, planned, None)
+        means = totals / max(steps, 1)
+        stats = UpdateStats(
+            policy_loss=means[0],
+            value_loss=means[1],
+            entropy=means[2],
+            approx_kl=means[3],
+            clip_fraction=means[4],
+            explained_variance=explained_variance(buffer.values.ravel(), returns.ravel()),
+            learning_rate=lr,
+            gradient_steps=steps,
+            samples=n_samples,
+        )
+        buffer.reset()
+        yield UpdateReport(steps, planned, stats)
+
+    def _loss(
+        self,
+        obs: torch.Tensor,
+        actions: torch.Tensor,
+        old_log_prob: torch.Tensor,
+        advantages: torch.Tensor,
+        old_values: torch.Tensor,
+        returns: torch.Tensor,
+        clip_range: float,
+    ) -> PPOLoss:
+        """Evaluate the current networks on one minibatch and build the loss."""
+        cfg = self.config
+        log_prob, entropy = self.policy.model.evaluate_actions(obs, actions)
+        values = self.policy.model.value(obs)
+        if cfg.normalize_advantage:
+            advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+        return ppo_loss(
+            log_prob, old_log_prob, advantages, values, old_values, returns, entropy,
+            clip_range, cfg.clip_range_vf, cfg.ent_coef, cfg.vf_coef,
+        )  # fmt: skip

@@ -1,0 +1,99 @@
+"""REINFORCE: Monte Carlo policy gradient over complete episodes (Williams 1992)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+
+from agent.config import ReinforceConfig
+from agent.networks import clip_grad_norm
+from agent.learner import Transition, UpdateReport, UpdateStats, explained_variance
+from agent.policy import make_policy
+from agent.returns import episode_returns, reward_to_go
+from agent.rollout import Episode, EpisodeBuffer
+
+
+def episode_weights(episodes: list[Episode], config: ReinforceConfig) -> np.ndarray:
+    """Each step's policy-gradient weight: its reward-to-go, or its episode's whole return.
+
+    Episodes are concatenated in order; returns never cross from one into the next.
+    Both are Monte Carlo returns: an episode cut by a time limit is treated as over.
+    """
+    rewards = np.concatenate([e.rewards for e in episodes])
+    ends = np.zeros(len(rewards), dtype=np.bool_)
+    ends[np.cumsum([len(e.rewards) for e in episodes]) - 1] = True
+    returns = reward_to_go if config.reward_to_go else episode_returns
+    weights = returns(rewards, ends, config.gamma)
+    if config.normalize_returns:
+        weights = (weights - weights.mean()) / (weights.std() + 1e-8)
+    return weights
+
+
+class Reinforce:
+    """Collects complete episodes; one gradient step per `episodes_per_update` of them."""
+
+    def __init__(
+        self, config: ReinforceConfig, obs_dim: int, n_actions: int, num_envs: int, seed: int
+    ):
+        self.config = config
+        self.policy = make_policy(obs_dim, n_actions, config, seed)
+        self.optimizer = torch.optim.Adam(
+            [self.policy.model.flat_parameters], lr=config.learning_rate, fused=True
+        )
+        self.buffer = EpisodeBuffer(num_envs, (obs_dim,))
+
+    def observe(self, step: Transition) -> None:
+        """Store the step; episodes it ended become complete."""
+        self.buffer.add(step)
+
+    def ready(self) -> bool:
+        """True once `episodes_per_update` episodes are complete.
+
+        Running episodes of the other envs carry over: their early steps were taken by the
+        previous policy, a small off-policy bias accepted to keep every step collected.
+        """
+        return len(self.buffer.completed) >= self.config.episodes_per_update
+
+    def update(self, progress_remaining: float) -> Iterator[UpdateReport]:
+        """One gradient step on the complete episodes (`progress_remaining` is unused)."""
+        cfg = self.config
+        model = self.policy.model
+        episodes = self.buffer.take()
+        weights = torch.from_numpy(episode_weights(episodes, cfg))
+        obs = torch.from_numpy(np.concatenate([e.obs for e in episodes]))
+        actions = torch.from_numpy(np.concatenate([e.actions for e in episodes]))
+        log_prob, entropy = model.evaluate_actions(obs, actions)
+        value_loss = None
+        advantages = weights
+        loss = torch.zeros(())
+        if model.critic is not None:
+            values = model.value(obs)
+            advantages = weights - values.detach()
+            value_loss = (weights - values).pow(2).mean()
+            loss = cfg.vf_coef * value_loss
+        policy_loss = -(log_prob * advantages).mean()
+        loss = loss + policy_loss - cfg.ent_coef * entropy.mean()
+        grad = model.flat_parameters.grad
+        grad.zero_()
+        loss.backward()
+        # clip each network on its own, so large value gradients never shrink the policy's
+        clip_grad_norm(grad[: model.actor_size], cfg.max_grad_norm)
+        clip_grad_norm(grad[model.actor_size :], cfg.max_grad_norm)
+        self.optimizer.step()
+        stats = UpdateStats(
+            policy_loss=policy_loss.item(),
+            value_loss=None if value_loss is None else value_loss.item(),
+            entropy=entropy.mean().item(),
+            approx_kl=None,
+            clip_fraction=None,
+            explained_variance=(
+                None if value_loss is None
+                else explained_variance((weights - advantages).numpy(), weights.numpy())
+            ),
+            learning_rate=cfg.learning_rate,
+            gradient_steps=1,
+            samples=len(weights),
+        )  # fmt: skip
+        yield UpdateReport(1, 1, stats)

@@ -1,0 +1,346 @@
+"""The training loop over a Gymnasium vector env, as one generator the window or a script drives."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import gymnasium as gym
+import numpy as np
+import numpy.typing as npt
+import torch
+from gymnasium.vector import AutoresetMode, VectorEnv
+
+from agent.checkpoint import load_checkpoint, restore_policy, save_checkpoint
+from agent.config import AlgoConfig, PPOConfig, TrainConfig, algo_config_from_dict, check_pair
+from agent.errors import CheckpointError
+from agent.evaluate import EvalReport, EvalResult, run_evaluation
+from agent.learner import Learner, Transition, UpdateReport
+from agent.metrics import RunLogger
+from agent.policy import Policy, PolicyOutput
+from agent.ppo import PPO
+from agent.reinforce import Reinforce
+
+LAST = "last.pt"
+BEST = "best.pt"
+EVAL_SEED_OFFSET = 1_000_000
+"""Evaluation episodes use seeds far from the training envs' ones."""
+
+
+class FinishedEpisode(NamedTuple):
+    """An episode that ended on this step."""
+
+    env_index: int
+    episode_return: float
+    length: int
+    info: dict[str, Any]
+    """The episode's final info (e.g. is_success, laps)."""
+
+
+class EnvStepReport(NamedTuple):
+    """One vector-env step of training."""
+
+    obs: npt.NDArray[np.float32]
+    """[num_envs, obs_dim] raw observations after the step (new episodes' first where reset)."""
+    actions: npt.NDArray[np.int64]
+    policy: PolicyOutput
+    """The policy's decision that chose `actions` (probabilities and values for the HUD)."""
+    rewards: npt.NDArray[np.float32]
+    terminated: npt.NDArray[np.bool_]
+    truncated: npt.NDArray[np.bool_]
+    infos: dict[str, Any]
+    """The vector env's info dict of the step."""
+    episode_returns: npt.NDArray[np.float64]
+    """[num_envs] returns of the running episodes so far."""
+    episode_lengths: npt.NDArray[np.int64]
+    """[num_envs] lengths of the running episodes so far."""
+    finished: list[FinishedEpisode]
+    num_timesteps: int
+
+
+Report = EnvStepReport | UpdateReport | EvalReport
+
+
+def make_learner(
+    algo_config: AlgoConfig, obs_dim: int, n_actions: int, num_envs: int, seed: int
+) -> Learner:
+    """The learner for a config: PPO or REINFORCE."""
+    if isinstance(algo_config, PPOConfig):
+        return PPO(algo_config, obs_dim, n_actions, num_envs, seed)
+    return Reinforce(algo_config, obs_dim, n_actions, num_envs, seed)
+
+
+def env_info(vector_info: dict[str, Any], index: int) -> dict[str, Any]:
+    """One env's entries of a Gymnasium vector info dict (masks dropped, nested dicts kept)."""
+    info: dict[str, Any] = {}
+    for key, value in vector_info.items():
+        mask = vector_info.get(f"_{key}")
+        if key.startswith("_") or (mask is not None and not mask[index]):
+            continue
+        if isinstance(value, dict):
+            info[key] = env_info(value, index)
+        else:
+            item = value[index]
+            info[key] = item.item() if isinstance(item, np.generic) else item
+    return info
+
+
+class Trainer:
+    """Trains a learner on `envs`: collect, update, evaluate, checkpoint, until total_timesteps."""
+
+    def __init__(
+        self,
+        envs: VectorEnv,
+        train_config: TrainConfig,
+        algo_config: AlgoConfig,
+        run_dir: Path | None = None,
+        make_eval_env: Callable[[], gym.Env] | None = None,
+        action_names: Sequence[str] | None = None,
+    ):
+        assert envs.metadata.get("autoreset_mode") == AutoresetMode.SAME_STEP, (
+            "Trainer needs autoreset_mode=AutoresetMode.SAME_STEP (final obs in info['final_obs'])"
+        )
+        check_pair(train_config, algo_config)
+        if envs.num_envs != train_config.num_envs:
+            raise ValueError(f"envs: expected {train_config.num_envs} envs, got {envs.num_envs}")
+        torch.set_num_threads(train_config.torch_threads)
+        torch.manual_seed(train_config.seed)
+        self.envs = envs
+        self.train_config = train_config
+        self.algo_config = algo_config
+        self.run_dir = None if run_dir is None else Path(run_dir)
+        self.make_eval_env = make_eval_env
+        self.action_names = None if action_names is None else list(action_names)
+        self.obs_shape = envs.single_observation_space.shape
+        self.n_actions = int(envs.single_action_space.n)
+        self.learner = make_learner(
+            algo_config, self.obs_shape[0], self.n_actions, envs.num_envs, train_config.seed
+        )
+        self.num_timesteps = 0
+        self.episodes = 0
+        self.updates = 0
+        self.best_eval_mean: float | None = None
+        self.last_eval: EvalResult | None = None
+        self._last_eval_step = -1
+        self.recent_returns: deque[float] = deque(maxlen=100)
+        self.logger: RunLogger | None = None
+        self._eval_envs: list[gym.Env] = []
+
+    @property
+    def policy(self) -> Policy:
+        """The learner's current policy (call `act()` on it)."""
+        return self.learner.policy
+
+    @classmethod
+    def resume(
+        cls,
+        run_dir: Path,
+        envs: VectorEnv,
+        make_eval_env: Callable[[], gym.Env] | None = None,
+        total_timesteps: int | None = None,
+    ) -> Trainer:
+        """A trainer continuing run_dir/last.pt: weights, optimiser, counters, statistics, RNGs.
+
+        The configs are the checkpoint's; `total_timesteps` may extend the run.
+        """
+        path = Path(run_dir) / LAST
+        payload = load_checkpoint(path)
+        metadata = payload["metadata"]
+        try:
+            train_config = TrainConfig(**metadata["train_config"])
+            algo_config = algo_config_from_dict(metadata["algo"], dict(metadata["algo_config"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CheckpointError(f"{path}: metadata: expected the run's configs, got {exc}") from None
+        if total_timesteps is not None:
+            train_config = dataclasses.replace(train_config, total_timesteps=total_timesteps)
+        if tuple(metadata["obs_shape"]) != envs.single_observation_space.shape:
+            raise CheckpointError(
+                f"{path}: obs_shape: expected {envs.single_observation_space.shape}, "
+                f"got {tuple(metadata['obs_shape'])}"
+            )
+        trainer = cls(envs, train_config, algo_config, run_dir, make_eval_env, metadata.get("action_names"))
+        trainer._load_state(path, payload)
+        return trainer
+
+    def run(self) -> Iterator[Report]:
+        """Train until total_timesteps: each item is one env step, gradient step or eval step."""
+        cfg = self.train_config
+        if self.run_dir is not None and self.logger is None:
+            self.logger = RunLogger(self.run_dir, cfg.info_keys, self.num_timesteps)
+        self._start_s, self._start_steps = time.perf_counter(), self.num_timesteps
+        self._obs = self._reset_envs()
+        next_eval = self._next_multiple(cfg.eval_every_steps)
+        next_checkpoint = self._next_multiple(cfg.checkpoint_every_steps)
+        try:
+            while self.num_timesteps < cfg.total_timesteps:
+                yield self._env_step()
+                if self.learner.ready():
+                    yield from self._update()
+                if next_eval is not None and self.num_timesteps >= next_eval:
+                    yield from self._evaluate()
+                    next_eval = self._next_multiple(cfg.eval_every_steps)
+                if self.num_timesteps >= next_checkpoint:
+                    self._save_last()
+                    next_checkpoint = self._next_multiple(cfg.checkpoint_every_steps)
+            if next_eval is not None and self._last_eval_step != self.num_timesteps:
+                yield from self._evaluate()  # score the final policy too
+        finally:
+            # also on generator.close() / KeyboardInterrupt: always leave a loadable last.pt
+            self._save_last()
+
+    def _next_multiple(self, every: int) -> int | None:
+        """The first multiple of `every` after the current step (None when `every` is 0)."""
+        return None if every == 0 else (self.num_timesteps // every + 1) * every
+
+    def _reset_envs(self) -> npt.NDArray[np.float32]:
+        """Reset all envs (seeded from the step count, so a resumed run is reproducible)."""
+        obs, _ = self.envs.reset(seed=self.train_config.seed + self.num_timesteps)
+        self._episode_returns = np.zeros(self.envs.num_envs)
+        self._episode_lengths = np.zeros(self.envs.num_envs, dtype=np.int64)
+        if self.policy.obs_rms is not None:
+            self.policy.obs_rms.update(obs)
+        self._obs_normalized = self.policy.normalize(obs)
+        return obs
+
+    def _env_step(self) -> EnvStepReport:
+        """Act, step the envs, hand the transition to the learner, book the finished episodes."""
+        policy = self.policy
+        obs_normalized = self._obs_normalized
+        output = policy.act_normalized(obs_normalized)
+        next_obs, rewards, terminated, truncated, infos = self.envs.step(output.action)
+        ended = terminated | truncated
+        final_obs = next_obs
+        if ended.any():
+            # SAME_STEP autoreset: next_obs already starts the new episodes; the old ones'
+            # last observations are in info["final_obs"] and serve only to bootstrap.
+            final_obs = next_obs.copy()
+            final_obs[ended] = np.stack(infos["final_obs"][ended])
+        if policy.obs_rms is not None:
+            policy.obs_rms.update(next_obs)
+        self._obs_normalized = policy.normalize(next_obs)
+        self.learner.observe(
+            Transition(
+                obs_normalized, output, rewards.astype(np.float32), terminated, truncated,
+                policy.normalize(final_obs), self._obs_normalized,
+            )
+        )  # fmt: skip
+        self.num_timesteps += self.envs.num_envs
+        self._episode_returns += rewards
+        self._episode_lengths += 1
+        finished = [self._finish_episode(i, infos) for i in np.flatnonzero(ended)]
+        report = EnvStepReport(
+            next_obs, output.action, output, rewards, terminated, truncated, infos,
+            self._episode_returns.copy(), self._episode_lengths.copy(), finished,
+            self.num_timesteps,
+        )  # fmt: skip
+        self._episode_returns[ended] = 0.0
+        self._episode_lengths[ended] = 0
+        return report
+
+    def _finish_episode(self, env_index: int, infos: dict[str, Any]) -> FinishedEpisode:
+        """Count and log the episode env `env_index` just ended."""
+        info = env_info(infos.get("final_info", {}), env_index)
+        self.episodes += 1
+        episode_return = float(self._episode_returns[env_index])
+        length = int(self._episode_lengths[env_index])
+        self.recent_returns.append(episode_return)
+        if self.logger is not None:
+            wall_s = time.perf_counter() - self._start_s
+            self.logger.episode(self.num_timesteps, self.episodes, episode_return, length, info, wall_s)
+        return FinishedEpisode(int(env_index), episode_return, length, info)
+
+    def _update(self) -> Iterator[UpdateReport]:
+        """Run the learner's update, one report per gradient step; log its stats."""
+        progress_remaining = max(0.0, 1.0 - self.num_timesteps / self.train_config.total_timesteps)
+        for report in self.learner.update(progress_remaining):
+            yield report
+        self.updates += 1
+        if self.logger is not None and report.stats is not None:
+            elapsed_s = max(time.perf_counter() - self._start_s, 1e-9)
+            steps_per_s = (self.num_timesteps - self._start_steps) / elapsed_s
+            self.logger.update(self.num_timesteps, report.stats, steps_per_s)
+            self.logger.flush()
+
+    def _evaluate(self) -> Iterator[EvalReport]:
+        """Evaluate the deterministic policy on the eval envs; keep best.pt on improvement."""
+        cfg = self.train_config
+        if self.make_eval_env is None:
+            return
+        if not self._eval_envs:
+            self._eval_envs = [self.make_eval_env() for _ in range(min(cfg.eval_envs, cfg.eval_episodes))]
+        seed = cfg.seed + EVAL_SEED_OFFSET
+        for report in run_evaluation(self.policy, self._eval_envs, cfg.eval_episodes, seed):
+            yield report
+        result = report.result
+        assert result is not None
+        self.last_eval = result
+        self._last_eval_step = self.num_timesteps
+        if self.logger is not None:
+            self.logger.evaluation(self.num_timesteps, result)
+        if self.best_eval_mean is None or result.mean_return > self.best_eval_mean:
+            self.best_eval_mean = result.mean_return
+            if self.run_dir is not None:
+                self.save(self.run_dir / BEST)
+
+    def _save_last(self) -> None:
+        """Write run_dir/last.pt (nothing without a run_dir)."""
+        if self.run_dir is not None:
+            self.save(self.run_dir / LAST)
+        if self.logger is not None:
+            self.logger.flush()
+
+    def save(self, path: str | Path) -> None:
+        """Write a checkpoint of the whole training state to `path` (atomically)."""
+        policy = self.policy
+        metadata = {
+            "scene": self.train_config.scene,
+            "algo": self.train_config.algo,
+            "obs_shape": list(self.obs_shape),
+            "n_actions": self.n_actions,
+            "action_names": self.action_names,
+            "train_config": dataclasses.asdict(self.train_config),
+            "algo_config": dataclasses.asdict(self.algo_config),
+            "num_timesteps": self.num_timesteps,
+            "episodes": self.episodes,
+            "updates": self.updates,
+            "best_eval_mean": self.best_eval_mean,
+            "torch_threads": torch.get_num_threads(),
+            "torch_version": torch.__version__,
+        }
+        save_checkpoint(path, {
+            "metadata": metadata,
+            "model": policy.model.state_dict(),
+            "optimizer": self.learner.optimizer.state_dict(),
+            "obs_rms": None if policy.obs_rms is None else policy.obs_rms.state_dict(),
+            "rng": {"torch": torch.get_rng_state(), "numpy": policy.rng.bit_generator.state},
+        })  # fmt: skip
+
+    def _load_state(self, path: Path, payload: dict[str, Any]) -> None:
+        """Restore everything `save()` wrote."""
+        restore_policy(path, payload, self.policy)
+        metadata = payload["metadata"]
+        try:
+            self.learner.optimizer.load_state_dict(payload["optimizer"])
+            torch.set_rng_state(payload["rng"]["torch"])
+            self.policy.rng.bit_generator.state = payload["rng"]["numpy"]
+            self.num_timesteps = int(metadata["num_timesteps"])
+            self.episodes = int(metadata["episodes"])
+            self.updates = int(metadata["updates"])
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            reason = str(exc).strip().splitlines()[0][:160]
+            raise CheckpointError(f"{path}: training state: expected a resumable run, got {reason}") from None
+        self.best_eval_mean = metadata.get("best_eval_mean")
+
+    def close(self) -> None:
+        """Write last.pt, flush and close the logs and the evaluation envs."""
+        self._save_last()
+        if self.logger is not None:
+            self.logger.close()
+            self.logger = None
+        for env in self._eval_envs:
+            env.close()
+        self._eval_envs = []
