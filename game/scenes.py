@@ -37,6 +37,8 @@ class SceneSpec:
     """Decides success at an episode's end; None when the env reports `info["is_success"]` itself."""
     make_kwargs: Mapping[str, Any] = field(default_factory=dict)
     """Keyword arguments always passed to `gymnasium.make`."""
+    native_vector: bool = False
+    """Whether the env id has a natively batched vector env (a `vector_entry_point`) to use."""
 
     @property
     def noop_action(self) -> int:
@@ -114,6 +116,7 @@ SCENES: dict[str, SceneSpec] = {
             )
         },
         success="at least one full lap without leaving the track",
+        native_vector=True,
     ),
     "lunar": SceneSpec(
         name="lunar",
@@ -172,12 +175,16 @@ def make_vector_env(
 ) -> VectorEnv:
     """Make `num_envs` copies of `scene` stepped together, autoresetting on the same step.
 
-    With SAME_STEP autoreset, an episode's last observation is in `info["final_obs"]`
-    and its last info in `info["final_info"]` (Gymnasium 1.x vector API).
-    Only env 0 renders, and only when `render_first` is set (LunarLander runs ~4x slower
-    when rendering, so the others never do).
+    With SAME_STEP autoreset, an episode's last observation is in `info["final_obs"]` and its
+    last info in `info["final_info"]` (Gymnasium 1.x vector API). The race is natively batched
+    (all cars stepped as arrays in one call; it is drawn from its state, so never renders);
+    the Gymnasium scenes are copies in a SyncVectorEnv where only env 0 renders, and only with
+    `render_first` (LunarLander runs ~4x slower when rendering, so the others never do).
     """
-    scene_spec(scene)
+    spec = scene_spec(scene)
+    if spec.native_vector:
+        return gym.make_vec(spec.env_id, num_envs=num_envs, vectorization_mode="vector_entry_point",
+                            **{**spec.make_kwargs, **options})  # fmt: skip
 
     def factory(index: int) -> Callable[[], SceneInfo]:
         render_mode = "rgb_array" if render_first and index == 0 else None

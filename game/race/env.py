@@ -105,7 +105,7 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
     ) -> tuple[npt.NDArray[np.float32], dict[str, Any]]:
         """Start a new episode on the start line (seeded for reproducibility)."""
         super().reset(seed=seed)
-        self.sim.reset(self.np_random)
+        self.sim.reset([self.np_random])
         self._lap_times_s = []
         return self.sim.observe()[0], self._info(dict.fromkeys(COMPONENTS, 0.0))
 

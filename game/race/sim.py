@@ -5,6 +5,7 @@ The single env is a batch of one, so one car behaves identically alone or among 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -127,25 +128,36 @@ class RaceSim:
         """How many cars are simulated."""
         return len(self.state.seg)
 
-    def reset(self, rng: np.random.Generator, index: Index = slice(None)) -> None:
-        """Put the chosen cars back at the start (or anywhere, with random_start), standing still."""
+    def reset(self, rngs: Sequence[np.random.Generator], index: Index = slice(None)) -> None:
+        """Put the chosen cars back at the start (or anywhere, with random_start), standing still.
+
+        Each car draws its start from its own generator (rngs[i] for the i-th chosen car), so
+        where a car starts never depends on which other cars are reset with it.
+        """
         st, cfg, track = self.state, self.config, self.track
-        count = len(st.seg[index])
-        s = rng.uniform(0.0, track.length_m, count) if cfg.random_start else np.full(count, track.start_s_m)
+        rows = np.arange(self.num_cars)[index]
+        if len(rngs) != len(rows):
+            raise ValueError(f"rngs: expected one generator per car ({len(rows)}), got {len(rngs)}")
+        draws = np.array([self._draw_start(rng) for rng in rngs]).reshape(len(rows), 3)
+        s, offset, jitter = draws.T
         xy, heading = track.pose_at(s)
-        offset = rng.uniform(-cfg.start_offset_m, cfg.start_offset_m, count)
         xy = xy + offset[:, None] * np.column_stack([-np.sin(heading), np.cos(heading)])
-        heading = heading + rng.uniform(-cfg.start_heading_rad, cfg.start_heading_rad, count)
         seg, _ = track.locate(xy, track.segment_at(s))
         s_m, lateral_m = track.progress(xy, seg)
         values = {
-            "x_m": xy[:, 0], "y_m": xy[:, 1], "heading_rad": heading, "speed_mps": 0.0,
+            "x_m": xy[:, 0], "y_m": xy[:, 1], "heading_rad": heading + jitter, "speed_mps": 0.0,
             "steer_rad": 0.0, "seg": seg, "s_m": s_m, "lateral_m": lateral_m, "travelled_m": 0.0,
             "laps": 0, "steps": 0, "lap_start_s": 0.0, "last_lap_s": np.nan, "best_lap_s": np.nan,
             "crashed": False,
         }  # fmt: skip
         for name, value in values.items():
-            getattr(st, name)[index] = value
+            getattr(st, name)[rows] = value
+
+    def _draw_start(self, rng: np.random.Generator) -> tuple[float, float, float]:
+        """One car's random start: arc length, offset from the centreline, heading jitter."""
+        cfg = self.config
+        s = rng.uniform(0.0, self.track.length_m) if cfg.random_start else self.track.start_s_m
+        return s, rng.uniform(-cfg.start_offset_m, cfg.start_offset_m), rng.uniform(-cfg.start_heading_rad, cfg.start_heading_rad)
 
     def step(self, actions: npt.NDArray[np.integer]) -> StepOutput:
         """Drive every car one step with its action (an index into ACTION_NAMES)."""

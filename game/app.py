@@ -1,0 +1,185 @@
+"""The engine: one window, the frame loop (input, step the world, draw, flip), speed and hotkeys."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pygame
+
+from game.errors import DisplayError
+from game.hud import Hud, draw_help
+from game.input import Hotkey, Keyboard, hotkey_legend
+from game.modes import Mode
+from game.recorder import Recorder
+
+SPEEDS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, math.inf)
+"""Speed settings: multiples of real time; inf runs as many steps as each frame's time allows."""
+WORK_SHARE = 0.75
+"""Share of each frame's time the world may use; drawing and events get the rest."""
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """The window and how it starts."""
+
+    size_px: tuple[int, int] = (1280, 720)
+    hud_width_px: int = 400
+    fps: int = 60
+    """Frames drawn per second."""
+    speed: float = 1.0
+    """Initial speed, one of SPEEDS."""
+    show_rays: bool = True
+    screenshot_dir: Path = Path("screenshots")
+    record: Path | None = None
+    """Record what the window shows to this .gif or .mp4."""
+
+
+def speed_label(speed: float) -> str:
+    """How a speed reads on the HUD."""
+    return "max speed" if math.isinf(speed) else f"{speed:g}x"
+
+
+class App:
+    """Owns the window and runs a mode frame by frame until quit."""
+
+    def __init__(self, mode: Mode, config: AppConfig, keyboard: Keyboard | None = None):
+        pygame.init()
+        try:
+            self.window = pygame.display.set_mode(config.size_px)
+        except pygame.error as error:
+            pygame.quit()
+            raise DisplayError(
+                f"cannot open a window ({error}): use --headless to train without one"
+            ) from None
+        pygame.display.set_caption(f"Rollout Racer - {mode.scene.title} - {mode.name}")
+        self.mode = mode
+        self.config = config
+        self.keyboard = keyboard or Keyboard()
+        self.clock = pygame.time.Clock()
+        width, height = config.size_px
+        self.scene_rect = pygame.Rect(0, 0, width - config.hud_width_px, height)
+        self.hud = Hud((config.hud_width_px, height))
+        self.speed_index = SPEEDS.index(config.speed)
+        self.paused = False
+        self.show_rays = config.show_rays
+        self.show_help = False
+        self.running = True
+        self.frames = 0
+        self._step_quota = 0.0
+        self._step_times: deque[tuple[float, int]] = deque(maxlen=120)
+        self.recorder = None if config.record is None else Recorder(config.record, config.fps)
+
+    @property
+    def speed(self) -> float:
+        """The current speed (a multiple of real time, or inf)."""
+        return SPEEDS[self.speed_index]
+
+    def run(self, max_frames: int | None = None) -> None:
+        """Run frames until quit (or `max_frames`), then close the mode and the window."""
+        try:
+            while self.running and (max_frames is None or self.frames < max_frames):
+                self.frame()
+        finally:
+            self.close()
+
+    def frame(self) -> None:
+        """One frame: handle events, step the world, draw the scene and the HUD, flip, wait."""
+        start = time.perf_counter()
+        single_step = self._handle_events()
+        budget_s = WORK_SHARE / self.config.fps
+        if single_step:
+            self._ran(self.mode.advance(1, start + budget_s))
+        elif not self.paused:
+            self._step_quota += self.speed * self.mode.steps_per_second / self.config.fps
+            quota = math.floor(self._step_quota)  # inf at max speed
+            ran = self.mode.advance(quota, start + budget_s)
+            self._step_quota -= ran
+            if ran < quota:
+                self._step_quota %= 1.0  # the world can't keep up: drop the backlog, don't race to catch up
+            self._ran(ran)
+        self.draw()
+        pygame.display.flip()
+        if self.recorder is not None:
+            self.recorder.add(self.window)
+        self.clock.tick(self.config.fps)
+        self.frames += 1
+
+    def _ran(self, steps: int) -> None:
+        self._step_times.append((time.perf_counter(), steps))
+
+    def steps_per_s(self) -> float:
+        """Env steps per second over the last two seconds."""
+        now = time.perf_counter()
+        recent = [(t, n) for t, n in self._step_times if now - t <= 2.0]
+        if len(recent) < 2:
+            return 0.0
+        return sum(n for _, n in recent[1:]) / max(recent[-1][0] - recent[0][0], 1e-9)
+
+    def _handle_events(self) -> bool:
+        """Apply every pending event; return whether a single step was asked for."""
+        single_step = False
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT:
+                self.running = False
+            hotkey = self.keyboard.handle(event)
+            if hotkey is Hotkey.QUIT:
+                self.running = False
+            elif hotkey is Hotkey.PAUSE:
+                self.paused = not self.paused
+            elif hotkey is Hotkey.STEP:
+                self.paused, single_step = True, True
+            elif hotkey is Hotkey.RESET:
+                self.mode.reset()
+            elif hotkey is Hotkey.FASTER:
+                self.speed_index = min(self.speed_index + 1, len(SPEEDS) - 1)
+            elif hotkey is Hotkey.SLOWER:
+                self.speed_index = max(self.speed_index - 1, 0)
+            elif hotkey is Hotkey.RAYS:
+                self.show_rays = not self.show_rays
+            elif hotkey is Hotkey.SCREENSHOT:
+                self.mode.notify(f"saved {self.screenshot()}")
+            elif hotkey is Hotkey.HELP:
+                self.show_help = not self.show_help
+        return single_step
+
+    def draw(self) -> None:
+        """Draw the scene and the HUD into the window."""
+        self.mode.view.draw(self.window, self.scene_rect, self.show_rays)
+        if self.show_help:
+            draw_help(self.window, self.scene_rect, hotkey_legend())
+        state = dataclasses.replace(
+            self.mode.hud_state(),
+            fps=self.clock.get_fps(),
+            steps_per_s=self.steps_per_s() * self._envs_per_step(),
+            speed=speed_label(self.speed),
+            paused=self.paused,
+        )
+        self.hud.draw(self.window, state, (self.scene_rect.right, 0))
+
+    def _envs_per_step(self) -> int:
+        trainer = getattr(self.mode, "trainer", None)
+        return 1 if trainer is None else trainer.envs.num_envs
+
+    def screenshot(self, path: Path | None = None) -> Path:
+        """Save what the window shows as a PNG (in screenshot_dir unless a path is given)."""
+        if path is None:
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+            path = self.config.screenshot_dir / f"{self.mode.scene.name}-{self.mode.name}-{stamp}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pygame.image.save(self.window, str(path))
+        return path
+
+    def close(self) -> None:
+        """Close the mode (training saves first), the recording and the window."""
+        try:
+            self.mode.close()
+        finally:
+            if self.recorder is not None:
+                self.recorder.close()
+            pygame.quit()

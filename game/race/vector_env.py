@@ -1,0 +1,122 @@
+"""RaceVectorEnv: N cars on one track stepped as arrays in one call (a native Gymnasium vector env)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from gymnasium import spaces
+from gymnasium.utils import seeding
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from game.race.reward import COMPONENTS
+from game.race.sensors import OBS_HIGH, OBS_LOW
+from game.race.sim import ACTION_NAMES, RaceConfig, RaceSim
+from game.race.track import Track, load_track
+from game.race.track_file import DEFAULT_TRACK
+
+
+class RaceVectorEnv(VectorEnv):
+    """`num_envs` independent cars on one track; car i behaves exactly like RaceEnv seeded with seed + i.
+
+    Autoreset is SAME_STEP, as the trainer expects: when a car's episode ends, `step` returns
+    the first observation of its next episode, and the last one in `info["final_obs"]` (with
+    `info["final_info"]`), masked by `info["_final_obs"]`. Cars do not collide with each other.
+    Per-car info (arrays, Gymnasium's vector convention): `laps`, `lap_time_s`, `progress`,
+    `speed_mps`, `crashed`, `is_success`, `reward_components`; `last_lap_s` and `best_lap_s`
+    masked until a car has completed a lap.
+    """
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 20, "autoreset_mode": AutoresetMode.SAME_STEP}
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        track: str | Path | Track = DEFAULT_TRACK,
+        render_mode: str | None = None,
+        random_start: bool = False,
+    ):
+        if render_mode not in (None, *self.metadata["render_modes"]):
+            raise ValueError(f"render_mode: expected None or 'rgb_array', got {render_mode!r}")
+        self.num_envs = num_envs
+        self.track = track if isinstance(track, Track) else load_track(track)
+        self.sim = RaceSim(self.track, num_envs, RaceConfig(random_start=random_start))
+        self.render_mode = render_mode
+        self.single_observation_space = spaces.Box(OBS_LOW, OBS_HIGH, dtype=np.float32)
+        self.single_action_space = spaces.Discrete(len(ACTION_NAMES))
+        self.observation_space = batch_space(self.single_observation_space, num_envs)
+        self.action_space = batch_space(self.single_action_space, num_envs)
+        self._rngs = [seeding.np_random(None)[0] for _ in range(num_envs)]
+
+    def reset(
+        self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[npt.NDArray[np.float32], dict[str, Any]]:
+        """Reset every car; an int seed gives car i the seed seed + i (as SyncVectorEnv does)."""
+        if isinstance(seed, int):
+            seed = [seed + i for i in range(self.num_envs)]
+        if seed is not None:
+            if len(seed) != self.num_envs:
+                raise ValueError(f"seed: expected {self.num_envs} seeds, got {len(seed)}")
+            self._rngs = [seeding.np_random(s)[0] for s in seed]
+        self._reset_cars(np.arange(self.num_envs))
+        zero = np.zeros(self.num_envs)
+        return self.sim.observe(), self._info(dict.fromkeys(COMPONENTS, zero))
+
+    def _reset_cars(self, cars: npt.NDArray[np.intp]) -> None:
+        self.sim.reset([self._rngs[car] for car in cars], cars)
+
+    def step(
+        self, actions: npt.ArrayLike
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.bool_], dict[str, Any]]:
+        """Drive every car one step; cars whose episode ended start the next one at once."""
+        actions = np.asarray(actions)
+        if (actions.shape != (self.num_envs,) or actions.dtype.kind not in "iu"
+                or actions.min() < 0 or actions.max() >= len(ACTION_NAMES)):  # fmt: skip
+            raise ValueError(
+                f"actions: expected {self.num_envs} integers in [0, {len(ACTION_NAMES)}), got {actions!r}"
+            )
+        out = self.sim.step(actions)
+        obs = out.obs.copy()
+        terminated, truncated = out.terminated.copy(), out.truncated.copy()
+        info = self._info({name: getattr(out, name).copy() for name in COMPONENTS})
+        done = np.flatnonzero(terminated | truncated)
+        if len(done):
+            mask = np.zeros(self.num_envs, dtype=np.bool_)
+            mask[done] = True
+            final_obs = np.empty(self.num_envs, dtype=object)
+            final_obs[done] = list(obs[done])
+            info["final_obs"], info["_final_obs"] = final_obs, mask
+            info["final_info"], info["_final_info"] = info.copy(), mask
+            self._reset_cars(done)
+            obs[done] = self.sim.observe(done)
+        return obs, out.reward.copy(), terminated, truncated, info
+
+    def _info(self, components: dict[str, npt.NDArray[np.float64]]) -> dict[str, Any]:
+        """Per-car info as arrays, each with its `_name` mask (Gymnasium's vector convention)."""
+        st, everyone = self.sim.state, np.ones(self.num_envs, dtype=np.bool_)
+        info: dict[str, Any] = {
+            "laps": st.laps.copy(),
+            "lap_time_s": st.steps * self.sim.config.dt_s - st.lap_start_s,
+            "progress": st.travelled_m / self.track.length_m,
+            "speed_mps": st.speed_mps.copy(),
+            "crashed": st.crashed.copy(),
+            "is_success": st.laps >= 1,
+            "reward_components": components,
+        }
+        for key in list(info):
+            info[f"_{key}"] = everyone
+        lapped = st.laps >= 1
+        info["last_lap_s"], info["_last_lap_s"] = st.last_lap_s.copy(), lapped
+        info["best_lap_s"], info["_best_lap_s"] = st.best_lap_s.copy(), lapped
+        return info
+
+    def render(self) -> npt.NDArray[np.uint8] | None:
+        """All cars on the track as one RGB image (render_mode="rgb_array")."""
+        if self.render_mode is None:
+            return None
+        from game.race.render import render_frame  # pygame is imported only to draw
+
+        return render_frame(self.sim)
