@@ -46,9 +46,9 @@ def speed_label(speed: float) -> str:
 
 
 class App:
-    """Owns the window and runs a mode frame by frame until quit."""
+    """Owns the window; `attach` a mode, then run it frame by frame until quit."""
 
-    def __init__(self, mode: Mode, config: AppConfig, keyboard: Keyboard | None = None):
+    def __init__(self, config: AppConfig):
         pygame.init()
         try:
             self.window = pygame.display.set_mode(config.size_px)
@@ -57,10 +57,8 @@ class App:
             raise DisplayError(
                 f"cannot open a window ({error}): use --headless to train without one"
             ) from None
-        pygame.display.set_caption(f"Rollout Racer - {mode.scene.title} - {mode.name}")
-        self.mode = mode
         self.config = config
-        self.keyboard = keyboard or Keyboard()
+        self.keyboard = Keyboard()
         self.clock = pygame.time.Clock()
         width, height = config.size_px
         self.scene_rect = pygame.Rect(0, 0, width - config.hud_width_px, height)
@@ -74,6 +72,12 @@ class App:
         self._step_quota = 0.0
         self._step_times: deque[tuple[float, int]] = deque(maxlen=120)
         self.recorder = None if config.record is None else Recorder(config.record, config.fps)
+        self.mode: Mode | None = None
+
+    def attach(self, mode: Mode) -> None:
+        """Show `mode` in the window from the next frame on."""
+        self.mode = mode
+        pygame.display.set_caption(f"Rollout Racer - {mode.scene.title} - {mode.name}")
 
     @property
     def speed(self) -> float:
@@ -97,7 +101,7 @@ class App:
             self._ran(self.mode.advance(1, start + budget_s))
         elif not self.paused:
             self._step_quota += self.speed * self.mode.steps_per_second / self.config.fps
-            quota = math.floor(self._step_quota)  # inf at max speed
+            quota = self._step_quota if math.isinf(self.speed) else math.floor(self._step_quota)
             ran = self.mode.advance(quota, start + budget_s)
             self._step_quota -= ran
             if ran < quota:
@@ -178,7 +182,8 @@ class App:
     def close(self) -> None:
         """Close the mode (training saves first), the recording and the window."""
         try:
-            self.mode.close()
+            if self.mode is not None:
+                self.mode.close()
         finally:
             if self.recorder is not None:
                 self.recorder.close()

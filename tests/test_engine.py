@@ -1,0 +1,212 @@
+"""The window, frame by frame, under SDL's dummy drivers: HUD pixels, keys, modes, speed, screenshots."""
+
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pygame
+import pytest
+
+from agent.checkpoint import load_policy
+from agent.config import default_config
+from agent.trainer import Trainer
+from game import make_env, make_vector_env, scene_spec
+from game.app import SPEEDS, App, AppConfig
+from game.hud import BAR, BAR_CHOSEN, BAR_MAX_PX, Hud, HudState
+from game.modes import PlayMode, TrainMode, WatchMode
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def quit_pygame():
+    yield
+    pygame.quit()
+
+
+def press(key, up=False):
+    pygame.event.post(pygame.event.Event(pygame.KEYUP if up else pygame.KEYDOWN, key=key))
+
+
+def bar_pixels(surface, rect, colour):
+    """How many pixels of the bar's middle row have the bar's colour."""
+    row = rect.y + rect.h // 2
+    return sum(surface.get_at((x, row))[:3] == colour for x in range(rect.x, rect.right))
+
+
+def test_hud_bars_are_as_long_as_the_probabilities():
+    pygame.init()
+    hud = Hud((400, 720))
+    probs = (0.1, 0.55, 0.05, 0.3)
+    state = HudState(scene="Test", mode="watch", algo="ppo", episode=1, episode_step=0, episode_return=0.0,
+                     action_names=("a", "b", "c", "d"), probs=probs, chosen=1, value=1.5)  # fmt: skip
+    surface = pygame.Surface((400, 720))
+    hud.draw(surface, state)
+    assert len(hud.bar_rects) == 4
+    for index, (p, rect) in enumerate(zip(probs, hud.bar_rects, strict=True)):
+        colour = BAR_CHOSEN if index == 1 else BAR
+        assert bar_pixels(surface, rect, colour) == round(p * BAR_MAX_PX)
+
+
+def open_app(make_mode, **config):
+    """A window showing the mode `make_mode(keyboard)` builds."""
+    app = App(AppConfig(**config))
+    mode = make_mode(app.keyboard)
+    app.attach(mode)
+    return app, mode
+
+
+def race_play_app():
+    return open_app(lambda keyboard: PlayMode(scene_spec("race"), make_env("race"), keyboard, seed=0))
+
+
+def test_play_mode_turns_keys_into_actions_and_the_car_moves_and_turns():
+    app, mode = race_play_app()
+    names = mode.scene.action_names
+    st = mode.env.unwrapped.sim.state
+    x0, heading0 = float(st.x_m[0]), float(st.heading_rad[0])
+    press(pygame.K_UP)
+    for _ in range(60):  # 1 s at 1x: 20 steps of 7 m/s^2 less drag of 5% of speed per second
+        app.frame()
+    assert names[mode.last_action] == "gas"
+    assert st.speed_mps[0] == pytest.approx(7.0 / 0.05 * (1 - math.exp(-0.05)), rel=0.01)
+    assert st.x_m[0] > x0 + 3.0
+    press(pygame.K_a)  # WASD works too: gas + left
+    for _ in range(15):
+        app.frame()
+    assert names[mode.last_action] == "gas+left"
+    assert st.heading_rad[0] > heading0 + 0.1  # turned left
+    press(pygame.K_UP, up=True)
+    press(pygame.K_a, up=True)
+    press(pygame.K_DOWN)
+    app.frame()
+    app.frame()
+    app.frame()
+    assert names[mode.last_action] == "brake"
+    app.close()
+
+
+def test_lunar_and_cartpole_keys():
+    for scene, key, expected in (("lunar", pygame.K_UP, "main engine"), ("cartpole", pygame.K_RIGHT, "push right")):
+        app, mode = open_app(
+            lambda keyboard, scene=scene: PlayMode(scene_spec(scene), make_env(scene, render_mode="rgb_array"), keyboard)
+        )
+        press(key)
+        for _ in range(5):
+            app.frame()
+        assert mode.scene.action_names[mode.last_action] == expected
+        app.close()
+
+
+def test_pause_single_step_and_speed_change_steps_per_frame():
+    app, mode = race_play_app()
+    def steps_over(frames):
+        before = mode.env.unwrapped.sim.state.steps[0]
+        for _ in range(frames):
+            app.frame()
+        return mode.env.unwrapped.sim.state.steps[0] - before
+
+    assert steps_over(60) == 20  # 1x: the race runs 20 steps per simulated second at 60 fps
+    press(pygame.K_SPACE)
+    assert steps_over(30) == 0 and app.paused
+    press(pygame.K_n)
+    assert steps_over(1) == 1  # one step while paused
+    press(pygame.K_SPACE)
+    for _ in range(3):
+        press(pygame.K_EQUALS)
+    app.frame()
+    assert app.speed == SPEEDS[3] == 8.0
+    assert steps_over(30) == 80  # 8x: 8 * 20 steps per second for half a second
+    app.close()
+
+
+def test_screenshot_is_a_png_of_the_window(tmp_path):
+    app, _ = race_play_app()
+    app.frame()
+    path = app.screenshot(tmp_path / "shot.png")
+    image = pygame.image.load(str(path))
+    assert image.get_size() == app.config.size_px
+    assert len({image.get_at((x, 300))[:3] for x in range(0, 1280, 20)}) > 3  # a picture, not a blank
+    app.close()
+
+
+def test_screenshot_key_writes_into_the_screenshot_folder(tmp_path):
+    app, mode = open_app(
+        lambda keyboard: PlayMode(scene_spec("cartpole"), make_env("cartpole", render_mode="rgb_array"), keyboard),
+        screenshot_dir=tmp_path,
+    )
+    press(pygame.K_F12)
+    app.frame()
+    assert len(list(tmp_path.glob("cartpole-play-*.png"))) == 1
+    app.close()
+
+
+def tiny_cartpole_trainer(run_dir, total=2_000):
+    train_config, algo_config = default_config("cartpole", "ppo", live=True)
+    import dataclasses
+
+    train_config = dataclasses.replace(train_config, total_timesteps=total, eval_every_steps=0)
+    envs = make_vector_env("cartpole", train_config.num_envs, render_first=True)
+    return Trainer(envs, train_config, algo_config, run_dir, action_names=scene_spec("cartpole").action_names)
+
+
+def test_live_training_changes_the_policy_and_grows_the_curve(tmp_path):
+    trainer = tiny_cartpole_trainer(tmp_path)
+    before = [p.detach().clone() for p in trainer.policy.model.parameters()]
+    app, mode = open_app(lambda _: TrainMode(scene_spec("cartpole"), trainer), speed=math.inf)
+    for _ in range(200):
+        app.frame()
+        if trainer.updates >= 2 and len(mode.log.returns) >= 5:
+            break
+    state = mode.hud_state()
+    assert trainer.updates >= 2
+    assert len(state.recent_returns) >= 5
+    assert state.probs is not None and math.isclose(sum(state.probs), 1.0, rel_tol=1e-5)
+    after = list(trainer.policy.model.parameters())
+    assert any(not np.allclose(a.detach().numpy(), b.numpy()) for a, b in zip(after, before, strict=True))
+    app.close()
+    assert (tmp_path / "last.pt").exists()
+
+
+def test_quitting_during_training_leaves_a_loadable_checkpoint(tmp_path):
+    trainer = tiny_cartpole_trainer(tmp_path, total=1_000_000)
+    app, mode = open_app(lambda _: TrainMode(scene_spec("cartpole"), trainer), speed=math.inf)
+    for _ in range(20):
+        app.frame()
+    press(pygame.K_ESCAPE)
+    app.run()
+    assert not app.running
+    policy, metadata = load_policy(tmp_path / "last.pt", expect_scene="cartpole")
+    assert metadata["num_timesteps"] == trainer.num_timesteps > 0
+    assert policy.act(np.zeros((1, 4), dtype=np.float32)).probs.shape == (1, 2)
+
+
+def test_watch_mode_runs_a_saved_checkpoint(tmp_path):
+    trainer = tiny_cartpole_trainer(tmp_path)
+    trainer.save(tmp_path / "model.pt")
+    trainer.envs.close()
+    policy, metadata = load_policy(tmp_path / "model.pt", expect_scene="cartpole")
+    app, mode = open_app(
+        lambda _: WatchMode(scene_spec("cartpole"), make_env("cartpole", render_mode="rgb_array"), policy, "ppo"),
+        speed=4.0,
+    )
+    for _ in range(30):
+        app.frame()
+    state = mode.hud_state()
+    assert state.probs is not None and state.value is not None
+    assert state.chosen == int(np.argmax(state.probs)) or 0 <= state.chosen < 2
+    assert mode.log.step > 0 or mode.log.returns
+    app.close()
+
+
+def test_no_display_is_one_line_that_suggests_headless():
+    env = {**os.environ, "SDL_VIDEODRIVER": "x11", "DISPLAY": ""}
+    env.pop("DISPLAY")
+    result = subprocess.run([sys.executable, "main.py", "--mode", "play", "--frames", "1"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--headless" in lines[0]
