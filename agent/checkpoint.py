@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,20 @@ REQUIRED_KEYS = ("format_version", "metadata", "model")
 REQUIRED_METADATA = ("scene", "algo", "obs_shape", "n_actions", "algo_config")
 
 
+def one_line(exc: BaseException, limit: int = 200) -> str:
+    """The informative line of an exception's message (torch's run to several paragraphs)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    # torch's weights-only refusals bury the reason (e.g. which global it refused) below a preamble
+    for pattern in (r"[^\n]*GLOBAL [^\n]*", r"WeightsUnpickler error:\s*([^\n]+)"):
+        found = re.search(pattern, text)
+        if found:
+            lines = [found.group(found.lastindex or 0)]
+            break
+    detail = f": {lines[0].strip()}" if lines else ""
+    return f"{type(exc).__name__}{detail}"[:limit]
+
+
 def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
     """Write `payload` to `path` atomically: a crash leaves the old file or the new, never half.
 
@@ -31,7 +47,7 @@ def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as file:
-            torch.save({"format_version": FORMAT_VERSION, **payload}, file)
+            torch.save({**payload, "format_version": FORMAT_VERSION}, file)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temp_name, path)
@@ -64,12 +80,13 @@ def load_checkpoint(path: str | Path, expect_scene: str | None = None) -> dict[s
     if not path.is_file():
         raise CheckpointError(f"{path}: file: expected an existing checkpoint file, got none")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # e.g. "Detected pickle protocol 4": noise for a person
+            warnings.simplefilter("ignore")
+            payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for foreign or broken files
-        reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
         raise CheckpointError(
             f"{path}: file: expected a checkpoint readable with weights_only=True, "
-            f"got {type(exc).__name__}{': ' + reason if reason else ''}"
+            f"got {one_line(exc)}"
         ) from None
     _check_layout(path, payload, expect_scene)
     return payload
@@ -100,8 +117,9 @@ def restore_policy(path: Path, payload: dict[str, Any], policy: Policy) -> None:
         if policy.obs_rms is not None:
             policy.obs_rms.load_state_dict(payload["obs_rms"])
     except (KeyError, RuntimeError, TypeError, ValueError) as exc:
-        reason = str(exc).strip().splitlines()[0][:160]
-        raise CheckpointError(f"{path}: model: expected weights matching the metadata, got {reason}") from None
+        raise CheckpointError(
+            f"{path}: model: expected weights matching the metadata, got {one_line(exc)}"
+        ) from None
 
 
 def load_policy(path: str | Path, expect_scene: str | None = None) -> tuple[Policy, dict[str, Any]]:
@@ -114,7 +132,9 @@ def load_policy(path: str | Path, expect_scene: str | None = None) -> tuple[Poli
         (obs_dim,) = metadata["obs_shape"]
         policy = make_policy(int(obs_dim), int(metadata["n_actions"]), config, seed=0)
     except (ConfigError, TypeError, ValueError) as exc:
-        raise CheckpointError(f"{path}: metadata: expected a valid configuration, got {exc}") from None
+        raise CheckpointError(
+            f"{path}: metadata: expected a valid configuration, got {one_line(exc)}"
+        ) from None
     restore_policy(path, payload, policy)
     return policy, metadata
 

@@ -15,7 +15,7 @@ import numpy.typing as npt
 import torch
 from gymnasium.vector import AutoresetMode, VectorEnv
 
-from agent.checkpoint import load_checkpoint, restore_policy, save_checkpoint
+from agent.checkpoint import load_checkpoint, one_line, restore_policy, save_checkpoint
 from agent.config import AlgoConfig, PPOConfig, TrainConfig, algo_config_from_dict, check_pair
 from agent.errors import CheckpointError
 from agent.evaluate import EvalReport, EvalResult, run_evaluation
@@ -101,9 +101,10 @@ class Trainer:
         make_eval_env: Callable[[], gym.Env] | None = None,
         action_names: Sequence[str] | None = None,
     ):
-        assert envs.metadata.get("autoreset_mode") == AutoresetMode.SAME_STEP, (
-            "Trainer needs autoreset_mode=AutoresetMode.SAME_STEP (final obs in info['final_obs'])"
-        )
+        mode = envs.metadata.get("autoreset_mode")
+        if mode != AutoresetMode.SAME_STEP:
+            # a loop written for one autoreset mode silently learns from wrong samples in another
+            raise ValueError(f"envs: autoreset_mode: expected AutoresetMode.SAME_STEP, got {mode}")
         check_pair(train_config, algo_config)
         if envs.num_envs != train_config.num_envs:
             raise ValueError(f"envs: expected {train_config.num_envs} envs, got {envs.num_envs}")
@@ -309,7 +310,7 @@ class Trainer:
             "updates": self.updates,
             "best_eval_mean": self.best_eval_mean,
             "torch_threads": torch.get_num_threads(),
-            "torch_version": torch.__version__,
+            "torch_version": str(torch.__version__),
         }
         save_checkpoint(path, {
             "metadata": metadata,
@@ -331,8 +332,9 @@ class Trainer:
             self.episodes = int(metadata["episodes"])
             self.updates = int(metadata["updates"])
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-            reason = str(exc).strip().splitlines()[0][:160]
-            raise CheckpointError(f"{path}: training state: expected a resumable run, got {reason}") from None
+            raise CheckpointError(
+                f"{path}: training state: expected a resumable run, got {one_line(exc)}"
+            ) from None
         self.best_eval_mean = metadata.get("best_eval_mean")
 
     def close(self) -> None:

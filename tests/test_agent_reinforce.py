@@ -1,0 +1,75 @@
+"""REINFORCE: per-env episodes cut from vector steps, its weights, and its update."""
+
+import numpy as np
+import pytest
+
+from agent.config import ReinforceConfig
+from agent.learner import Transition
+from agent.policy import PolicyOutput
+from agent.reinforce import Reinforce, episode_weights
+from agent.rollout import Episode, EpisodeBuffer
+
+
+def step(t, ends, num_envs=2):
+    """A fake vector step: obs and reward encode (step, env)."""
+    obs = np.array([[t * 10 + env] for env in range(num_envs)], dtype=np.float32)
+    output = PolicyOutput(np.zeros(num_envs, np.int64), np.full((num_envs, 2), 0.5, np.float32),
+                          np.full(num_envs, np.log(0.5), np.float32), None)  # fmt: skip
+    ended = np.array(ends)
+    return Transition(obs, output, obs[:, 0].copy(), ended, np.zeros_like(ended), obs, obs)
+
+
+def test_episode_buffer_cuts_episodes_per_env_through_growth_and_compaction():
+    buffer = EpisodeBuffer(num_envs=2, obs_shape=(1,), capacity=4)
+    # env 0 ends every 3 steps; env 1 runs one 9-step episode (forces the arrays to grow)
+    for t in range(9):
+        buffer.add(step(t, [t % 3 == 2, t == 8]))
+    episodes = buffer.take()
+    env0 = [e for e in episodes if e.obs[0, 0] % 10 == 0]
+    env1 = [e for e in episodes if e.obs[0, 0] % 10 == 1]
+    assert [list(e.rewards) for e in env0] == [[0, 10, 20], [30, 40, 50], [60, 70, 80]]
+    assert [list(e.rewards) for e in env1] == [[1, 11, 21, 31, 41, 51, 61, 71, 81]]
+    assert buffer.take() == []
+
+
+def test_running_episodes_survive_a_take():
+    buffer = EpisodeBuffer(num_envs=2, obs_shape=(1,), capacity=2)
+    for t in range(5):
+        buffer.add(step(t, [True, False]))
+    assert len(buffer.take()) == 5
+    buffer.add(step(5, [False, True]))
+    (episode,) = buffer.take()
+    assert list(episode.rewards) == [1, 11, 21, 31, 41, 51]
+
+
+def episode(rewards):
+    n = len(rewards)
+    return Episode(np.zeros((n, 1), np.float32), np.zeros(n, np.int64), np.array(rewards, np.float32))
+
+
+def test_weights_switch_between_reward_to_go_and_whole_returns():
+    episodes = [episode([1.0, 0.0, 2.0]), episode([4.0, 1.0])]
+    to_go = ReinforceConfig(gamma=0.5, normalize_returns=False)
+    np.testing.assert_allclose(episode_weights(episodes, to_go), [1.5, 1.0, 2.0, 4.5, 1.0])
+    whole = ReinforceConfig(gamma=0.5, normalize_returns=False, reward_to_go=False)
+    np.testing.assert_allclose(episode_weights(episodes, whole), [1.5, 1.5, 1.5, 4.5, 4.5])
+    normalized = episode_weights(episodes, ReinforceConfig(gamma=0.5))
+    assert normalized.mean() == pytest.approx(0.0, abs=1e-6)
+    assert normalized.std() == pytest.approx(1.0, abs=1e-5)
+
+
+@pytest.mark.parametrize("use_baseline", [False, True])
+def test_update_after_each_episode_raises_the_rewarded_action(use_baseline):
+    config = ReinforceConfig(episodes_per_update=1, learning_rate=0.05, hidden_sizes=(),
+                             normalize_returns=False, use_baseline=use_baseline)  # fmt: skip
+    learner = Reinforce(config, obs_dim=1, n_actions=2, num_envs=1, seed=0)
+    obs = np.ones((1, 1), np.float32)
+    for _ in range(30):
+        out = learner.policy.act(obs)
+        reward = np.array([1.0 if out.action[0] == 1 else 0.0], np.float32)
+        learner.observe(Transition(obs, out, reward, np.array([True]), np.array([False]), obs, obs))
+        assert learner.ready()
+        (report,) = learner.update(1.0)
+        assert report.stats.samples == 1 and (report.stats.value_loss is not None) == use_baseline
+        assert not learner.ready()
+    assert learner.policy.act(obs).probs[0, 1] > 0.7
