@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from agent.errors import ConfigError
@@ -154,9 +156,16 @@ class TrainConfig:
     """torch.set_num_threads (one is fastest for small MLPs; it also changes results)."""
     info_keys: tuple[str, ...] = ()
     """Numeric keys of an episode's final info logged as scene extras (e.g. "laps")."""
+    env_options: Mapping[str, Any] = field(default_factory=dict)
+    """Options the scene's envs are made with (e.g. the race track), kept so a checkpoint's
+    evaluation, watching and resuming remake the same env; paths are stored as strings."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "info_keys", tuple(self.info_keys))
+        object.__setattr__(self, "env_options", {
+            str(key): os.fspath(value) if isinstance(value, os.PathLike) else value
+            for key, value in dict(self.env_options).items()
+        })  # fmt: skip
         _require(self.algo in ALGOS, self, "algo", f"one of {', '.join(ALGOS)}")
         _require(self.total_timesteps >= 1, self, "total_timesteps", "an integer >= 1")
         _require(self.num_envs >= 1, self, "num_envs", "an integer >= 1")

@@ -57,3 +57,11 @@ def test_configs_are_frozen_and_round_trip_through_asdict():
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.gamma = 0.5
     assert PPOConfig(**dataclasses.asdict(config)) == config
+
+
+def test_env_options_are_kept_as_plain_data():
+    from pathlib import Path
+
+    config = TrainConfig("race", "ppo", env_options={"track": Path("tracks/oval.json")})
+    assert config.env_options == {"track": "tracks/oval.json"}
+    assert dataclasses.asdict(config)["env_options"] == {"track": "tracks/oval.json"}
