@@ -9,10 +9,11 @@ import numpy.typing as npt
 from numba import njit
 
 from game.race.car import CarParams
-from game.race.track import MAX_RANGE_M, TrackArrays, cast_ray
+from game.race.track import MAX_RANGE_M, TrackArrays, cast_ray_along
 
 RAY_ANGLES_RAD = np.deg2rad(np.linspace(-90.0, 90.0, 9))
 """Ray directions relative to the car's heading: 9 rays over the 180 degrees ahead."""
+_RAY_COS, _RAY_SIN = np.cos(RAY_ANGLES_RAD), np.sin(RAY_ANGLES_RAD)
 
 OBS_NAMES = (
     *(f"ray {deg:+.1f} deg" for deg in np.rad2deg(RAY_ANGLES_RAD)),
@@ -34,12 +35,15 @@ def observe_car(
 ) -> None:  # fmt: skip
     """Write one car's 14 observations into `out` (the table in RaceEnv's docstring)."""
     rays = RAY_ANGLES_RAD.shape[0]
+    cos_h, sin_h = math.cos(heading_rad), math.sin(heading_rad)
     for j in range(rays):
-        out[j] = cast_ray(t, seg, x_m, y_m, heading_rad + RAY_ANGLES_RAD[j]) / MAX_RANGE_M
+        # Each ray's direction is the heading turned by its fixed angle: one sin/cos per car.
+        dx = cos_h * _RAY_COS[j] - sin_h * _RAY_SIN[j]
+        dy = sin_h * _RAY_COS[j] + cos_h * _RAY_SIN[j]
+        out[j] = cast_ray_along(t, seg, x_m, y_m, dx, dy) / MAX_RANGE_M
     out[rays] = speed_mps / p.max_speed_mps
     out[rays + 1] = steer_rad / p.max_steer_rad
     # Heading error = car heading minus track direction, as sin and cos (no wrap-around jump).
-    cos_h, sin_h = math.cos(heading_rad), math.sin(heading_rad)
     dx, dy = t.seg_dir[seg, 0], t.seg_dir[seg, 1]
     out[rays + 2] = sin_h * dx - cos_h * dy
     out[rays + 3] = cos_h * dx + sin_h * dy

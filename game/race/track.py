@@ -303,7 +303,13 @@ def _hit(points_a: npt.NDArray[np.float64], a: int, points_b: npt.NDArray[np.flo
 
 @njit(cache=True)
 def cast_ray(t: TrackArrays, k: int, x: float, y: float, angle_rad: float) -> float:
-    """Exact distance [m] from (x, y) in quad k along angle_rad to the first border, capped at MAX_RANGE_M.
+    """Exact distance [m] from (x, y) in quad k along angle_rad to the first border, capped at MAX_RANGE_M."""
+    return cast_ray_along(t, k, x, y, math.cos(angle_rad), math.sin(angle_rad))
+
+
+@njit(cache=True)
+def cast_ray_along(t: TrackArrays, k: int, x: float, y: float, dx: float, dy: float) -> float:
+    """Exact distance [m] from (x, y) in quad k along the unit vector (dx, dy) to the first border.
 
     Walks the ray through the ring of quads. Each vertex is classified by the side of the ray
     line it lies on; the ray leaves a (convex) quad through an edge whose ends lie on opposite
@@ -315,7 +321,6 @@ def cast_ray(t: TrackArrays, k: int, x: float, y: float, angle_rad: float) -> fl
         return 0.0
     count = len(t.seg_len)
     left, right = t.left, t.right
-    dx, dy = math.cos(angle_rad), math.sin(angle_rad)
     k1 = k + 1 if k + 1 < count else 0
     left0, right0 = _left_of(left, k, x, y, dx, dy), _left_of(right, k, x, y, dx, dy)
     left1, right1 = _left_of(left, k1, x, y, dx, dy), _left_of(right, k1, x, y, dx, dy)
