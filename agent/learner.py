@@ -7,8 +7,7 @@ from typing import NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
-import torch
-
+from agent.optim import Adam
 from agent.policy import Policy, PolicyOutput
 
 
@@ -61,7 +60,7 @@ class Learner(Protocol):
     """A learning algorithm as the trainer drives it."""
 
     policy: Policy
-    optimizer: torch.optim.Optimizer
+    optimizer: Adam
 
     def observe(self, step: Transition) -> None:
         """Store one vector-env step."""

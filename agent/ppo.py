@@ -9,8 +9,9 @@ import numpy as np
 import torch
 
 from agent.config import PPOConfig
-from agent.networks import clip_grad_norm
 from agent.learner import Transition, UpdateReport, UpdateStats, explained_variance
+from agent.networks import clip_grad_norm
+from agent.optim import Adam
 from agent.policy import make_policy
 from agent.rollout import RolloutBuffer
 
@@ -69,9 +70,7 @@ class PPO:
     def __init__(self, config: PPOConfig, obs_dim: int, n_actions: int, num_envs: int, seed: int):
         self.config = config
         self.policy = make_policy(obs_dim, n_actions, config, seed)
-        self.optimizer = torch.optim.Adam(
-            [self.policy.model.flat_parameters], lr=config.learning_rate, eps=1e-5, fused=True
-        )
+        self.optimizer = Adam(self.policy.model.flat_parameters, config.learning_rate, eps=1e-5)
         self.buffer = RolloutBuffer(config.n_steps, num_envs, (obs_dim,))
         self._last_obs = np.zeros((num_envs, obs_dim), dtype=np.float32)
 
@@ -100,8 +99,7 @@ class PPO:
         )
         lr = cfg.learning_rate * (progress_remaining if cfg.anneal_lr else 1.0)
         clip_range = cfg.clip_range * (progress_remaining if cfg.anneal_clip_range else 1.0)
-        for group in self.optimizer.param_groups:
-            group["lr"] = lr
+        self.optimizer.lr = lr
         data = [
             torch.from_numpy(a.reshape(-1, *a.shape[2:]))
             for a in (buffer.obs, buffer.actions, buffer.log_probs, advantages, buffer.values, returns)

@@ -8,8 +8,9 @@ import numpy as np
 import torch
 
 from agent.config import ReinforceConfig
-from agent.networks import clip_grad_norm
 from agent.learner import Transition, UpdateReport, UpdateStats, explained_variance
+from agent.networks import clip_grad_norm
+from agent.optim import Adam
 from agent.policy import make_policy
 from agent.returns import episode_returns, reward_to_go
 from agent.rollout import Episode, EpisodeBuffer
@@ -39,9 +40,7 @@ class Reinforce:
     ):
         self.config = config
         self.policy = make_policy(obs_dim, n_actions, config, seed)
-        self.optimizer = torch.optim.Adam(
-            [self.policy.model.flat_parameters], lr=config.learning_rate, fused=True
-        )
+        self.optimizer = Adam(self.policy.model.flat_parameters, config.learning_rate)
         self.buffer = EpisodeBuffer(num_envs, (obs_dim,))
 
     def observe(self, step: Transition) -> None:

@@ -46,8 +46,8 @@ def test_same_seed_same_episode_returns(algo):
 
 
 def flat_state(trainer):
-    optimizer = trainer.learner.optimizer.state_dict()["state"][0]
-    return trainer.policy.model.flat_parameters.detach().clone(), optimizer["exp_avg"].clone()
+    optimizer = trainer.learner.optimizer.state_dict()
+    return trainer.policy.model.flat_parameters.detach().clone(), optimizer["exp_avg"]
 
 
 @pytest.mark.parametrize("algo", ["ppo", "reinforce"])
@@ -67,6 +67,7 @@ def test_resume_continues_counters_weights_optimizer_and_logs(tmp_path, algo):
     )  # fmt: skip
     resumed_weights, resumed_exp_avg = flat_state(resumed)
     assert torch.equal(resumed_weights, weights) and torch.equal(resumed_exp_avg, exp_avg)
+    assert resumed.learner.optimizer.steps == first.learner.optimizer.steps > 0
     np.testing.assert_array_equal(resumed.policy.obs_rms.mean, first.policy.obs_rms.mean)
     assert resumed.policy.rng.bit_generator.state == first.policy.rng.bit_generator.state
 
