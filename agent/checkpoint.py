@@ -103,11 +103,17 @@ def _check_layout(path: Path, payload: Any, expect_scene: str | None) -> None:
     metadata = payload["metadata"]
     missing = [k for k in REQUIRED_METADATA if not isinstance(metadata, dict) or k not in metadata]
     if missing:
-        raise CheckpointError(f"{path}: metadata: expected {list(REQUIRED_METADATA)}, got no {missing}")
+        raise CheckpointError(
+            f"{path}: metadata: expected {list(REQUIRED_METADATA)}, got no {missing}"
+        )
     if metadata["algo"] not in ALGOS:
-        raise CheckpointError(f"{path}: algo: expected one of {', '.join(ALGOS)}, got {metadata['algo']!r}")
+        raise CheckpointError(
+            f"{path}: algo: expected one of {', '.join(ALGOS)}, got {metadata['algo']!r}"
+        )
     if expect_scene is not None and metadata["scene"] != expect_scene:
-        raise CheckpointError(f"{path}: scene: expected {expect_scene!r}, got {metadata['scene']!r}")
+        raise CheckpointError(
+            f"{path}: scene: expected {expect_scene!r}, got {metadata['scene']!r}"
+        )
 
 
 def restore_policy(path: Path, payload: dict[str, Any], policy: Policy) -> None:
@@ -137,4 +143,3 @@ def load_policy(path: str | Path, expect_scene: str | None = None) -> tuple[Poli
         ) from None
     restore_policy(path, payload, policy)
     return policy, metadata
-

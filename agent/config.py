@@ -1,4 +1,4 @@
-"""Hyperparameters (frozen dataclasses, SB3 names) and the tuned defaults per scene and algorithm."""
+"""Hyperparameters (frozen dataclasses, SB3 names) and tuned defaults per scene and algorithm."""
 
 from __future__ import annotations
 
@@ -50,7 +50,9 @@ class LearnerConfig:
             all(isinstance(h, int) and h > 0 for h in self.hidden_sizes),
             self, "hidden_sizes", "a tuple of positive integers",
         )  # fmt: skip
-        _require(self.activation in ACTIVATIONS, self, "activation", f"one of {sorted(ACTIVATIONS)}")
+        _require(
+            self.activation in ACTIVATIONS, self, "activation", f"one of {sorted(ACTIVATIONS)}"
+        )
 
     @property
     def with_critic(self) -> bool:
@@ -172,7 +174,9 @@ class TrainConfig:
         _require(self.eval_every_steps >= 0, self, "eval_every_steps", "an integer >= 0")
         _require(self.eval_episodes >= 1, self, "eval_episodes", "an integer >= 1")
         _require(self.eval_envs >= 1, self, "eval_envs", "an integer >= 1")
-        _require(self.checkpoint_every_steps >= 1, self, "checkpoint_every_steps", "an integer >= 1")
+        _require(
+            self.checkpoint_every_steps >= 1, self, "checkpoint_every_steps", "an integer >= 1"
+        )
         _require(self.torch_threads >= 1, self, "torch_threads", "an integer >= 1")
 
 
@@ -206,11 +210,13 @@ _PPO_CARTPOLE = PPOConfig(
     ent_coef=0.0, anneal_lr=True, anneal_clip_range=True,
 )  # fmt: skip
 _PPO_LUNAR = PPOConfig(
-    # rl-zoo's LunarLander recipe, with larger minibatches (4x fewer gradient steps)
-    learning_rate=3e-4, n_steps=1024, batch_size=256, n_epochs=4, gamma=0.999, gae_lambda=0.98,
+    # rl-zoo's LunarLander recipe with minibatches of 128 (half the gradient steps) at lr 5e-4:
+    # seed 0 evaluates 209 (100% landed) at 700k steps in 96 s; rl-zoo's batch 64: 196 at 600k
+    learning_rate=5e-4, n_steps=1024, batch_size=128, n_epochs=4, gamma=0.999, gae_lambda=0.98,
     ent_coef=0.01,
 )  # fmt: skip
 _PPO_RACE = PPOConfig(
+    # seed 0 laps in 100% of evaluations from 75k steps (13 s)
     learning_rate=3e-4, n_steps=256, batch_size=256, n_epochs=10, gamma=0.99, gae_lambda=0.95,
     ent_coef=0.01,
 )  # fmt: skip
@@ -220,23 +226,35 @@ _REINFORCE_CARTPOLE = ReinforceConfig(
     max_grad_norm=1.0,
 )  # fmt: skip
 _REINFORCE_LUNAR = ReinforceConfig(
-    # hands-on-rl's VPG recipe: reward-to-go, one hidden layer of 64 ReLU units, lr 3e-3
-    learning_rate=3e-3, gamma=0.99, hidden_sizes=(64,), activation="relu", episodes_per_update=16,
+    # hands-on-rl's VPG recipe (reward-to-go, one hidden layer of 64 ReLU units, lr 3e-3) with
+    # small batches of 4 episodes from 4 envs; gamma 0.99 beat 1.0 and 16-episode batches here
+    learning_rate=3e-3, gamma=0.99, hidden_sizes=(64,), activation="relu", episodes_per_update=4,
     max_grad_norm=1.0,
 )  # fmt: skip
 _REINFORCE_RACE = ReinforceConfig(
-    learning_rate=3e-3, gamma=0.99, hidden_sizes=(64,), activation="relu", episodes_per_update=16,
+    # with a value baseline; seed 0 laps in 100% of evaluations at 500k steps (14 s)
+    learning_rate=3e-3, gamma=0.99, hidden_sizes=(64,), activation="relu", episodes_per_update=8,
     use_baseline=True, max_grad_norm=1.0,
 )  # fmt: skip
 
+_RACE = {"info_keys": ("laps",)}
 _DEFAULTS: dict[tuple[str, str], tuple[dict[str, Any], AlgoConfig]] = {
-    ("cartpole", "ppo"): ({"total_timesteps": 50_000, "num_envs": 8, "eval_every_steps": 5_000}, _PPO_CARTPOLE),
+    ("cartpole", "ppo"): (
+        {"total_timesteps": 50_000, "num_envs": 8, "eval_every_steps": 5_000},
+        _PPO_CARTPOLE,
+    ),
     ("cartpole", "reinforce"): ({"total_timesteps": 200_000, "num_envs": 8}, _REINFORCE_CARTPOLE),
-    ("lunar", "ppo"): ({"total_timesteps": 1_000_000, "num_envs": 16, "eval_every_steps": 50_000}, _PPO_LUNAR),
-    ("lunar", "reinforce"): ({"total_timesteps": 1_000_000, "num_envs": 16, "eval_every_steps": 50_000}, _REINFORCE_LUNAR),
-    ("race", "ppo"): ({"total_timesteps": 300_000, "num_envs": 8, "info_keys": ("laps",)}, _PPO_RACE),
-    ("race", "reinforce"): ({"total_timesteps": 500_000, "num_envs": 8, "info_keys": ("laps",)}, _REINFORCE_RACE),
-}  # fmt: skip
+    ("lunar", "ppo"): (
+        {"total_timesteps": 1_000_000, "num_envs": 16, "eval_every_steps": 50_000},
+        _PPO_LUNAR,
+    ),
+    ("lunar", "reinforce"): (
+        {"total_timesteps": 1_000_000, "num_envs": 4, "eval_every_steps": 50_000},
+        _REINFORCE_LUNAR,
+    ),
+    ("race", "ppo"): ({"total_timesteps": 300_000, "num_envs": 8, **_RACE}, _PPO_RACE),
+    ("race", "reinforce"): ({"total_timesteps": 800_000, "num_envs": 8, **_RACE}, _REINFORCE_RACE),
+}
 
 
 def default_config(scene: str, algo: str, live: bool = False) -> tuple[TrainConfig, AlgoConfig]:

@@ -92,7 +92,7 @@ def run_evaluation(
             actions = rng.integers(envs[0].action_space.n, size=len(active))
         else:
             actions = policy.act(np.stack([obs[j] for j in active]), deterministic).action
-        for j, action in zip(active, actions):
+        for j, action in zip(active, actions, strict=True):
             obs[j], reward, terminated, truncated, info = envs[j].step(action)
             episode = slots[j]
             returns[episode] += float(reward)

@@ -88,7 +88,9 @@ def train_headless(
         episodes=trainer.episodes,
         updates=trainer.updates,
         wall_s=time.perf_counter() - start_s,
-        recent_mean_return=float(np.mean(trainer.recent_returns)) if trainer.recent_returns else None,
+        recent_mean_return=float(np.mean(trainer.recent_returns))
+        if trainer.recent_returns
+        else None,
         best_eval_mean=trainer.best_eval_mean,
         last_eval=trainer.last_eval,
     )

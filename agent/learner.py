@@ -27,7 +27,7 @@ class Transition(NamedTuple):
     final_obs: npt.NDArray[np.float32]
     """[num_envs, obs_dim] the last observation of episodes that ended (rows elsewhere unused)."""
     next_obs: npt.NDArray[np.float32]
-    """[num_envs, obs_dim] the observations after the step (a new episode's first where one ended)."""
+    """[num_envs, obs_dim] the observations after the step (new episodes' first where reset)."""
 
 
 class UpdateStats(NamedTuple):
@@ -72,8 +72,9 @@ class Learner(Protocol):
         """Learn from what was collected, one gradient step per report; then forget it."""
 
 
-def explained_variance(predicted: npt.NDArray[np.float32], target: npt.NDArray[np.float32]) -> float:
+def explained_variance(
+    predicted: npt.NDArray[np.float32], target: npt.NDArray[np.float32]
+) -> float:
     """1 - Var(target - predicted) / Var(target): 1 is perfect, 0 no better than a constant."""
     target_var = float(np.var(target))
     return float("nan") if target_var == 0 else 1.0 - float(np.var(target - predicted)) / target_var
-

@@ -46,13 +46,19 @@ class RunLogger:
         )
 
     def episode(
-        self, step: int, episode: int, ret: float, length: int, info: Mapping[str, Any], wall_s: float
+        self,
+        step: int,
+        episode: int,
+        ret: float,
+        length: int,
+        info: Mapping[str, Any],
+        wall_s: float,
     ) -> None:
         """Log one finished episode (its final info supplies is_success and the extras)."""
         self.writer.add_scalar("charts/episodic_return", ret, step)
         self.writer.add_scalar("charts/episodic_length", length, step)
         extras = [info.get(key, "") for key in self.info_keys]
-        for key, value in zip(self.info_keys, extras):
+        for key, value in zip(self.info_keys, extras, strict=True):
             if value != "":
                 self.writer.add_scalar(f"charts/{key}", float(value), step)
         success = info.get("is_success", "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -31,7 +32,7 @@ def mlp(
     """
     layers: list[nn.Module] = []
     sizes = [in_dim, *hidden_sizes]
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+    for fan_in, fan_out in itertools.pairwise(sizes):
         layers += [layer_init(nn.Linear(fan_in, fan_out)), ACTIVATIONS[activation]()]
     layers.append(layer_init(nn.Linear(sizes[-1], out_dim), std=out_std))
     return nn.Sequential(*layers)
@@ -56,7 +57,9 @@ class ActorCritic(nn.Module):
     ):
         super().__init__()
         self.actor = mlp(obs_dim, hidden_sizes, n_actions, activation, out_std=0.01)
-        self.critic = mlp(obs_dim, hidden_sizes, 1, activation, out_std=1.0) if with_critic else None
+        self.critic = (
+            mlp(obs_dim, hidden_sizes, 1, activation, out_std=1.0) if with_critic else None
+        )
         self.actor_size = sum(p.numel() for p in self.actor.parameters())
         """Number of actor parameters: `flat_parameters[:actor_size]` is the actor."""
         self.flat_parameters = _flatten(list(self.parameters()))

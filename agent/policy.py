@@ -27,9 +27,7 @@ class PolicyOutput(NamedTuple):
 class Policy:
     """The networks plus the observation normaliser: `act()` is all the game needs."""
 
-    def __init__(
-        self, model: ActorCritic, obs_rms: RunningMeanStd | None = None, seed: int = 0
-    ):
+    def __init__(self, model: ActorCritic, obs_rms: RunningMeanStd | None = None, seed: int = 0):
         self.model = model
         self.obs_rms = obs_rms
         self._actor = NumpyMLP(model.actor)
@@ -78,6 +76,8 @@ class Policy:
 
 def make_policy(obs_dim: int, n_actions: int, config: LearnerConfig, seed: int) -> Policy:
     """A freshly initialised policy shaped by `config` (networks, normaliser, sampling seed)."""
-    model = ActorCritic(obs_dim, n_actions, config.hidden_sizes, config.activation, config.with_critic)
+    model = ActorCritic(
+        obs_dim, n_actions, config.hidden_sizes, config.activation, config.with_critic
+    )
     obs_rms = RunningMeanStd((obs_dim,)) if config.normalize_obs else None
     return Policy(model, obs_rms, seed)

@@ -93,30 +93,16 @@ class PPO:
         learning rate and clip range, as SB3's schedules do.
         """
         cfg = self.config
-        buffer = self.buffer
-        advantages, returns = buffer.advantages(
+        advantages, returns = self.buffer.advantages(
             self.policy.value(self._last_obs), cfg.gamma, cfg.gae_lambda
         )
-        lr = cfg.learning_rate * (progress_remaining if cfg.anneal_lr else 1.0)
+        self.optimizer.lr = cfg.learning_rate * (progress_remaining if cfg.anneal_lr else 1.0)
         clip_range = cfg.clip_range * (progress_remaining if cfg.anneal_clip_range else 1.0)
-        self.optimizer.lr = lr
-        data = [
-            torch.from_numpy(a.reshape(-1, *a.shape[2:]))
-            for a in (buffer.obs, buffer.actions, buffer.log_probs, advantages, buffer.values, returns)
-        ]
-        n_samples = len(data[0])
-        n_batches = n_samples // cfg.batch_size
-        planned = cfg.n_epochs * n_batches
-        totals = np.zeros(5)
+        data = self._flattened(advantages, returns)
+        planned = cfg.n_epochs * (len(data[0]) // cfg.batch_size)
+        totals = np.zeros(5)  # policy_loss, value_loss, entropy, approx_kl, clip_fraction
         steps = 0
-        for epoch_step in range(planned):
-            if n_batches == 1:
-                minibatch = data  # one minibatch per epoch: shuffling would change nothing
-            else:
-                if epoch_step % n_batches == 0:
-                    order = torch.randperm(n_samples)
-                start = epoch_step % n_batches * cfg.batch_size
-                minibatch = [d[order[start : start + cfg.batch_size]] for d in data]
+        for minibatch in self._minibatches(data):
             terms = self._loss(*minibatch, clip_range)
             if cfg.target_kl is not None and terms.approx_kl.item() > 1.5 * cfg.target_kl:
                 break  # SB3: stop before the step that would move the policy too far
@@ -129,20 +115,33 @@ class PPO:
             totals += torch.stack(terms[1:]).detach().numpy()
             if steps < planned:
                 yield UpdateReport(steps, planned, None)
-        means = totals / max(steps, 1)
+        means = [float(m) for m in totals / max(steps, 1)]
         stats = UpdateStats(
-            policy_loss=means[0],
-            value_loss=means[1],
-            entropy=means[2],
-            approx_kl=means[3],
-            clip_fraction=means[4],
-            explained_variance=explained_variance(buffer.values.ravel(), returns.ravel()),
-            learning_rate=lr,
+            *means,
+            explained_variance=explained_variance(self.buffer.values.ravel(), returns.ravel()),
+            learning_rate=self.optimizer.lr,
             gradient_steps=steps,
-            samples=n_samples,
+            samples=len(data[0]),
         )
-        buffer.reset()
+        self.buffer.reset()
         yield UpdateReport(steps, planned, stats)
+
+    def _flattened(self, advantages: np.ndarray, returns: np.ndarray) -> list[torch.Tensor]:
+        """The rollout as [n_steps * num_envs, ...] tensors, in `_loss`'s argument order."""
+        buffer = self.buffer
+        arrays = (buffer.obs, buffer.actions, buffer.log_probs, advantages, buffer.values, returns)
+        return [torch.from_numpy(a.reshape(-1, *a.shape[2:])) for a in arrays]
+
+    def _minibatches(self, data: list[torch.Tensor]) -> Iterator[list[torch.Tensor]]:
+        """n_epochs shuffled passes over `data` in minibatches of batch_size."""
+        n_samples, batch_size = len(data[0]), self.config.batch_size
+        for _ in range(self.config.n_epochs):
+            if n_samples == batch_size:
+                yield data  # one minibatch per epoch: shuffling would change nothing
+                continue
+            order = torch.randperm(n_samples)
+            for start in range(0, n_samples, batch_size):
+                yield [d[order[start : start + batch_size]] for d in data]
 
     def _loss(
         self,

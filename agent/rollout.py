@@ -49,12 +49,18 @@ class RolloutBuffer:
     def advantages(
         self, last_values: npt.NDArray[np.float32], gamma: float, gae_lambda: float
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-        """GAE advantages and returns [n_steps, num_envs]; `last_values` = V(obs after the last step)."""
+        """GAE advantages and returns [n_steps, num_envs]; `last_values`: V(the last next obs)."""
         following = np.concatenate([self.values[1:], last_values[None]])
         ended = self.terminated | self.truncated
         next_values = np.where(ended, self.final_values, following)
         return compute_gae(
-            self.rewards, self.values, next_values, self.terminated, self.truncated, gamma, gae_lambda
+            self.rewards,
+            self.values,
+            next_values,
+            self.terminated,
+            self.truncated,
+            gamma,
+            gae_lambda,
         )
 
     def reset(self) -> None:

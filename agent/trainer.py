@@ -155,7 +155,9 @@ class Trainer:
             train_config = TrainConfig(**metadata["train_config"])
             algo_config = algo_config_from_dict(metadata["algo"], dict(metadata["algo_config"]))
         except (KeyError, TypeError, ValueError) as exc:
-            raise CheckpointError(f"{path}: metadata: expected the run's configs, got {exc}") from None
+            raise CheckpointError(
+                f"{path}: metadata: expected the run's configs, got {one_line(exc)}"
+            ) from None
         if total_timesteps is not None:
             train_config = dataclasses.replace(train_config, total_timesteps=total_timesteps)
         if tuple(metadata["obs_shape"]) != envs.single_observation_space.shape:
@@ -163,7 +165,8 @@ class Trainer:
                 f"{path}: obs_shape: expected {envs.single_observation_space.shape}, "
                 f"got {tuple(metadata['obs_shape'])}"
             )
-        trainer = cls(envs, train_config, algo_config, run_dir, make_eval_env, metadata.get("action_names"))
+        action_names = metadata.get("action_names")
+        trainer = cls(envs, train_config, algo_config, run_dir, make_eval_env, action_names)
         trainer._load_state(path, payload)
         return trainer
 
@@ -173,7 +176,7 @@ class Trainer:
         if self.run_dir is not None and self.logger is None:
             self.logger = RunLogger(self.run_dir, cfg.info_keys, self.num_timesteps)
         self._start_s, self._start_steps = time.perf_counter(), self.num_timesteps
-        self._obs = self._reset_envs()
+        self._reset_envs()
         next_eval = self._next_multiple(cfg.eval_every_steps)
         next_checkpoint = self._next_multiple(cfg.checkpoint_every_steps)
         try:
@@ -197,7 +200,7 @@ class Trainer:
         """The first multiple of `every` after the current step (None when `every` is 0)."""
         return None if every == 0 else (self.num_timesteps // every + 1) * every
 
-    def _reset_envs(self) -> npt.NDArray[np.float32]:
+    def _reset_envs(self) -> None:
         """Reset all envs (seeded from the step count, so a resumed run is reproducible)."""
         obs, _ = self.envs.reset(seed=self.train_config.seed + self.num_timesteps)
         self._episode_returns = np.zeros(self.envs.num_envs)
@@ -205,7 +208,6 @@ class Trainer:
         if self.policy.obs_rms is not None:
             self.policy.obs_rms.update(obs)
         self._obs_normalized = self.policy.normalize(obs)
-        return obs
 
     def _env_step(self) -> EnvStepReport:
         """Act, step the envs, hand the transition to the learner, book the finished episodes."""
@@ -251,7 +253,9 @@ class Trainer:
         self.recent_returns.append(episode_return)
         if self.logger is not None:
             wall_s = time.perf_counter() - self._start_s
-            self.logger.episode(self.num_timesteps, self.episodes, episode_return, length, info, wall_s)
+            self.logger.episode(
+                self.num_timesteps, self.episodes, episode_return, length, info, wall_s
+            )
         return FinishedEpisode(int(env_index), episode_return, length, info)
 
     def _update(self) -> Iterator[UpdateReport]:
@@ -272,7 +276,9 @@ class Trainer:
         if self.make_eval_env is None:
             return
         if not self._eval_envs:
-            self._eval_envs = [self.make_eval_env() for _ in range(min(cfg.eval_envs, cfg.eval_episodes))]
+            self._eval_envs = [
+                self.make_eval_env() for _ in range(min(cfg.eval_envs, cfg.eval_episodes))
+            ]
         seed = cfg.seed + EVAL_SEED_OFFSET
         for report in run_evaluation(self.policy, self._eval_envs, cfg.eval_episodes, seed):
             yield report

@@ -28,14 +28,24 @@ def test_episode_seeds_do_not_depend_on_parallel_envs():
 
 def test_random_baseline_is_reproducible():
     first = evaluate(None, lambda: game.make_env("cartpole"), episodes=5, seed=1)
-    assert evaluate(None, lambda: game.make_env("cartpole"), episodes=5, seed=1).returns == first.returns
+    assert (
+        evaluate(None, lambda: game.make_env("cartpole"), episodes=5, seed=1).returns
+        == first.returns
+    )
 
 
 def test_race_extras_and_json():
     result = evaluate(None, lambda: game.make_env("race"), episodes=2, seed=0)
     assert result.mean_laps == 0.0 and result.best_lap_s is None
     payload = json.loads(json.dumps(result.to_json_dict()))
-    for key in ("episodes", "mean_return", "std_return", "success_rate", "mean_length", "mean_laps"):
+    for key in (
+        "episodes",
+        "mean_return",
+        "std_return",
+        "success_rate",
+        "mean_length",
+        "mean_laps",
+    ):
         assert key in payload
     assert "returns" not in payload and "best_lap_s" not in payload
 

@@ -8,8 +8,12 @@ from agent import Trainer, default_config, evaluate
 
 def train(algo, total_timesteps):
     train_config, algo_config = default_config("cartpole", algo)
-    train_config = dataclasses.replace(train_config, total_timesteps=total_timesteps, eval_every_steps=0)
-    trainer = Trainer(game.make_vector_env("cartpole", train_config.num_envs), train_config, algo_config)
+    train_config = dataclasses.replace(
+        train_config, total_timesteps=total_timesteps, eval_every_steps=0
+    )
+    trainer = Trainer(
+        game.make_vector_env("cartpole", train_config.num_envs), train_config, algo_config
+    )
     for _ in trainer.run():
         pass
     return trainer.policy

@@ -40,7 +40,9 @@ def test_probs_sum_to_one_and_numpy_matches_torch(hidden):
     out = policy.act(obs)
     np.testing.assert_allclose(out.probs.sum(axis=1), 1.0, rtol=1e-6)
     with torch.no_grad():
-        log_prob, _ = policy.model.evaluate_actions(torch.from_numpy(obs), torch.from_numpy(out.action))
+        log_prob, _ = policy.model.evaluate_actions(
+            torch.from_numpy(obs), torch.from_numpy(out.action)
+        )
         value = policy.model.value(torch.from_numpy(obs))
     np.testing.assert_allclose(out.log_prob, log_prob.numpy(), atol=1e-5)
     np.testing.assert_allclose(out.value, value.numpy(), atol=1e-5)

@@ -1,4 +1,4 @@
-"""PPO's loss on crafted inputs, the update's progress reports, and its bootstrapping on a scripted env."""
+"""PPO: its loss on crafted inputs, its progress reports, its bootstrapping on a scripted env."""
 
 import math
 
@@ -13,7 +13,9 @@ from agent.ppo import ppo_loss
 from agent.trainer import EnvStepReport, Trainer
 
 
-def loss_for(ratio, advantage, clip_range=0.2, value=0.0, old_value=0.0, ret=0.0, clip_range_vf=None):
+def loss_for(
+    ratio, advantage, clip_range=0.2, value=0.0, old_value=0.0, ret=0.0, clip_range_vf=None
+):
     t = torch.tensor
     return ppo_loss(
         log_prob=t([math.log(ratio)]), old_log_prob=t([0.0]), advantages=t([advantage]),
@@ -54,7 +56,9 @@ def test_ppo_loss_gradient_vanishes_when_clipped():
 
 
 def test_value_loss_with_and_without_clipping():
-    assert loss_for(1.0, 0.0, value=3.0, old_value=1.0, ret=0.0).value_loss.item() == pytest.approx(9.0)
+    assert loss_for(1.0, 0.0, value=3.0, old_value=1.0, ret=0.0).value_loss.item() == pytest.approx(
+        9.0
+    )
     clipped = loss_for(1.0, 0.0, value=3.0, old_value=1.0, ret=0.0, clip_range_vf=0.5)
     assert clipped.value_loss.item() == pytest.approx(1.5**2)
 
@@ -86,8 +90,12 @@ def scripted_trainer(n_steps=4, batch_size=None, **ppo):
         [lambda: Countdown("terminate"), lambda: Countdown("truncate")],
         autoreset_mode=AutoresetMode.SAME_STEP,
     )
-    config = PPOConfig(hidden_sizes=(), n_steps=n_steps, batch_size=batch_size or n_steps * 2, **ppo)
-    trainer = Trainer(envs, TrainConfig("scripted", "ppo", 10_000, num_envs=2, eval_every_steps=0), config)
+    config = PPOConfig(
+        hidden_sizes=(), n_steps=n_steps, batch_size=batch_size or n_steps * 2, **ppo
+    )
+    trainer = Trainer(
+        envs, TrainConfig("scripted", "ppo", 10_000, num_envs=2, eval_every_steps=0), config
+    )
     with torch.no_grad():  # V(obs) = 10 * obs
         trainer.policy.model.critic[0].weight.fill_(10.0)
         trainer.policy.model.critic[0].bias.zero_()
@@ -104,9 +112,12 @@ def test_truncation_bootstraps_from_final_obs_and_same_step_reset_is_stored():
     np.testing.assert_array_equal(buffer.obs[:, :, 0], [[0, 0], [1, 1], [2, 2], [0, 0]])
     assert reports[2].finished[0].length == 3 and reports[2].finished[1].episode_return == 3.0
     np.testing.assert_array_equal(reports[2].obs[:, 0], [0, 0])  # the report shows the new episode
-    np.testing.assert_array_equal(buffer.final_values[2], [0.0, 30.0])  # V(final obs 3), truncated only
+    np.testing.assert_array_equal(
+        buffer.final_values[2], [0.0, 30.0]
+    )  # V(final obs 3), truncated only
     _, returns = buffer.advantages(trainer.policy.value(trainer.learner._last_obs), 0.5, 1.0)
-    # terminated: 1, 1 + .5, 1 + .5 * 1.5; truncated: 1 + .5 * V(3) = 16, then 9, 5.5; last: 1 + .5 * V(1)
+    # terminated: 1, 1 + .5, 1 + .5 * 1.5; truncated: 1 + .5 * V(3) = 16, then 9, 5.5;
+    # the last row: 1 + .5 * V(1)
     np.testing.assert_allclose(returns[:, 0], [1.75, 1.5, 1.0, 6.0])
     np.testing.assert_allclose(returns[:, 1], [5.5, 9.0, 16.0, 6.0])
     run.close()
@@ -136,4 +147,6 @@ def test_target_kl_stops_the_update_early():
 def test_next_step_autoreset_is_refused():
     envs = SyncVectorEnv([lambda: Countdown("terminate")], autoreset_mode=AutoresetMode.NEXT_STEP)
     with pytest.raises(ValueError, match="autoreset_mode"):
-        Trainer(envs, TrainConfig("scripted", "ppo", num_envs=1), PPOConfig(n_steps=4, batch_size=4))
+        Trainer(
+            envs, TrainConfig("scripted", "ppo", num_envs=1), PPOConfig(n_steps=4, batch_size=4)
+        )

@@ -44,7 +44,9 @@ def test_running_episodes_survive_a_take():
 
 def episode(rewards):
     n = len(rewards)
-    return Episode(np.zeros((n, 1), np.float32), np.zeros(n, np.int64), np.array(rewards, np.float32))
+    return Episode(
+        np.zeros((n, 1), np.float32), np.zeros(n, np.int64), np.array(rewards, np.float32)
+    )
 
 
 def test_weights_switch_between_reward_to_go_and_whole_returns():

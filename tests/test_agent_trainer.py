@@ -34,7 +34,9 @@ def cartpole_trainer(run_dir=None, algo="ppo", total=1024, seed=0, **train):
 
 
 def episode_returns(trainer):
-    return [e.episode_return for r in trainer.run() if isinstance(r, EnvStepReport) for e in r.finished]
+    return [
+        e.episode_return for r in trainer.run() if isinstance(r, EnvStepReport) for e in r.finished
+    ]
 
 
 @pytest.mark.parametrize("algo", ["ppo", "reinforce"])
@@ -81,7 +83,9 @@ def test_resume_continues_counters_weights_optimizer_and_logs(tmp_path, algo):
     assert [int(r["episode"]) for r in rows] == list(range(1, resumed.episodes + 1))
     steps = [int(r["step"]) for r in rows]
     assert steps == sorted(steps)
-    assert load_checkpoint(tmp_path / "last.pt")["metadata"]["num_timesteps"] == resumed.num_timesteps
+    assert (
+        load_checkpoint(tmp_path / "last.pt")["metadata"]["num_timesteps"] == resumed.num_timesteps
+    )
 
 
 def test_closing_mid_update_leaves_a_loadable_last_checkpoint(tmp_path):
@@ -98,8 +102,9 @@ def test_closing_mid_update_leaves_a_loadable_last_checkpoint(tmp_path):
 
 
 def test_keyboard_interrupt_in_headless_training_keeps_last(tmp_path, monkeypatch):
-    train_config, algo_config = TrainConfig("cartpole", "ppo", 50_000, num_envs=4), PPOConfig(
-        n_steps=32, batch_size=64
+    train_config, algo_config = (
+        TrainConfig("cartpole", "ppo", 50_000, num_envs=4),
+        PPOConfig(n_steps=32, batch_size=64),
     )
     calls = 0
     original = Trainer._env_step
@@ -121,19 +126,28 @@ def test_keyboard_interrupt_in_headless_training_keeps_last(tmp_path, monkeypatc
 
 
 def test_periodic_evaluation_writes_best_and_logs(tmp_path):
-    trainer = cartpole_trainer(tmp_path, total=512, eval_every_steps=256, eval_episodes=3, eval_envs=2)
+    trainer = cartpole_trainer(
+        tmp_path, total=512, eval_every_steps=256, eval_episodes=3, eval_envs=2
+    )
     evals = [r.result for r in trainer.run() if isinstance(r, EvalReport) and r.result]
     trainer.close()
     assert len(evals) == 2 and all(e.episodes == 3 for e in evals)
     assert trainer.best_eval_mean == max(e.mean_return for e in evals)
-    assert load_checkpoint(tmp_path / "best.pt")["metadata"]["best_eval_mean"] == trainer.best_eval_mean
+    assert (
+        load_checkpoint(tmp_path / "best.pt")["metadata"]["best_eval_mean"]
+        == trainer.best_eval_mean
+    )
     assert list((tmp_path / "tensorboard").glob("events.out.tfevents.*"))
 
 
 def test_race_smoke_ppo_produces_an_update(tmp_path):
     envs = game.make_vector_env("race", 4)
-    train_config = TrainConfig("race", "ppo", 512, num_envs=4, eval_every_steps=0, info_keys=("laps",))
-    trainer = Trainer(envs, train_config, PPOConfig(n_steps=64, batch_size=128, n_epochs=2), tmp_path)
+    train_config = TrainConfig(
+        "race", "ppo", 512, num_envs=4, eval_every_steps=0, info_keys=("laps",)
+    )
+    trainer = Trainer(
+        envs, train_config, PPOConfig(n_steps=64, batch_size=128, n_epochs=2), tmp_path
+    )
     stats = [r.stats for r in trainer.run() if isinstance(r, UpdateReport) and r.stats]
     trainer.close()
     assert len(stats) == 2 and np.isfinite(stats[0].policy_loss)
@@ -149,5 +163,5 @@ def test_mismatched_configs_are_config_errors():
             PPOConfig(n_steps=10, batch_size=16),
         )  # fmt: skip
     with pytest.raises(ConfigError, match="ReinforceConfig"):
-        Trainer(game.make_vector_env("cartpole", 4), TrainConfig("cartpole", "reinforce", num_envs=4),
-                PPOConfig())  # fmt: skip
+        envs = game.make_vector_env("cartpole", 4)
+        Trainer(envs, TrainConfig("cartpole", "reinforce", num_envs=4), PPOConfig())
