@@ -6,13 +6,15 @@ import os
 import re
 import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from agent.config import ALGOS, algo_config_from_dict
-from agent.errors import CheckpointError, ConfigError
+from agent.errors import CheckpointError
 from agent.policy import Policy, make_policy
 
 FORMAT_VERSION = 1
@@ -116,16 +118,23 @@ def _check_layout(path: Path, payload: Any, expect_scene: str | None) -> None:
         )
 
 
+@contextmanager
+def reading(path: Path, field: str, expected: str) -> Iterator[None]:
+    """Turn any error while reading `field` of a checkpoint into a one-line CheckpointError."""
+    try:
+        yield
+    except (KeyError, RuntimeError, TypeError, ValueError) as exc:
+        raise CheckpointError(
+            f"{path}: {field}: expected {expected}, got {one_line(exc)}"
+        ) from None
+
+
 def restore_policy(path: Path, payload: dict[str, Any], policy: Policy) -> None:
     """Load the checkpoint's weights and normalisation statistics into `policy`."""
-    try:
+    with reading(path, "model", "weights matching the metadata"):
         policy.model.load_state_dict(payload["model"])
         if policy.obs_rms is not None:
             policy.obs_rms.load_state_dict(payload["obs_rms"])
-    except (KeyError, RuntimeError, TypeError, ValueError) as exc:
-        raise CheckpointError(
-            f"{path}: model: expected weights matching the metadata, got {one_line(exc)}"
-        ) from None
 
 
 def load_policy(path: str | Path, expect_scene: str | None = None) -> tuple[Policy, dict[str, Any]]:
@@ -133,13 +142,9 @@ def load_policy(path: str | Path, expect_scene: str | None = None) -> tuple[Poli
     path = Path(path)
     payload = load_checkpoint(path, expect_scene)
     metadata = payload["metadata"]
-    try:
+    with reading(path, "metadata", "a valid configuration"):
         config = algo_config_from_dict(metadata["algo"], dict(metadata["algo_config"]))
         (obs_dim,) = metadata["obs_shape"]
         policy = make_policy(int(obs_dim), int(metadata["n_actions"]), config, seed=0)
-    except (ConfigError, TypeError, ValueError) as exc:
-        raise CheckpointError(
-            f"{path}: metadata: expected a valid configuration, got {one_line(exc)}"
-        ) from None
     restore_policy(path, payload, policy)
     return policy, metadata

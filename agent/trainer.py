@@ -15,7 +15,7 @@ import numpy.typing as npt
 import torch
 from gymnasium.vector import AutoresetMode, VectorEnv
 
-from agent.checkpoint import load_checkpoint, one_line, restore_policy, save_checkpoint
+from agent.checkpoint import load_checkpoint, reading, restore_policy, save_checkpoint
 from agent.config import AlgoConfig, PPOConfig, TrainConfig, algo_config_from_dict, check_pair
 from agent.errors import CheckpointError
 from agent.evaluate import EvalReport, EvalResult, run_evaluation
@@ -151,13 +151,9 @@ class Trainer:
         path = Path(run_dir) / LAST
         payload = load_checkpoint(path)
         metadata = payload["metadata"]
-        try:
+        with reading(path, "metadata", "the run's configs"):
             train_config = TrainConfig(**metadata["train_config"])
             algo_config = algo_config_from_dict(metadata["algo"], dict(metadata["algo_config"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise CheckpointError(
-                f"{path}: metadata: expected the run's configs, got {one_line(exc)}"
-            ) from None
         if total_timesteps is not None:
             train_config = dataclasses.replace(train_config, total_timesteps=total_timesteps)
         if tuple(metadata["obs_shape"]) != envs.single_observation_space.shape:
@@ -330,17 +326,13 @@ class Trainer:
         """Restore everything `save()` wrote."""
         restore_policy(path, payload, self.policy)
         metadata = payload["metadata"]
-        try:
+        with reading(path, "training state", "a resumable run"):
             self.learner.optimizer.load_state_dict(payload["optimizer"])
             torch.set_rng_state(payload["rng"]["torch"])
             self.policy.rng.bit_generator.state = payload["rng"]["numpy"]
             self.num_timesteps = int(metadata["num_timesteps"])
             self.episodes = int(metadata["episodes"])
             self.updates = int(metadata["updates"])
-        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-            raise CheckpointError(
-                f"{path}: training state: expected a resumable run, got {one_line(exc)}"
-            ) from None
         self.best_eval_mean = metadata.get("best_eval_mean")
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ import torch
 
 import game
 from agent import (
+    CheckpointError,
     ConfigError,
     EnvStepReport,
     EvalReport,
@@ -86,6 +87,19 @@ def test_resume_continues_counters_weights_optimizer_and_logs(tmp_path, algo):
     assert (
         load_checkpoint(tmp_path / "last.pt")["metadata"]["num_timesteps"] == resumed.num_timesteps
     )
+
+
+def test_resuming_a_damaged_training_state_is_one_line(tmp_path):
+    trainer = cartpole_trainer(tmp_path, total=256)
+    for _ in trainer.run():
+        pass
+    payload = torch.load(tmp_path / "last.pt", weights_only=True)
+    payload["optimizer"]["exp_avg"] = payload["optimizer"]["exp_avg"][:-1]
+    torch.save(payload, tmp_path / "last.pt")
+    with pytest.raises(CheckpointError) as caught:
+        Trainer.resume(tmp_path, game.make_vector_env("cartpole", 4))
+    assert "last.pt: training state: expected a resumable run, got" in str(caught.value)
+    assert "\n" not in str(caught.value)
 
 
 def test_closing_mid_update_leaves_a_loadable_last_checkpoint(tmp_path):
