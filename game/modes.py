@@ -230,23 +230,39 @@ class WatchMode(SingleEnvMode):
         return int(output.action[0]), output
 
 
+LEAD_MARGIN_M = 10.0
+"""The HUD switches to following another car only once it leads by this much."""
+
+
 class TrainMode(Mode):
-    """The agent learns while you watch: the trainer's loop, a slice per frame; env 0 is shown."""
+    """The agent learns while you watch: the trainer's loop, a slice per frame.
+
+    The race trains a swarm of cars on one track, all drawn, and the HUD follows the leader;
+    the Gymnasium scenes show env 0.
+    """
 
     name = "train"
 
     def __init__(self, scene: SceneSpec, trainer: Trainer):
         envs = trainer.envs
-        first = envs.envs[0] if hasattr(envs, "envs") else None
-        super().__init__(scene, view_for(scene, lambda: first, lambda: first.unwrapped.sim),
-                         envs.metadata.get("render_fps") or first.metadata["render_fps"])  # fmt: skip
+        self.sim: RaceSim | None = getattr(envs, "sim", None)
+        if self.sim is not None:
+            view: SceneView = RaceView(lambda: self.sim, lambda: self.focus)
+        else:
+            first = envs.envs[0]
+            view = view_for(scene, lambda: first, lambda: first.unwrapped.sim)
+        super().__init__(scene, view, envs.metadata["render_fps"])
         self.trainer = trainer
         self.algo = trainer.train_config.algo
+        self.focus = 0
+        """The env (car) the HUD follows."""
         self._reports = trainer.run()
         self._updating = False
         self._status = ""
         self.finished = False
         self.last: EnvStepReport | None = None
+        self._last_laps = np.full(envs.num_envs, -1)
+        """Laps of each car's last finished episode (-1 before it has finished one)."""
 
     def advance(self, quota: float, deadline_s: float) -> int:
         """Pull the trainer's work units until `quota` env steps ran or the frame's time is up.
@@ -277,24 +293,37 @@ class TrainMode(Mode):
                 self._status = "" if report.result else (
                     f"evaluating: episode {report.episodes_done} of {report.episodes}"
                 )
+        self._follow_leader()
         return steps
 
     def _on_env_step(self, report: EnvStepReport) -> None:
         self.last = report
         for episode in report.finished:
-            if episode.env_index == 0:
-                self.notify(f"episode: return {episode.episode_return:.1f}, "
-                            f"{ending(self.scene, episode.info, episode.info.get('crashed', False))}")  # fmt: skip
+            if episode.env_index == self.focus:
+                crashed = bool(episode.info.get("crashed", False))
+                self.notify(f"episode: return {episode.episode_return:.1f}, {ending(self.scene, episode.info, crashed)}")
+            self._last_laps[episode.env_index] = episode.info.get("laps", -1)
             self.log.finish(episode.episode_return)
-        self.log.step = int(report.episode_lengths[0])
-        self.log.episode_return = float(report.episode_returns[0])
+
+    def _follow_leader(self) -> None:
+        """Follow the car furthest round the track (with a margin, so the HUD does not flicker)."""
+        if self.sim is None or self.sim.num_cars == 1:
+            return
+        travelled = self.sim.state.travelled_m
+        leader = int(np.argmax(travelled))
+        if travelled[leader] > travelled[self.focus] + LEAD_MARGIN_M:
+            self.focus = leader
 
     def hud_state(self) -> HudState:
-        """Env 0's episode and the policy's view of it, plus the learner's progress."""
-        report = self.last
+        """The followed car's episode and the policy's view of it, plus the learner's progress."""
+        report, focus = self.last, self.focus
         output = None if report is None else report.policy
-        envs = self.trainer.envs
-        race = race_hud(envs.envs[0].unwrapped.sim) if self.scene.name == "race" else None
+        race = None
+        if self.scene.name == "race":
+            finished = self._last_laps >= 0
+            lapped = int((self._last_laps >= 1).sum()) if finished.any() else None
+            sim = self.sim if self.sim is not None else self.trainer.envs.envs[0].unwrapped.sim
+            race = race_hud(sim, focus, lapped)
         evaluation = self.trainer.last_eval
         extra = () if evaluation is None else (
             ("last evaluation", f"{evaluation.mean_return:.1f}, {100 * evaluation.success_rate:.0f}% success"),
@@ -304,14 +333,14 @@ class TrainMode(Mode):
             mode=self.name,
             algo=self.algo,
             episode=self.trainer.episodes + 1,
-            episode_step=self.log.step,
-            episode_return=self.log.episode_return,
+            episode_step=0 if report is None else int(report.episode_lengths[focus]),
+            episode_return=0.0 if report is None else float(report.episode_returns[focus]),
             recent_returns=tuple(self.log.returns),
             best_return=self.log.best,
             action_names=self.scene.action_names,
-            probs=None if output is None else tuple(float(p) for p in output.probs[0]),
-            chosen=None if report is None else int(report.actions[0]),
-            value=None if output is None or output.value is None else float(output.value[0]),
+            probs=None if output is None else tuple(float(p) for p in output.probs[focus]),
+            chosen=None if report is None else int(report.actions[focus]),
+            value=None if output is None or output.value is None else float(output.value[focus]),
             race=race,
             status=self._status or self.notice(),
             total_steps=self.trainer.num_timesteps,
