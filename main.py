@@ -72,11 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     add("--headless", action="store_true", help="train without a window, at full speed")
     add("--track", help="race track: a shipped name (oval, hairpins, chicanes, speedway) or a .json path (default oval)")
     add("--steps", type=positive_int, help="env steps to train for (default: tuned per scene and algorithm)")
-    add("--envs", type=positive_int, help="envs (cars) trained on together (default: tuned per scene and algorithm)")
+    add("--envs", type=positive_int, help="envs (cars) trained on together (default: tuned); watch: copies of the agent on the race")
     add("--seed", type=seed_int, default=0, help="random seed (default 0)")
     add("--run-dir", type=Path, help="where train writes checkpoints and logs (default runs/<scene>-<algo>-<time>)")
     add("--resume", type=Path, metavar="RUN_DIR", help="continue the training run in RUN_DIR from its last.pt")
-    add("--checkpoint", type=Path, help="a .pt file to watch or evaluate")
+    add("--checkpoint", type=Path, help="a .pt file to watch or evaluate; with --mode play, race against it")
     add("--random", action="store_true", help="eval: a uniformly random policy instead of a checkpoint")
     add("--episodes", type=positive_int, default=100, help="eval: episodes to evaluate (default 100)")
     add("--json", action="store_true", help="eval: print one JSON object")
@@ -121,13 +121,8 @@ def run(args: argparse.Namespace) -> int:
     target = resolve(args)
     if args.mode == "eval":
         return run_eval(args, target)
-    if args.mode == "play":
-        from game import session
-
-        session.play(target.scene, target.options, args.seed, app_config(args, "1"), args.frames)
-        return 0
-    if args.mode == "watch":
-        return run_watch(args, target)
+    if args.mode in ("play", "watch"):
+        return run_drive(args, target)
     return run_train(args, target)
 
 
@@ -135,12 +130,16 @@ def check_flags(args: argparse.Namespace) -> None:
     """Flags that only make sense in some modes, or together, are checked before anything runs."""
     if args.mode in ("watch", "eval") and args.checkpoint is None and not args.random:
         raise UsageError(f"--checkpoint: expected a .pt file to {args.mode} (e.g. runs/<run>/best.pt)")
+    if args.mode == "play" and args.checkpoint is not None and args.scene not in (None, "race"):
+        raise UsageError("--checkpoint: expected with --mode play only on the race (to race the agent)")
+    if args.mode in ("play", "watch") and args.envs not in (None, 1) and (args.mode == "play" or args.scene not in (None, "race")):
+        raise UsageError("--envs: expected with --mode watch on the race only (several copies of the agent)")
     if args.random and args.mode != "eval":
         raise UsageError("--random: expected with --mode eval only")
     if args.random and args.checkpoint is not None:
         raise UsageError("--random: expected either --random or --checkpoint, not both")
-    if args.checkpoint is not None and args.mode not in ("watch", "eval"):
-        raise UsageError("--checkpoint: expected with --mode watch or eval (to continue training, use --resume)")
+    if args.checkpoint is not None and args.mode == "train":
+        raise UsageError("--checkpoint: expected with --mode watch, play or eval (to continue training, use --resume)")
     if args.checkpoint is not None and not args.checkpoint.is_file():
         raise UsageError(f"--checkpoint: expected an existing file, got {str(args.checkpoint)!r}")
     if args.resume is not None and args.mode != "train":
@@ -210,14 +209,20 @@ def run_eval(args: argparse.Namespace, target: Target) -> int:
     return 0
 
 
-def run_watch(args: argparse.Namespace, target: Target) -> int:
-    """Show a trained policy in the window."""
-    from agent.checkpoint import load_policy
+def run_drive(args: argparse.Namespace, target: Target) -> int:
+    """Play, watch a trained policy (on --envs cars), or race it (play with --checkpoint)."""
     from game import session
 
-    policy, metadata = load_policy(args.checkpoint, expect_scene=target.scene)
-    session.watch(target.scene, target.options, policy, metadata.get("algo"), args.greedy, args.seed,
-                  app_config(args, "1"), args.frames)  # fmt: skip
+    policy, algo = None, None
+    if args.checkpoint is not None:
+        from agent.checkpoint import load_policy
+
+        policy, metadata = load_policy(args.checkpoint, expect_scene=target.scene)
+        algo = metadata.get("algo")
+    human = args.mode == "play"
+    cars = 2 if human and policy is not None else (args.envs or 1)
+    session.drive(target.scene, target.options, app_config(args, "1"), cars=cars, human=human, policy=policy,
+                  algo=algo, greedy=args.greedy, seed=args.seed, max_frames=args.frames)  # fmt: skip
     return 0
 
 

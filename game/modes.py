@@ -1,4 +1,4 @@
-"""What runs in the window: play, watch and train modes; each steps the world and describes it for the HUD."""
+"""What runs in the window: play, watch, versus and train modes; each steps the world and describes it for the HUD."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-import gymnasium as gym
 import numpy as np
-import numpy.typing as npt
+from gymnasium.vector import VectorEnv
 
 from agent.evaluate import EvalReport
 from agent.learner import UpdateReport
 from agent.policy import Policy, PolicyOutput
-from agent.trainer import EnvStepReport, Trainer
+from agent.trainer import EnvStepReport, Trainer, env_info
 from game.hud import HudState, RaceHud
 from game.input import Keyboard, SceneControls
 from game.race.sim import RaceSim
@@ -25,6 +24,8 @@ CURVE_EPISODES = 300
 """Episodes kept for the HUD's learning curve."""
 NOTICE_S = 3.0
 """How long an episode's result stays on the HUD."""
+LEAD_MARGIN_M = 10.0
+"""The HUD switches to following another car only once it leads by this much."""
 
 
 class EpisodeLog:
@@ -111,11 +112,6 @@ def race_hud(sim: RaceSim, car: int = 0, cars_lapped: int | None = None) -> Race
     )
 
 
-def view_for(scene: SceneSpec, env: Callable[[], gym.Env], sim: Callable[[], RaceSim]) -> SceneView:
-    """The race is drawn natively from its simulation; the Gymnasium scenes from their frames."""
-    return RaceView(sim) if scene.name == "race" else FrameView(env)
-
-
 def ending(scene: SceneSpec, info: dict, terminated: bool) -> str:
     """How an episode ended, in a few words."""
     if info.get("is_success"):
@@ -125,113 +121,140 @@ def ending(scene: SceneSpec, info: dict, terminated: bool) -> str:
     return "crashed or fell" if terminated else "time limit"
 
 
-class SingleEnvMode(Mode):
-    """One env, its actions chosen each step by `choose` (the keyboard or a policy)."""
+def scene_view(scene: SceneSpec, envs: VectorEnv, focus: Callable[[], int]) -> SceneView:
+    """The race drawn natively from its simulation (every car); the Gymnasium scenes from env 0's frames."""
+    sim: RaceSim | None = getattr(envs, "sim", None)
+    if sim is not None:
+        return RaceView(lambda: sim, focus)
+    first = envs.envs[0]
+    return FrameView(lambda: first)
 
-    def __init__(self, scene: SceneSpec, env: gym.Env, seed: int | None):
-        super().__init__(scene, view_for(scene, lambda: env, lambda: env.unwrapped.sim),
-                         env.metadata["render_fps"])  # fmt: skip
-        self.env = env
-        self.obs, _ = env.reset(seed=seed)
-        self.last_action: int | None = None
-        self.last_output: PolicyOutput | None = None
 
-    def choose(self, obs: npt.NDArray[np.float32]) -> tuple[int, PolicyOutput | None]:
-        """The action for `obs`, and the policy's output when a policy chose it."""
-        raise NotImplementedError
+def leader(sim: RaceSim, focus: int) -> int:
+    """The car furthest round the track, switching from `focus` only past a margin (no flicker)."""
+    travelled = sim.state.travelled_m
+    best = int(np.argmax(travelled))
+    return best if travelled[best] > travelled[focus] + LEAD_MARGIN_M else focus
+
+
+class DriveMode(Mode):
+    """Play, watch, or race an agent: a vector env whose car 0 may be the keyboard's, the rest a policy's.
+
+    - play: one car, driven with the keyboard;
+    - watch: `num_envs` copies of a trained policy (the HUD follows the leader);
+    - versus: car 0 is yours, car 1 the policy's, on the same track (they never collide).
+    """
+
+    def __init__(self, scene: SceneSpec, envs: VectorEnv, keyboard: Keyboard | None = None,
+                 policy: Policy | None = None, algo: str | None = None, greedy: bool = False,
+                 seed: int | None = None):  # fmt: skip
+        if keyboard is None and policy is None:
+            raise ValueError("a DriveMode needs a keyboard, a policy, or both")
+        self.focus = 0
+        super().__init__(scene, scene_view(scene, envs, lambda: self.focus), envs.metadata["render_fps"])
+        self.name = "play" if policy is None else ("watch" if keyboard is None else "versus")
+        self.envs = envs
+        self.sim: RaceSim | None = getattr(envs, "sim", None)
+        self.controls = None if keyboard is None else SceneControls(scene)
+        self.keyboard = keyboard
+        self.policy, self.algo, self.greedy = policy, algo, greedy
+        self.obs, _ = envs.reset(seed=seed)
+        self.returns = np.zeros(envs.num_envs)
+        self.lengths = np.zeros(envs.num_envs, dtype=np.int64)
+        self.actions = np.zeros(envs.num_envs, dtype=np.int64)
+        self.output: PolicyOutput | None = None
+        self.best_laps = np.full(envs.num_envs, np.nan)
+        """Each car's best lap over the whole session (NaN before its first)."""
+
+    @property
+    def human(self) -> int | None:
+        """The keyboard's car, if a person drives."""
+        return None if self.keyboard is None else 0
+
+    @property
+    def versus(self) -> bool:
+        """A person racing the policy's car on the same track."""
+        return self.sim is not None and self.human is not None and self.sim.num_cars >= 2
 
     def advance(self, quota: float, deadline_s: float) -> int:
-        """Step the env up to `quota` times, restarting episodes as they end."""
+        """Step every car up to `quota` times; episodes restart as they end (per car)."""
         steps = 0
         while steps < quota and (steps == 0 or time.perf_counter() < deadline_s):
-            action, output = self.choose(self.obs)
-            self.obs, reward, terminated, truncated, info = self.env.step(action)
-            self.last_action, self.last_output = action, output
-            self.log.add(float(reward))
+            self._choose()
+            self.obs, rewards, terminated, truncated, infos = self.envs.step(self.actions)
+            self.returns += rewards
+            self.lengths += 1
+            if self.sim is not None:
+                self.best_laps = np.fmin(self.best_laps, self.sim.state.best_lap_s)
+            for car in np.flatnonzero(terminated | truncated):
+                self._finish(int(car), env_info(infos.get("final_info", {}), int(car)), bool(terminated[car]))
             steps += 1
-            if terminated or truncated:
-                self.notify(f"episode {self.log.episode}: return {self.log.episode_return:.1f}, "
-                            f"{ending(self.scene, info, terminated)}")  # fmt: skip
-                self.log.finish()
-                self.obs, _ = self.env.reset()
+        if self.sim is not None and self.human is None:
+            self.focus = leader(self.sim, self.focus)
         return steps
 
+    def _choose(self) -> None:
+        if self.policy is not None:
+            self.output = self.policy.act(self.obs, deterministic=self.greedy)
+            self.actions[:] = self.output.action
+        if self.human is not None:
+            self.actions[self.human] = self.controls.action(self.keyboard.held)
+
+    def _finish(self, car: int, info: dict, terminated: bool) -> None:
+        """Book a car's finished episode; tell the person how their (or the followed) car did."""
+        if car == self.focus:
+            text = f"episode {self.log.episode}: return {self.returns[car]:.1f}, {ending(self.scene, info, terminated)}"
+            if self.versus:
+                text += f"; best lap: you {_seconds(self.best_laps[0])}, agent {_seconds(self.best_laps[1])}"
+            self.notify(text)
+        self.log.finish(float(self.returns[car]))
+        self.returns[car], self.lengths[car] = 0.0, 0
+
     def reset(self) -> None:
-        """Abandon the running episode and start a fresh one."""
-        self.obs, _ = self.env.reset()
-        self.log.restart()
+        """Restart every car's episode."""
+        self.obs, _ = self.envs.reset()
+        self.returns[:], self.lengths[:] = 0.0, 0
         self.notify("episode restarted")
 
     def hud_state(self) -> HudState:
-        """The episode numbers, and the chosen action (with its probabilities when a policy chose)."""
-        output = self.last_output
-        race = race_hud(self.env.unwrapped.sim) if self.scene.name == "race" else None
+        """The followed car's episode, its action (with the policy's probabilities) and its laps."""
+        car = self.focus
+        by_policy = self.output is not None and car != self.human
+        race = None if self.sim is None else race_hud(self.sim, car)
         return HudState(
             scene=self.scene.title,
             mode=self.name,
             algo=self.algo,
             episode=self.log.episode,
-            episode_step=self.log.step,
-            episode_return=self.log.episode_return,
+            episode_step=int(self.lengths[car]),
+            episode_return=float(self.returns[car]),
             recent_returns=tuple(self.log.returns),
             best_return=self.log.best,
             action_names=self.scene.action_names,
-            probs=None if output is None else tuple(float(p) for p in output.probs[0]),
-            chosen=self.last_action,
-            value=None if output is None or output.value is None else float(output.value[0]),
+            probs=tuple(float(p) for p in self.output.probs[car]) if by_policy else None,
+            chosen=int(self.actions[car]),
+            value=float(self.output.value[car]) if by_policy and self.output.value is not None else None,
             race=race,
             status=self.notice(),
-            keys=self.keys(),
+            keys=() if self.controls is None else tuple(self.controls.legend()),
+            extra=self._versus_rows(),
         )
 
-    def keys(self) -> tuple[tuple[str, str], ...]:
-        """Key legend for the HUD."""
-        return ()
+    def _versus_rows(self) -> tuple[tuple[str, str], ...]:
+        if not self.versus:
+            return ()
+        return (
+            ("agent laps", str(int(self.sim.state.laps[1]))),
+            ("best lap: you / agent", f"{_seconds(self.best_laps[0])} / {_seconds(self.best_laps[1])}"),
+        )
 
     def close(self) -> None:
-        """Close the env."""
-        self.env.close()
+        """Close the envs."""
+        self.envs.close()
 
 
-class PlayMode(SingleEnvMode):
-    """A person drives: held keys become the scene's actions; rewards and laps count as for an agent."""
-
-    name = "play"
-
-    def __init__(self, scene: SceneSpec, env: gym.Env, keyboard: Keyboard, seed: int | None = None):
-        super().__init__(scene, env, seed)
-        self.keyboard = keyboard
-        self.controls = SceneControls(scene)
-
-    def choose(self, obs: npt.NDArray[np.float32]) -> tuple[int, PolicyOutput | None]:
-        """The action the held keys ask for."""
-        return self.controls.action(self.keyboard.held), None
-
-    def keys(self) -> tuple[tuple[str, str], ...]:
-        """The scene's controls."""
-        return tuple(self.controls.legend())
-
-
-class WatchMode(SingleEnvMode):
-    """A trained policy drives; the HUD shows its probabilities (sampled actions, or greedy)."""
-
-    name = "watch"
-
-    def __init__(self, scene: SceneSpec, env: gym.Env, policy: Policy, algo: str | None,
-                 greedy: bool = False, seed: int | None = None):  # fmt: skip
-        super().__init__(scene, env, seed)
-        self.policy = policy
-        self.algo = algo
-        self.greedy = greedy
-
-    def choose(self, obs: npt.NDArray[np.float32]) -> tuple[int, PolicyOutput | None]:
-        """The policy's action: sampled, or the most probable with --greedy."""
-        output = self.policy.act(obs[None], deterministic=self.greedy)
-        return int(output.action[0]), output
-
-
-LEAD_MARGIN_M = 10.0
-"""The HUD switches to following another car only once it leads by this much."""
+def _seconds(value: float | None) -> str:
+    return "-" if value is None or math.isnan(value) else f"{value:.2f} s"
 
 
 class TrainMode(Mode):
@@ -245,17 +268,12 @@ class TrainMode(Mode):
 
     def __init__(self, scene: SceneSpec, trainer: Trainer):
         envs = trainer.envs
-        self.sim: RaceSim | None = getattr(envs, "sim", None)
-        if self.sim is not None:
-            view: SceneView = RaceView(lambda: self.sim, lambda: self.focus)
-        else:
-            first = envs.envs[0]
-            view = view_for(scene, lambda: first, lambda: first.unwrapped.sim)
-        super().__init__(scene, view, envs.metadata["render_fps"])
-        self.trainer = trainer
-        self.algo = trainer.train_config.algo
         self.focus = 0
         """The env (car) the HUD follows."""
+        self.sim: RaceSim | None = getattr(envs, "sim", None)
+        super().__init__(scene, scene_view(scene, envs, lambda: self.focus), envs.metadata["render_fps"])
+        self.trainer = trainer
+        self.algo = trainer.train_config.algo
         self._reports = trainer.run()
         self._updating = False
         self._status = ""
@@ -293,7 +311,8 @@ class TrainMode(Mode):
                 self._status = "" if report.result else (
                     f"evaluating: episode {report.episodes_done} of {report.episodes}"
                 )
-        self._follow_leader()
+        if self.sim is not None:
+            self.focus = leader(self.sim, self.focus)
         return steps
 
     def _on_env_step(self, report: EnvStepReport) -> None:
@@ -322,8 +341,7 @@ class TrainMode(Mode):
         if self.scene.name == "race":
             finished = self._last_laps >= 0
             lapped = int((self._last_laps >= 1).sum()) if finished.any() else None
-            sim = self.sim if self.sim is not None else self.trainer.envs.envs[0].unwrapped.sim
-            race = race_hud(sim, focus, lapped)
+            race = race_hud(self.sim, focus, lapped)
         evaluation = self.trainer.last_eval
         extra = () if evaluation is None else (
             ("last evaluation", f"{evaluation.mean_return:.1f}, {100 * evaluation.success_rate:.0f}% success"),

@@ -1,24 +1,16 @@
-"""Windowed sessions: build the mode for play, watch or live training, and run it in the App."""
+"""Windowed sessions: build the mode for play, watch, versus or live training, and run it in the App."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-import gymnasium as gym
-
 from agent.policy import Policy
 from agent.trainer import Trainer
 from game.app import App, AppConfig
 from game.input import Keyboard
-from game.modes import Mode, PlayMode, TrainMode, WatchMode
-from game.scenes import make_env, scene_spec
-
-
-def _display_env(scene: str, options: dict[str, Any]) -> gym.Env:
-    """The env a person sees: the race is drawn natively, the others from their RGB frames."""
-    render_mode = None if scene_spec(scene).name == "race" else "rgb_array"
-    return make_env(scene, render_mode=render_mode, **options)
+from game.modes import DriveMode, Mode, TrainMode
+from game.scenes import make_vector_env, scene_spec
 
 
 def _run(build: Callable[[Keyboard], Mode], config: AppConfig, max_frames: int | None) -> App:
@@ -33,23 +25,20 @@ def _run(build: Callable[[Keyboard], Mode], config: AppConfig, max_frames: int |
     return app
 
 
-def play(scene: str, options: dict[str, Any], seed: int | None, config: AppConfig,
-         max_frames: int | None = None) -> App:  # fmt: skip
-    """A person drives the scene with the keyboard."""
+def drive(scene: str, options: dict[str, Any], config: AppConfig, *, cars: int = 1, human: bool = False,
+          policy: Policy | None = None, algo: str | None = None, greedy: bool = False, seed: int | None = None,
+          max_frames: int | None = None) -> App:  # fmt: skip
+    """Play (human), watch (policy on `cars` cars) or race the policy (both: car 0 is yours)."""
     spec = scene_spec(scene)
-    return _run(lambda keyboard: PlayMode(spec, _display_env(scene, options), keyboard, seed), config, max_frames)
 
+    def build(keyboard: Keyboard) -> Mode:
+        envs = make_vector_env(scene, cars, render_first=True, **options)
+        return DriveMode(spec, envs, keyboard if human else None, policy, algo, greedy, seed)
 
-def watch(scene: str, options: dict[str, Any], policy: Policy, algo: str | None, greedy: bool,
-          seed: int | None, config: AppConfig, max_frames: int | None = None) -> App:  # fmt: skip
-    """A trained policy plays the scene."""
-    spec = scene_spec(scene)
-    return _run(
-        lambda _: WatchMode(spec, _display_env(scene, options), policy, algo, greedy, seed), config, max_frames
-    )
+    return _run(build, config, max_frames)
 
 
 def train(scene: str, trainer: Trainer, config: AppConfig, max_frames: int | None = None) -> App:
-    """The agent learns while the window shows env 0 (quitting saves last.pt first)."""
+    """The agent learns while the window shows it (quitting saves last.pt first)."""
     spec = scene_spec(scene)
     return _run(lambda _: TrainMode(spec, trainer), config, max_frames)

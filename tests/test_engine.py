@@ -13,10 +13,10 @@ import pytest
 from agent.checkpoint import load_policy
 from agent.config import default_config
 from agent.trainer import Trainer
-from game import make_env, make_vector_env, scene_spec
+from game import make_vector_env, scene_spec
 from game.app import SPEEDS, App, AppConfig
 from game.hud import BAR, BAR_CHOSEN, BAR_MAX_PX, Hud, HudState
-from game.modes import PlayMode, TrainMode, WatchMode
+from game.modes import DriveMode, TrainMode
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,25 +59,28 @@ def open_app(make_mode, **config):
     return app, mode
 
 
-def race_play_app():
-    return open_app(lambda keyboard: PlayMode(scene_spec("race"), make_env("race"), keyboard, seed=0))
+def play_app(scene="race", **config):
+    return open_app(
+        lambda keyboard: DriveMode(scene_spec(scene), make_vector_env(scene, 1, render_first=True), keyboard, seed=0),
+        **config,
+    )
 
 
 def test_play_mode_turns_keys_into_actions_and_the_car_moves_and_turns():
-    app, mode = race_play_app()
+    app, mode = play_app()
     names = mode.scene.action_names
-    st = mode.env.unwrapped.sim.state
+    st = mode.sim.state
     x0, heading0 = float(st.x_m[0]), float(st.heading_rad[0])
     press(pygame.K_UP)
     for _ in range(60):  # 1 s at 1x: 20 steps of 7 m/s^2 less drag of 5% of speed per second
         app.frame()
-    assert names[mode.last_action] == "gas"
+    assert names[mode.actions[0]] == "gas"
     assert st.speed_mps[0] == pytest.approx(7.0 / 0.05 * (1 - math.exp(-0.05)), rel=0.01)
     assert st.x_m[0] > x0 + 3.0
     press(pygame.K_a)  # WASD works too: gas + left
     for _ in range(15):
         app.frame()
-    assert names[mode.last_action] == "gas+left"
+    assert names[mode.actions[0]] == "gas+left"
     assert st.heading_rad[0] > heading0 + 0.1  # turned left
     press(pygame.K_UP, up=True)
     press(pygame.K_a, up=True)
@@ -85,29 +88,27 @@ def test_play_mode_turns_keys_into_actions_and_the_car_moves_and_turns():
     app.frame()
     app.frame()
     app.frame()
-    assert names[mode.last_action] == "brake"
+    assert names[mode.actions[0]] == "brake"
     app.close()
 
 
 def test_lunar_and_cartpole_keys():
     for scene, key, expected in (("lunar", pygame.K_UP, "main engine"), ("cartpole", pygame.K_RIGHT, "push right")):
-        app, mode = open_app(
-            lambda keyboard, scene=scene: PlayMode(scene_spec(scene), make_env(scene, render_mode="rgb_array"), keyboard)
-        )
+        app, mode = play_app(scene)
         press(key)
         for _ in range(5):
             app.frame()
-        assert mode.scene.action_names[mode.last_action] == expected
+        assert mode.scene.action_names[mode.actions[0]] == expected
         app.close()
 
 
 def test_pause_single_step_and_speed_change_steps_per_frame():
-    app, mode = race_play_app()
+    app, mode = play_app()
     def steps_over(frames):
-        before = mode.env.unwrapped.sim.state.steps[0]
+        before = mode.sim.state.steps[0]
         for _ in range(frames):
             app.frame()
-        return mode.env.unwrapped.sim.state.steps[0] - before
+        return mode.sim.state.steps[0] - before
 
     assert steps_over(60) == 20  # 1x: the race runs 20 steps per simulated second at 60 fps
     press(pygame.K_SPACE)
@@ -124,7 +125,7 @@ def test_pause_single_step_and_speed_change_steps_per_frame():
 
 
 def test_screenshot_is_a_png_of_the_window(tmp_path):
-    app, _ = race_play_app()
+    app, _ = play_app()
     app.frame()
     path = app.screenshot(tmp_path / "shot.png")
     image = pygame.image.load(str(path))
@@ -134,10 +135,7 @@ def test_screenshot_is_a_png_of_the_window(tmp_path):
 
 
 def test_screenshot_key_writes_into_the_screenshot_folder(tmp_path):
-    app, mode = open_app(
-        lambda keyboard: PlayMode(scene_spec("cartpole"), make_env("cartpole", render_mode="rgb_array"), keyboard),
-        screenshot_dir=tmp_path,
-    )
+    app, mode = play_app("cartpole", screenshot_dir=tmp_path)
     press(pygame.K_F12)
     app.frame()
     assert len(list(tmp_path.glob("cartpole-play-*.png"))) == 1
@@ -188,17 +186,58 @@ def test_watch_mode_runs_a_saved_checkpoint(tmp_path):
     trainer = tiny_cartpole_trainer(tmp_path)
     trainer.save(tmp_path / "model.pt")
     trainer.envs.close()
-    policy, metadata = load_policy(tmp_path / "model.pt", expect_scene="cartpole")
-    app, mode = open_app(
-        lambda _: WatchMode(scene_spec("cartpole"), make_env("cartpole", render_mode="rgb_array"), policy, "ppo"),
-        speed=4.0,
-    )
+    policy, _ = load_policy(tmp_path / "model.pt", expect_scene="cartpole")
+    envs = make_vector_env("cartpole", 1, render_first=True)
+    app, mode = open_app(lambda _: DriveMode(scene_spec("cartpole"), envs, policy=policy, algo="ppo", greedy=True),
+                         speed=4.0)  # fmt: skip
     for _ in range(30):
         app.frame()
     state = mode.hud_state()
+    assert mode.name == "watch" and mode.sim is None
     assert state.probs is not None and state.value is not None
-    assert state.chosen == int(np.argmax(state.probs)) or 0 <= state.chosen < 2
-    assert mode.log.step > 0 or mode.log.returns
+    assert state.chosen == int(np.argmax(state.probs))  # greedy
+    assert mode.lengths[0] > 0 or mode.log.returns
+    app.close()
+
+
+def driving_policy():
+    """A tiny untrained race policy: enough to drive cars around for the engine's sake."""
+    import dataclasses
+
+    from agent.policy import make_policy
+
+    _, algo_config = default_config("race", "ppo")
+    return make_policy(14, 9, dataclasses.replace(algo_config, normalize_obs=False), seed=0)
+
+
+def test_watch_shows_several_copies_and_follows_the_leader():
+    envs = make_vector_env("race", 6)
+    app, mode = open_app(lambda _: DriveMode(scene_spec("race"), envs, policy=driving_policy(), seed=0), speed=8.0)
+    st = mode.sim.state
+    for _ in range(40):
+        app.frame()
+    assert mode.sim.num_cars == 6 and (st.steps > 0).all()
+    travelled = st.travelled_m
+    assert travelled[mode.focus] >= travelled.max() - 10.0  # the HUD follows the leader (within the margin)
+    state = mode.hud_state()
+    assert state.probs is not None and state.race is not None and state.race.cars == 6
+    app.close()
+
+
+def test_versus_puts_you_and_the_agent_on_the_same_track():
+    envs = make_vector_env("race", 2)
+    app, mode = open_app(
+        lambda keyboard: DriveMode(scene_spec("race"), envs, keyboard, policy=driving_policy(), seed=0)
+    )
+    press(pygame.K_UP)
+    for _ in range(30):
+        app.frame()
+    names = mode.scene.action_names
+    assert mode.name == "versus" and mode.versus and mode.focus == 0
+    assert names[mode.actions[0]] == "gas"  # your car follows the keys
+    state = mode.hud_state()
+    assert state.probs is None  # the HUD follows you, and you are not a policy
+    assert any(label.startswith("best lap: you / agent") for label, _ in state.extra)
     app.close()
 
 
