@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--sample", action="store_true", help="eval: sample actions from the policy instead of the most probable")
     add("--speed", choices=SPEEDS, help="window: starting speed, a multiple of real time or max")
     add("--record", type=Path, metavar="FILE", help="window: record what it shows to FILE.gif or FILE.mp4")
+    add("--screenshot", type=Path, metavar="FILE", help="window: save the last frame to FILE.png when it closes")
     add("--frames", type=positive_int, help=argparse.SUPPRESS)  # tests: stop the window after N frames
     return parser
 
@@ -150,8 +151,11 @@ def check_flags(args: argparse.Namespace) -> None:
         raise UsageError("--run-dir: expected either --run-dir or --resume (which is the run directory)")
     if args.headless and args.mode != "train":
         raise UsageError("--headless: expected with --mode train only (play and watch need a window)")
-    if args.record is not None and (args.headless or args.mode == "eval"):
-        raise UsageError("--record: expected with a window (train, watch or play without --headless)")
+    for flag, value in (("--record", args.record), ("--screenshot", args.screenshot)):
+        if value is not None and (args.headless or args.mode == "eval"):
+            raise UsageError(f"{flag}: expected with a window (train, watch or play without --headless)")
+    if args.screenshot is not None and args.screenshot.suffix.lower() != ".png":
+        raise UsageError(f"--screenshot: expected a file ending in .png, got {str(args.screenshot)!r}")
 
 
 def resolve(args: argparse.Namespace) -> Target:
@@ -183,7 +187,8 @@ def app_config(args: argparse.Namespace, default_speed: str):
     from game.app import AppConfig
 
     speed = args.speed or default_speed
-    return AppConfig(speed=math.inf if speed == "max" else float(speed), record=args.record)
+    return AppConfig(speed=math.inf if speed == "max" else float(speed), record=args.record,
+                     screenshot_on_exit=args.screenshot)  # fmt: skip
 
 
 def run_eval(args: argparse.Namespace, target: Target) -> int:
@@ -266,7 +271,9 @@ def run_train(args: argparse.Namespace, target: Target) -> int:
     else:
         trainer = Trainer(make_envs(train_config.num_envs), train_config, algo_config, run_dir, make_eval_env,
                           action_names)  # fmt: skip
-    session.train(scene, trainer, app_config(args, "4"), args.frames)
+    mode = session.train(scene, trainer, app_config(args, "8"), args.frames)
+    if mode.first_lap_s is not None:
+        print(f"first lap after {mode.first_lap_s:.1f} s")
     print(f"saved {run_dir / 'last.pt'} after {trainer.num_timesteps:,} steps; continue with --resume {run_dir}")
     return 0
 

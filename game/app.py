@@ -38,6 +38,8 @@ class AppConfig:
     screenshot_dir: Path = Path("screenshots")
     record: Path | None = None
     """Record what the window shows to this .gif or .mp4."""
+    screenshot_on_exit: Path | None = None
+    """Save the last frame to this PNG when the window closes."""
 
 
 def speed_label(speed: float) -> str:
@@ -160,15 +162,11 @@ class App:
         state = dataclasses.replace(
             self.mode.hud_state(),
             fps=self.clock.get_fps(),
-            steps_per_s=self.steps_per_s() * self._envs_per_step(),
+            steps_per_s=self.steps_per_s() * self.mode.num_envs,
             speed=speed_label(self.speed),
             paused=self.paused,
         )
         self.hud.draw(self.window, state, (self.scene_rect.right, 0))
-
-    def _envs_per_step(self) -> int:
-        trainer = getattr(self.mode, "trainer", None)
-        return 1 if trainer is None else trainer.envs.num_envs
 
     def screenshot(self, path: Path | None = None) -> Path:
         """Save what the window shows as a PNG (in screenshot_dir unless a path is given)."""
@@ -181,6 +179,8 @@ class App:
 
     def close(self) -> None:
         """Close the mode (training saves first), the recording and the window."""
+        if self.config.screenshot_on_exit is not None and self.frames:
+            self.screenshot(self.config.screenshot_on_exit)
         try:
             if self.mode is not None:
                 self.mode.close()

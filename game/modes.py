@@ -57,6 +57,22 @@ class EpisodeLog:
         self.step, self.episode_return = 0, 0.0
 
 
+class LapTally:
+    """How many laps each car completed in its last finished episode (for "cars that lapped")."""
+
+    def __init__(self, cars: int):
+        self.last_laps = np.full(cars, -1)
+        """-1 until a car has finished an episode."""
+
+    def record(self, car: int, info: dict) -> None:
+        """Note the laps of the episode `car` just finished."""
+        self.last_laps[car] = info.get("laps", 0)
+
+    def cars_lapped(self) -> int | None:
+        """Cars whose last episode had a lap (None before any car finished one)."""
+        return int((self.last_laps >= 1).sum()) if (self.last_laps >= 0).any() else None
+
+
 class Mode:
     """Common to every mode: the scene, its view, the HUD's episode numbers and a notice line."""
 
@@ -69,6 +85,8 @@ class Mode:
         self.steps_per_second = steps_per_second
         """Env steps per second of simulated time: what 1x speed runs at."""
         self.log = EpisodeLog()
+        self.num_envs = 1
+        """Envs (cars) stepped per step: steps per second on the HUD count them all."""
         self._notice, self._notice_until = "", 0.0
 
     def advance(self, quota: float, deadline_s: float) -> int:
@@ -159,6 +177,8 @@ class DriveMode(Mode):
         self.keyboard = keyboard
         self.policy, self.algo, self.greedy = policy, algo, greedy
         self.obs, _ = envs.reset(seed=seed)
+        self.num_envs = envs.num_envs
+        self.laps = LapTally(envs.num_envs)
         self.returns = np.zeros(envs.num_envs)
         self.lengths = np.zeros(envs.num_envs, dtype=np.int64)
         self.actions = np.zeros(envs.num_envs, dtype=np.int64)
@@ -202,6 +222,7 @@ class DriveMode(Mode):
 
     def _finish(self, car: int, info: dict, terminated: bool) -> None:
         """Book a car's finished episode; tell the person how their (or the followed) car did."""
+        self.laps.record(car, info)
         if car == self.focus:
             text = f"episode {self.log.episode}: return {self.returns[car]:.1f}, {ending(self.scene, info, terminated)}"
             if self.versus:
@@ -220,7 +241,7 @@ class DriveMode(Mode):
         """The followed car's episode, its action (with the policy's probabilities) and its laps."""
         car = self.focus
         by_policy = self.output is not None and car != self.human
-        race = None if self.sim is None else race_hud(self.sim, car)
+        race = None if self.sim is None else race_hud(self.sim, car, self.laps.cars_lapped())
         return HudState(
             scene=self.scene.title,
             mode=self.name,
@@ -279,8 +300,11 @@ class TrainMode(Mode):
         self._status = ""
         self.finished = False
         self.last: EnvStepReport | None = None
-        self._last_laps = np.full(envs.num_envs, -1)
-        """Laps of each car's last finished episode (-1 before it has finished one)."""
+        self.num_envs = envs.num_envs
+        self.laps = LapTally(envs.num_envs)
+        self._started_s = time.perf_counter()
+        self.first_lap_s: float | None = None
+        """Wall seconds from the start of live training to the first lap any car completed."""
 
     def advance(self, quota: float, deadline_s: float) -> int:
         """Pull the trainer's work units until `quota` env steps ran or the frame's time is up.
@@ -313,6 +337,9 @@ class TrainMode(Mode):
                 )
         if self.sim is not None:
             self.focus = leader(self.sim, self.focus)
+            if self.first_lap_s is None and self.sim.state.laps.any():
+                self.first_lap_s = time.perf_counter() - self._started_s
+                self.notify(f"first lap after {self.first_lap_s:.1f} s of training!")
         return steps
 
     def _on_env_step(self, report: EnvStepReport) -> None:
@@ -321,7 +348,7 @@ class TrainMode(Mode):
             if episode.env_index == self.focus:
                 crashed = bool(episode.info.get("crashed", False))
                 self.notify(f"episode: return {episode.episode_return:.1f}, {ending(self.scene, episode.info, crashed)}")
-            self._last_laps[episode.env_index] = episode.info.get("laps", -1)
+            self.laps.record(episode.env_index, episode.info)
             self.log.finish(episode.episode_return)
 
     def _follow_leader(self) -> None:
@@ -338,14 +365,14 @@ class TrainMode(Mode):
         report, focus = self.last, self.focus
         output = None if report is None else report.policy
         race = None
-        if self.scene.name == "race":
-            finished = self._last_laps >= 0
-            lapped = int((self._last_laps >= 1).sum()) if finished.any() else None
-            race = race_hud(self.sim, focus, lapped)
+        if self.sim is not None:
+            race = race_hud(self.sim, focus, self.laps.cars_lapped())
         evaluation = self.trainer.last_eval
-        extra = () if evaluation is None else (
-            ("last evaluation", f"{evaluation.mean_return:.1f}, {100 * evaluation.success_rate:.0f}% success"),
-        )
+        extra: tuple[tuple[str, str], ...] = ()
+        if self.first_lap_s is not None:
+            extra += (("first lap after", f"{self.first_lap_s:.1f} s"),)
+        if evaluation is not None:
+            extra += (("last evaluation", f"{evaluation.mean_return:.1f}, {100 * evaluation.success_rate:.0f}% success"),)
         return HudState(
             scene=self.scene.title,
             mode=self.name,

@@ -38,7 +38,9 @@ def drive(scene: str, options: dict[str, Any], config: AppConfig, *, cars: int =
     return _run(build, config, max_frames)
 
 
-def train(scene: str, trainer: Trainer, config: AppConfig, max_frames: int | None = None) -> App:
-    """The agent learns while the window shows it (quitting saves last.pt first)."""
+def train(scene: str, trainer: Trainer, config: AppConfig, max_frames: int | None = None) -> TrainMode:
+    """The agent learns while the window shows it (quitting saves last.pt first); returns the finished mode."""
     spec = scene_spec(scene)
-    return _run(lambda _: TrainMode(spec, trainer), config, max_frames)
+    app = _run(lambda _: TrainMode(spec, trainer), config, max_frames)
+    assert isinstance(app.mode, TrainMode)
+    return app.mode

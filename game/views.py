@@ -30,8 +30,8 @@ class FrameView:
 
     def draw(self, surface: pygame.Surface, rect: pygame.Rect, show_rays: bool) -> None:
         """Scale the env's frame to fit `rect`, keeping its proportions."""
-        frame = self._env().render()
-        image = pygame.surfarray.make_surface(np.ascontiguousarray(frame.swapaxes(0, 1)))
+        frame = np.ascontiguousarray(self._env().render())  # [height, width, 3]
+        image = pygame.image.frombuffer(frame.tobytes(), (frame.shape[1], frame.shape[0]), "RGB")
         scale = min(rect.w / image.get_width(), rect.h / image.get_height())
         size = (round(image.get_width() * scale), round(image.get_height() * scale))
         surface.fill(BACKGROUND, rect)

@@ -324,8 +324,9 @@ def cast_ray_along(t: TrackArrays, k: int, x: float, y: float, dx: float, dy: fl
     k1 = k + 1 if k + 1 < count else 0
     left0, right0 = _left_of(left, k, x, y, dx, dy), _left_of(right, k, x, y, dx, dy)
     left1, right1 = _left_of(left, k1, x, y, dx, dy), _left_of(right, k1, x, y, dx, dy)
-    # The ray's line crosses two edges of the first quad: the ray leaves through the one ahead.
-    exit_t, exit_edge = np.inf, -1
+    # The ray's line crosses two edges of the first quad: the ray leaves through the one ahead,
+    # the farther crossing (the nearer one is behind, or at 0 when the point is on an edge).
+    exit_t, exit_edge = -np.inf, -1
     for edge in range(4):
         if edge == 0 and left0 != left1:
             along = _hit(left, k, left, k1, x, y, dx, dy)
@@ -337,9 +338,9 @@ def cast_ray_along(t: TrackArrays, k: int, x: float, y: float, dx: float, dy: fl
             along = _hit(right, k, left, k, x, y, dx, dy)
         else:
             continue
-        if 0.0 <= along < exit_t:
+        if along > exit_t:
             exit_t, exit_edge = along, edge
-    if exit_edge < 0:
+    if exit_t < 0.0:
         return 0.0  # numerically lost (never seen): report a wall rather than open road
     if exit_edge <= 1:
         return min(exit_t, MAX_RANGE_M)

@@ -112,9 +112,8 @@ def parse_track(data: Any, source: str) -> TrackSpec:
         raise TrackError(f"{source}: expected a JSON object at the top level, got {_describe(data)}")
     unknown = sorted(set(data) - FIELDS)
     if unknown:
-        raise TrackError(
-            f"{source}: {unknown[0]}: unknown field (expected {', '.join(sorted(FIELDS))})"
-        )
+        field = unknown[0] if unknown[0].isidentifier() else _describe(unknown[0])  # one line, short
+        raise TrackError(f"{source}: {field}: unknown field (expected {', '.join(sorted(FIELDS))})")
     for required in ("schema_version", "name", "width_m", "centerline_m"):
         if required not in data:
             raise TrackError(f"{source}: {required}: missing (a required field)")
@@ -123,11 +122,11 @@ def parse_track(data: Any, source: str) -> TrackSpec:
     if not _is_int(version) or version != SCHEMA_VERSION:
         raise fail("schema_version", str(SCHEMA_VERSION), _describe(version))
     name = data["name"]
-    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME_CHARS:
-        raise fail("name", f"a non-empty string of at most {MAX_NAME_CHARS} characters", _describe(name))
+    if not _is_text(name, MAX_NAME_CHARS) or not name.strip():
+        raise fail("name", f"a non-empty string of at most {MAX_NAME_CHARS} printable characters", _describe(name))
     description = data.get("description", "")
-    if not isinstance(description, str) or len(description) > MAX_DESCRIPTION_CHARS:
-        raise fail("description", f"a string of at most {MAX_DESCRIPTION_CHARS} characters", _describe(description))
+    if not _is_text(description, MAX_DESCRIPTION_CHARS):
+        raise fail("description", f"a string of at most {MAX_DESCRIPTION_CHARS} printable characters", _describe(description))
     width_m = _number(data["width_m"], "width_m", *WIDTH_RANGE_M, fail)
     smooth = _boolean(data.get("smooth", True), "smooth", fail)
     reverse = _boolean(data.get("reverse", False), "reverse", fail)
@@ -197,14 +196,18 @@ def _boolean(value: Any, field: str, fail: Fail) -> bool:
     return value
 
 
+def _is_text(value: Any, max_chars: int) -> bool:
+    """A string that can be shown and printed: no control characters, no lone surrogates."""
+    return isinstance(value, str) and len(value) <= max_chars and value.isprintable()
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _is_real(value: Any) -> bool:
-    """An int or float (not a bool) that is finite."""
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and math.isfinite(value))  # fmt: skip
+    """An int or float (not a bool) that is finite (math.isfinite overflows on huge ints)."""
+    return _is_int(value) or (isinstance(value, float) and math.isfinite(value))
 
 
 def _describe(value: Any) -> str:

@@ -1,0 +1,98 @@
+"""The window's own figures: frames per second at 1x with the HUD on, and the time to the first live lap.
+
+    python bench/live_window.py                 # all of it (about 3 minutes)
+    python bench/live_window.py --only fps      # just the frame rates
+
+Runs under SDL's dummy video driver (no screen needed): the drawing work is the same software
+blitting a real window does; only the final copy to the screen is skipped.
+- fps: play (race, lunar, cartpole) and watch (race with 1 and 64 cars) at 1x for 10 s each;
+  frames per second as pygame's clock reports them, and the slowest frame.
+- first lap: `python main.py --mode train` exactly as a new user runs it, timed from the moment
+  training starts to the first lap any car completes (the HUD shows the same figure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def frame_rates(seconds: float) -> list[tuple[str, float, float]]:
+    """(setup, mean fps, slowest frame in ms) for each windowed setup at 1x."""
+    import dataclasses
+
+    from agent.config import default_config
+    from agent.policy import make_policy
+    from game import make_vector_env, scene_spec
+    from game.app import App, AppConfig
+    from game.modes import DriveMode
+
+    _, race_config = default_config("race", "ppo")
+    policy = make_policy(14, 9, dataclasses.replace(race_config, normalize_obs=False), seed=0)
+    setups = [
+        ("play race, 1 car", "race", 1, None),
+        ("play lunar", "lunar", 1, None),
+        ("play cartpole", "cartpole", 1, None),
+        ("watch race, 1 car", "race", 1, policy),
+        ("watch race, 64 cars", "race", 64, policy),
+    ]
+    rows = []
+    for label, scene, cars, driver in setups:
+        app = App(AppConfig(speed=1.0))
+        envs = make_vector_env(scene, cars, render_first=True)
+        keyboard = None if driver is not None else app.keyboard
+        app.attach(DriveMode(scene_spec(scene), envs, keyboard, driver, seed=0))
+        slowest, start = 0.0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            before = time.perf_counter()
+            app.frame()
+            if app.frames > 30:  # past the warm-up frames
+                slowest = max(slowest, time.perf_counter() - before)
+        fps = app.clock.get_fps()
+        app.close()
+        rows.append((label, fps, 1000 * slowest))
+        print(f"{label:24} {fps:5.1f} fps, slowest frame {1000 * slowest:5.1f} ms", flush=True)
+    return rows
+
+
+def first_live_lap(timeout_s: float) -> float | None:
+    """Seconds from the start of `python main.py --mode train` training to its first lap."""
+    with tempfile.TemporaryDirectory() as run_dir:
+        frames = int(timeout_s * 60)
+        command = [sys.executable, "main.py", "--mode", "train", "--run-dir", f"{run_dir}/run", "--frames", str(frames)]
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout_s + 120)
+    match = re.search(r"first lap after ([0-9.]+) s", result.stdout)
+    return float(match.group(1)) if match else None
+
+
+def main() -> None:
+    """Print every figure, then the machine they were measured on."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", choices=("fps", "lap"))
+    parser.add_argument("--seconds", type=float, default=10.0, help="seconds per frame-rate setup")
+    parser.add_argument("--runs", type=int, default=3, help="live training runs timed to their first lap")
+    args = parser.parse_args()
+    if args.only != "lap":
+        frame_rates(args.seconds)
+    if args.only != "fps":
+        for run in range(args.runs):
+            seconds = first_live_lap(timeout_s=120)
+            print(f"first live lap, run {run + 1}: {'none in 120 s' if seconds is None else f'{seconds:.1f} s'}", flush=True)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+
+
+if __name__ == "__main__":
+    main()
