@@ -156,6 +156,8 @@ def check_flags(args: argparse.Namespace) -> None:
             raise UsageError(f"{flag}: expected with a window (train, watch or play without --headless)")
     if args.screenshot is not None and args.screenshot.suffix.lower() != ".png":
         raise UsageError(f"--screenshot: expected a file ending in .png, got {str(args.screenshot)!r}")
+    if args.record is not None and args.record.suffix.lower() not in (".gif", ".mp4"):
+        raise UsageError(f"--record: expected a file ending in .gif or .mp4, got {str(args.record)!r}")
 
 
 def resolve(args: argparse.Namespace) -> Target:

@@ -249,3 +249,26 @@ def test_no_display_is_one_line_that_suggests_headless():
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "--headless" in lines[0]
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".mp4"])
+def test_record_writes_a_playable_video_of_the_window(tmp_path, suffix):
+    import imageio.v3 as iio
+
+    path = tmp_path / f"clip{suffix}"
+    app, _ = play_app(record=path)
+    for _ in range(12):
+        app.frame()
+    app.close()
+    frames = iio.imread(path, index=None)
+    width, height = app.config.size_px
+    expected = (4, height // 2, width // 2, 3) if suffix == ".gif" else (12, height, width, 3)
+    assert frames.shape[:3] == expected[:3] and frames.shape[-1] >= 3
+    assert frames.std() > 10  # pictures, not blank frames
+
+
+def test_record_refuses_other_formats(tmp_path):
+    from game.errors import GameError
+
+    with pytest.raises(GameError, match=r"--record: expected a file ending in \.gif or \.mp4"):
+        play_app(record=tmp_path / "clip.avi")
