@@ -155,6 +155,11 @@ class Track:
 def build_track(spec: TrackSpec) -> Track:
     """Turn a validated spec into track geometry, rejecting tracks whose borders cross."""
     points = spec.control_points_m
+    polygon_m = closed_length(points)
+    if polygon_m > LENGTH_RANGE_M[1]:
+        # Any curve through the points is at least this long: refuse before sampling it
+        # every 0.25 m (1000 points spread over the coordinate range would take GBs).
+        _check_length(polygon_m, spec)
     if spec.smooth:
         dense = closed_catmull_rom(points)
         length = closed_length(dense)
@@ -165,7 +170,7 @@ def build_track(spec: TrackSpec) -> Track:
         # Each straight edge is one quad: splitting it would put inner-border vertices past
         # the corner's miter point, folding the inner border back on itself.
         center = points
-        _check_length(closed_length(center), spec)
+        _check_length(polygon_m, spec)
     seg_vec = np.roll(center, -1, axis=0) - center
     seg_len = np.hypot(*seg_vec.T)
     seg_dir = seg_vec / seg_len[:, None]
@@ -182,7 +187,7 @@ def build_track(spec: TrackSpec) -> Track:
     miter = (normal + prev_normal) / bend[:, None]
     half = spec.width_m / 2
     left, right = center + half * miter, center - half * miter
-    _check_borders(left, right, spec)
+    _check_borders(left, right, seg_dir, spec)
     total = float(seg_len.sum())
     arrays = TrackArrays(
         centerline=center,
@@ -214,15 +219,20 @@ def _check_length(length_m: float, spec: TrackSpec) -> None:
         )
 
 
-def _check_borders(left: Points, right: Points, spec: TrackSpec) -> None:
-    """The two borders must not touch or cross themselves or each other."""
+def _check_borders(left: Points, right: Points, seg_dir: Points, spec: TrackSpec) -> None:
+    """The two borders must run along the centreline and never touch or cross themselves or each other.
+
+    A border piece running against the centreline is an inner border folded inside out: on a
+    loop tighter than half the width it can close up without crossing anything.
+    """
     count = len(left)
     nxt = np.roll(np.arange(count), -1)
     starts = np.vstack([left, right])
     ends = np.vstack([left[nxt], right[nxt]])
+    backwards = np.flatnonzero(np.einsum("ij,ij->i", ends - starts, np.vstack([seg_dir, seg_dir])) <= 0)
     chain_id = np.repeat([0, 1], count)
     chain_pos = np.tile(np.arange(count), 2)
-    crossing = find_crossing(starts, ends, chain_id, chain_pos)
+    crossing = (backwards[0],) if len(backwards) else find_crossing(starts, ends, chain_id, chain_pos)
     if crossing is not None:
         x, y = (starts[crossing[0]] + ends[crossing[0]]) / 2
         raise TrackError(
@@ -340,10 +350,10 @@ def cast_ray_along(t: TrackArrays, k: int, x: float, y: float, dx: float, dy: fl
             continue
         if along > exit_t:
             exit_t, exit_edge = along, edge
-    if exit_t < 0.0:
+    if exit_edge < 0:
         return 0.0  # numerically lost (never seen): report a wall rather than open road
     if exit_edge <= 1:
-        return min(exit_t, MAX_RANGE_M)
+        return min(max(exit_t, 0.0), MAX_RANGE_M)  # below 0 only by rounding, on an edge
     # Then on from quad to quad, forwards (+1) or backwards (-1): `near` is the vertex of the
     # cross edge the ray came in by, `far` the vertex of the quad's other cross edge.
     step = 1 if exit_edge == 2 else -1
