@@ -134,7 +134,7 @@ class Hud:
             race = state.race
             rows += [
                 ("laps", f"{race.laps}   lap {race.lap_time_s:5.1f} s"),
-                ("last / best lap", f"{_fmt_s(race.last_lap_s)} / {_fmt_s(race.best_lap_s)}"),
+                ("last / best lap", f"{fmt_seconds(race.last_lap_s)} / {fmt_seconds(race.best_lap_s)}"),
             ]
             if race.cars > 1:
                 lapped = "-" if race.cars_lapped is None else f"{race.cars_lapped} of {race.cars}"
@@ -235,5 +235,6 @@ def _fmt(value: float | None) -> str:
     return f"{value:.1f}" if abs(value) < 1e4 else f"{value:.3g}"
 
 
-def _fmt_s(seconds: float | None) -> str:
+def fmt_seconds(seconds: float | None) -> str:
+    """A lap time as the HUD writes it ("-" before there is one)."""
     return "-" if seconds is None or not math.isfinite(seconds) else f"{seconds:.2f} s"

@@ -14,7 +14,7 @@ from agent.evaluate import EvalReport
 from agent.learner import UpdateReport
 from agent.policy import Policy, PolicyOutput
 from agent.trainer import EnvStepReport, Trainer, env_info
-from game.hud import HudState, RaceHud
+from game.hud import HudState, RaceHud, fmt_seconds
 from game.input import Keyboard, SceneControls
 from game.race.sim import RaceSim
 from game.scenes import SceneSpec
@@ -226,7 +226,7 @@ class DriveMode(Mode):
         if car == self.focus:
             text = f"episode {self.log.episode}: return {self.returns[car]:.1f}, {ending(self.scene, info, terminated)}"
             if self.versus:
-                text += f"; best lap: you {_seconds(self.best_laps[0])}, agent {_seconds(self.best_laps[1])}"
+                text += f"; best lap: you {fmt_seconds(self.best_laps[0])}, agent {fmt_seconds(self.best_laps[1])}"
             self.notify(text)
         self.log.finish(float(self.returns[car]))
         self.returns[car], self.lengths[car] = 0.0, 0
@@ -266,16 +266,12 @@ class DriveMode(Mode):
             return ()
         return (
             ("agent laps", str(int(self.sim.state.laps[1]))),
-            ("best lap: you / agent", f"{_seconds(self.best_laps[0])} / {_seconds(self.best_laps[1])}"),
+            ("best lap: you / agent", f"{fmt_seconds(self.best_laps[0])} / {fmt_seconds(self.best_laps[1])}"),
         )
 
     def close(self) -> None:
         """Close the envs."""
         self.envs.close()
-
-
-def _seconds(value: float | None) -> str:
-    return "-" if value is None or math.isnan(value) else f"{value:.2f} s"
 
 
 class TrainMode(Mode):
