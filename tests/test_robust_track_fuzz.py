@@ -61,22 +61,22 @@ def load_outcome(folder: Path, content: bytes) -> Track | None:
 
 def assert_usable(track: Track) -> None:
     """What a loaded track promises the simulation, checked from outside the loader."""
-    arrays = track.arrays
-    for name in ("centerline", "seg_dir", "seg_len", "seg_s", "left", "right"):
-        assert np.isfinite(getattr(arrays, name)).all(), name
+    centre, direction, length = track.centerline_m, track.seg_dir, track.seg_len_m
+    for array in (centre, direction, length, track.left_m, track.right_m):
+        assert np.isfinite(array).all()
     assert LENGTH_RANGE_M[0] <= track.length_m <= LENGTH_RANGE_M[1]
     assert WIDTH_RANGE_M[0] <= track.width_m <= WIDTH_RANGE_M[1]
     assert 0 < track.time_limit_s < math.inf and 0 <= track.start_s_m < track.length_m
-    assert (arrays.seg_len > 0).all()
+    assert (length > 0).all()
     assert track.name.isprintable() and track.description.isprintable()  # safe to show and print
     # the middle of every centreline segment lies in its own quad (a folded border breaks this)
-    mids = arrays.centerline + arrays.seg_dir * (arrays.seg_len[:, None] / 2)
+    mids = centre + direction * (length[:, None] / 2)
     segments = np.arange(len(mids))
     found, inside = track.locate(mids, segments)
     assert inside.all() and (found == segments).all()
     # a car anywhere along the centreline sees finite, positive distances to the borders
     some = segments[:: max(1, len(segments) // 50)]
-    headings = np.arctan2(arrays.seg_dir[some, 1], arrays.seg_dir[some, 0])
+    headings = np.arctan2(direction[some, 1], direction[some, 0])
     rays = track.cast_rays(mids[some], some, headings[:, None] + np.linspace(-3.0, 3.0, 7))
     assert ((rays > 0) & (rays <= MAX_RANGE_M)).all()
 
