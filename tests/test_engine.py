@@ -4,6 +4,7 @@ import math
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -155,10 +156,10 @@ def test_live_training_changes_the_policy_and_grows_the_curve(tmp_path):
     trainer = tiny_cartpole_trainer(tmp_path)
     before = [p.detach().clone() for p in trainer.policy.model.parameters()]
     app, mode = open_app(lambda _: TrainMode(scene_spec("cartpole"), trainer), speed=math.inf)
-    for _ in range(200):
+    # Frames at max speed each get a slice of time, so a busy machine needs more of them.
+    give_up = time.monotonic() + 120
+    while not (trainer.updates >= 2 and len(mode.log.returns) >= 5) and time.monotonic() < give_up:
         app.frame()
-        if trainer.updates >= 2 and len(mode.log.returns) >= 5:
-            break
     state = mode.hud_state()
     assert trainer.updates >= 2
     assert len(state.recent_returns) >= 5

@@ -9,7 +9,7 @@ import numpy.typing as npt
 from numba import njit
 
 from game.race.car import CarParams
-from game.race.track import MAX_RANGE_M, TrackArrays, cast_ray_along
+from game.race.track import DX, DY, MAX_RANGE_M, cast_ray_along
 
 RAY_ANGLES_RAD = np.deg2rad(np.linspace(-90.0, 90.0, 9))
 """Ray directions relative to the car's heading: 9 rays over the 180 degrees ahead."""
@@ -30,21 +30,22 @@ OBS_HIGH = np.ones(OBS_SIZE, dtype=np.float32)
 
 @njit(cache=True)
 def observe_car(
-    t: TrackArrays, p: CarParams, x_m: float, y_m: float, heading_rad: float, speed_mps: float,
-    steer_rad: float, seg: int, lateral_m: float, out: npt.NDArray[np.float32],
+    g: npt.NDArray[np.float64], half_width_m: float, p: CarParams, x_m: float, y_m: float,
+    heading_rad: float, speed_mps: float, steer_rad: float, seg: int, lateral_m: float,
+    out: npt.NDArray[np.float32],
 ) -> None:  # fmt: skip
-    """Write one car's 14 observations into `out` (the table in RaceEnv's docstring)."""
+    """Write one car's 14 observations into `out` (the table in RaceEnv's docstring); g is the track geometry."""
     rays = RAY_ANGLES_RAD.shape[0]
     cos_h, sin_h = math.cos(heading_rad), math.sin(heading_rad)
     for j in range(rays):
         # Each ray's direction is the heading turned by its fixed angle: one sin/cos per car.
         dx = cos_h * _RAY_COS[j] - sin_h * _RAY_SIN[j]
         dy = sin_h * _RAY_COS[j] + cos_h * _RAY_SIN[j]
-        out[j] = cast_ray_along(t, seg, x_m, y_m, dx, dy) / MAX_RANGE_M
+        out[j] = cast_ray_along(g, half_width_m, seg, x_m, y_m, dx, dy) / MAX_RANGE_M
     out[rays] = speed_mps / p.max_speed_mps
     out[rays + 1] = steer_rad / p.max_steer_rad
     # Heading error = car heading minus track direction, as sin and cos (no wrap-around jump).
-    dx, dy = t.seg_dir[seg, 0], t.seg_dir[seg, 1]
-    out[rays + 2] = sin_h * dx - cos_h * dy
-    out[rays + 3] = cos_h * dx + sin_h * dy
-    out[rays + 4] = min(max(lateral_m / t.half_width_m, -1.0), 1.0)
+    track_dx, track_dy = g[seg, DX], g[seg, DY]
+    out[rays + 2] = sin_h * track_dx - cos_h * track_dy
+    out[rays + 3] = cos_h * track_dx + sin_h * track_dy
+    out[rays + 4] = min(max(lateral_m / half_width_m, -1.0), 1.0)

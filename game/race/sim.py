@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -16,7 +16,7 @@ from numba import njit
 from game.race.car import CarParams, advance
 from game.race.reward import race_reward
 from game.race.sensors import OBS_SIZE, observe_car
-from game.race.track import Track, TrackArrays, locate, project
+from game.race.track import Track, locate, project
 
 ACTION_NAMES = (
     "coast", "left", "right",
@@ -44,70 +44,68 @@ class RaceConfig:
     """Cars start up to this far off the track's direction (uniformly at random)."""
 
 
-class RaceState(NamedTuple):
-    """Every car's state; each field is an [N] array, updated in place."""
-
-    x_m: npt.NDArray[np.float64]
-    y_m: npt.NDArray[np.float64]
-    heading_rad: npt.NDArray[np.float64]
-    """Counter-clockwise from +x."""
-    speed_mps: npt.NDArray[np.float64]
-    steer_rad: npt.NDArray[np.float64]
-    """Positive steers left."""
-    seg: npt.NDArray[np.int64]
-    """The quad each car is in (where it was last, once it has left the track)."""
-    s_m: npt.NDArray[np.float64]
-    """Arc length of each car's projection on the centreline."""
-    lateral_m: npt.NDArray[np.float64]
-    """Offset to the left of the centreline."""
-    travelled_m: npt.NDArray[np.float64]
-    """Signed distance driven along the centreline since the episode began."""
-    laps: npt.NDArray[np.int64]
-    steps: npt.NDArray[np.int64]
-    lap_start_s: npt.NDArray[np.float64]
-    """Episode time at which the current lap began."""
-    last_lap_s: npt.NDArray[np.float64]
-    """NaN until a lap is done."""
-    best_lap_s: npt.NDArray[np.float64]
-    """NaN until a lap is done."""
-    crashed: npt.NDArray[np.bool_]
-
-    @classmethod
-    def zeros(cls, count: int) -> RaceState:
-        """State arrays for `count` cars (to be set by a reset)."""
-        kinds = {"seg": np.int64, "laps": np.int64, "steps": np.int64, "crashed": np.bool_}
-        return cls(*(np.zeros(count, dtype=kinds.get(name, np.float64)) for name in cls._fields))
+# Compiled code is called far faster with a few packed arrays than with many small ones, so
+# the cars' state and a step's output live in 2-D arrays, one row per car, read and written
+# through the named column views below.
+X, Y, HEADING, SPEED, STEER, S_ALONG, LATERAL, TRAVELLED, LAP_START, LAST_LAP, BEST_LAP = range(11)
+"""Columns of RaceState.floats."""
+SEG, LAPS, STEPS, CRASHED = range(4)
+"""Columns of RaceState.ints."""
+REWARD, PROGRESS, LAP_BONUS, OFF_TRACK = range(4)
+"""Columns of StepOutput.values."""
+TERMINATED, TRUNCATED, NEW_LAP = range(3)
+"""Columns of StepOutput.flags."""
 
 
-class StepOutput(NamedTuple):
-    """What one step produced for every car; [N] arrays except obs [N, OBS_SIZE]."""
+class Column:
+    """A named view of one column of a packed array attribute: `obj.<name>` is `obj.<array>[:, index]`."""
 
-    obs: npt.NDArray[np.float32]
-    reward: npt.NDArray[np.float64]
-    terminated: npt.NDArray[np.bool_]
-    truncated: npt.NDArray[np.bool_]
-    progress: npt.NDArray[np.float64]
-    """Reward component: progress along the centreline."""
-    lap_bonus: npt.NDArray[np.float64]
-    """Reward component: completing a lap."""
-    off_track: npt.NDArray[np.float64]
-    """Reward component: leaving the track."""
-    new_laps: npt.NDArray[np.int64]
-    """Laps completed during this step (0 or 1)."""
+    def __init__(self, array: str, index: int, doc: str = ""):
+        self.array, self.index, self.__doc__ = array, index, doc
 
-    @classmethod
-    def empty(cls, count: int) -> StepOutput:
-        """Output buffers for `count` cars."""
-        return cls(
-            obs=np.zeros((count, OBS_SIZE), dtype=np.float32),
-            reward=np.zeros(count),
-            terminated=np.zeros(count, dtype=np.bool_),
-            truncated=np.zeros(count, dtype=np.bool_),
-            progress=np.zeros(count),
-            lap_bonus=np.zeros(count),
-            off_track=np.zeros(count),
-            new_laps=np.zeros(count, dtype=np.int64),
-        )
+    def __get__(self, obj: Any, owner: type | None = None) -> npt.NDArray[Any]:
+        return getattr(obj, self.array)[:, self.index]
+
+
+class RaceState:
+    """Every car's state, one row per car; the named views below read and write it in place."""
+
+    x_m = Column("floats", X)
+    y_m = Column("floats", Y)
+    heading_rad = Column("floats", HEADING, "Counter-clockwise from +x.")
+    speed_mps = Column("floats", SPEED)
+    steer_rad = Column("floats", STEER, "Positive steers left.")
+    s_m = Column("floats", S_ALONG, "Arc length of the car's projection on the centreline.")
+    lateral_m = Column("floats", LATERAL, "Offset to the left of the centreline.")
+    travelled_m = Column("floats", TRAVELLED, "Signed distance driven along the centreline this episode.")
+    lap_start_s = Column("floats", LAP_START, "Episode time at which the current lap began.")
+    last_lap_s = Column("floats", LAST_LAP, "NaN until a lap is done.")
+    best_lap_s = Column("floats", BEST_LAP, "NaN until a lap is done.")
+    seg = Column("ints", SEG, "The quad the car is in (where it was last, once off the track).")
+    laps = Column("ints", LAPS)
+    steps = Column("ints", STEPS)
+    crashed = Column("ints", CRASHED, "1 once the car has left the track.")
+
+    def __init__(self, count: int):
+        self.floats = np.zeros((count, 11))
+        self.ints = np.zeros((count, 4), dtype=np.int64)
+
+
+class StepOutput:
+    """What one step produced, one row per car; reused every step (copy what must outlive it)."""
+
+    reward = Column("values", REWARD)
+    progress = Column("values", PROGRESS, "Reward component: progress along the centreline.")
+    lap_bonus = Column("values", LAP_BONUS, "Reward component: completing a lap.")
+    off_track = Column("values", OFF_TRACK, "Reward component: leaving the track.")
+    terminated = Column("flags", TERMINATED)
+    truncated = Column("flags", TRUNCATED)
+    new_laps = Column("flags", NEW_LAP, "Whether the car completed a lap during the step.")
+
+    def __init__(self, count: int):
+        self.obs = np.zeros((count, OBS_SIZE), dtype=np.float32)
+        self.values = np.zeros((count, 4))
+        self.flags = np.zeros((count, 3), dtype=np.bool_)
 
 
 class RaceSim:
@@ -119,14 +117,14 @@ class RaceSim:
         self.config = config or RaceConfig()
         self.car = car or CarParams()
         self.max_steps = int(np.ceil(track.time_limit_s / self.config.dt_s))
-        self.state = RaceState.zeros(num_cars)
-        self.output = StepOutput.empty(num_cars)
+        self.state = RaceState(num_cars)
+        self.output = StepOutput(num_cars)
         """Reused every step: copy what must outlive the next step."""
 
     @property
     def num_cars(self) -> int:
         """How many cars are simulated."""
-        return len(self.state.seg)
+        return len(self.state.ints)
 
     def reset(self, rngs: Sequence[np.random.Generator], index: Index = slice(None)) -> None:
         """Put the chosen cars back at the start (or anywhere, with random_start), standing still.
@@ -148,7 +146,7 @@ class RaceSim:
             "x_m": xy[:, 0], "y_m": xy[:, 1], "heading_rad": heading + jitter, "speed_mps": 0.0,
             "steer_rad": 0.0, "seg": seg, "s_m": s_m, "lateral_m": lateral_m, "travelled_m": 0.0,
             "laps": 0, "steps": 0, "lap_start_s": 0.0, "last_lap_s": np.nan, "best_lap_s": np.nan,
-            "crashed": False,
+            "crashed": 0,
         }  # fmt: skip
         for name, value in values.items():
             getattr(st, name)[rows] = value
@@ -161,65 +159,70 @@ class RaceSim:
 
     def step(self, actions: npt.NDArray[np.integer]) -> StepOutput:
         """Drive every car one step with its action (an index into ACTION_NAMES)."""
-        actions = np.asarray(actions, dtype=np.int64)
-        _step_cars(actions, self.state, self.output, self.track.arrays, self.car,
-                   self.config.dt_s, self.max_steps)  # fmt: skip
-        return self.output
+        out, track = self.output, self.track
+        _step_cars(np.asarray(actions, dtype=np.int64), self.state.floats, self.state.ints, out.obs, out.values,
+                   out.flags, track.geometry, track.half_width_m, track.length_m, self.car, self.config.dt_s,
+                   self.max_steps)  # fmt: skip
+        return out
 
     def observe(self, index: Index = slice(None)) -> npt.NDArray[np.float32]:
         """[n, OBS_SIZE] fresh observations of the chosen cars."""
         rows = np.arange(self.num_cars)[index]
         obs = np.empty((len(rows), OBS_SIZE), dtype=np.float32)
-        _observe_cars(rows, self.state, self.track.arrays, self.car, obs)
+        track = self.track
+        _observe_cars(rows, self.state.floats, self.state.ints, track.geometry, track.half_width_m, self.car, obs)
         return obs
 
 
 @njit(cache=True)
-def _observe_cars(rows: npt.NDArray[np.int64], st: RaceState, t: TrackArrays, p: CarParams,
+def _observe_cars(rows: npt.NDArray[np.int64], floats: npt.NDArray[np.float64], ints: npt.NDArray[np.int64],
+                  g: npt.NDArray[np.float64], half_width_m: float, p: CarParams,
                   out: npt.NDArray[np.float32]) -> None:  # fmt: skip
     for n in range(len(rows)):
-        i = rows[n]
-        observe_car(t, p, st.x_m[i], st.y_m[i], st.heading_rad[i], st.speed_mps[i],
-                    st.steer_rad[i], st.seg[i], st.lateral_m[i], out[n])  # fmt: skip
+        c = floats[rows[n]]
+        observe_car(g, half_width_m, p, c[X], c[Y], c[HEADING], c[SPEED], c[STEER], ints[rows[n], SEG],
+                    c[LATERAL], out[n])  # fmt: skip
 
 
 @njit(cache=True)
-def _step_cars(actions: npt.NDArray[np.int64], st: RaceState, out: StepOutput, t: TrackArrays,
-               p: CarParams, dt_s: float, max_steps: int) -> None:  # fmt: skip
+def _step_cars(actions: npt.NDArray[np.int64], floats: npt.NDArray[np.float64], ints: npt.NDArray[np.int64],
+               obs: npt.NDArray[np.float32], values: npt.NDArray[np.float64], flags: npt.NDArray[np.bool_],
+               g: npt.NDArray[np.float64], half_width_m: float, length: float, p: CarParams, dt_s: float,
+               max_steps: int) -> None:  # fmt: skip
     """Advance every car: drive, find it on the track, count progress and laps, reward, observe."""
-    length = t.length_m
     for i in range(len(actions)):
         a = actions[i]
-        x, y, heading, speed, steer = advance(
-            st.x_m[i], st.y_m[i], st.heading_rad[i], st.speed_mps[i], st.steer_rad[i],
-            ACTION_THROTTLE[a], ACTION_STEER[a], p, dt_s,
-        )  # fmt: skip
-        st.x_m[i], st.y_m[i], st.heading_rad[i], st.speed_mps[i], st.steer_rad[i] = x, y, heading, speed, steer
-        seg, on_track = locate(t, x, y, st.seg[i])
-        s_m, lateral_m = project(t, seg, x, y)
-        progress_m = (s_m - st.s_m[i] + 0.5 * length) % length - 0.5 * length
-        before_m = st.travelled_m[i]
+        c, n = floats[i], ints[i]  # this car's rows of the state
+        x, y, heading, speed, steer = advance(c[X], c[Y], c[HEADING], c[SPEED], c[STEER],
+                                              ACTION_THROTTLE[a], ACTION_STEER[a], p, dt_s)  # fmt: skip
+        c[X], c[Y], c[HEADING], c[SPEED], c[STEER] = x, y, heading, speed, steer
+        seg, on_track = locate(g, x, y, n[SEG])
+        s_m, lateral_m = project(g, seg, x, y)
+        progress_m = (s_m - c[S_ALONG] + 0.5 * length) % length - 0.5 * length
+        before_m = c[TRAVELLED]
         travelled_m = before_m + progress_m
         # A lap counts only when the net distance driven forward passes a new multiple of the
         # track length: reversing over the line, wiggling across it or crossing it backwards
         # never adds one, and cutting the infield leaves the track, which ends the episode.
-        new_lap = travelled_m >= (st.laps[i] + 1) * length
+        new_lap = travelled_m >= (n[LAPS] + 1) * length
         if new_lap:
-            line_m = (st.laps[i] + 1) * length
-            crossed_s = (st.steps[i] + (line_m - before_m) / progress_m) * dt_s
-            lap_s = crossed_s - st.lap_start_s[i]
-            st.last_lap_s[i] = lap_s
-            if not lap_s >= st.best_lap_s[i]:  # also true while best is NaN
-                st.best_lap_s[i] = lap_s
-            st.lap_start_s[i] = crossed_s
-            st.laps[i] += 1
-        st.seg[i], st.s_m[i], st.lateral_m[i], st.travelled_m[i] = seg, s_m, lateral_m, travelled_m
-        st.steps[i] += 1
-        st.crashed[i] = not on_track
+            line_m = (n[LAPS] + 1) * length
+            crossed_s = (n[STEPS] + (line_m - before_m) / progress_m) * dt_s
+            lap_s = crossed_s - c[LAP_START]
+            c[LAST_LAP] = lap_s
+            if not lap_s >= c[BEST_LAP]:  # also true while best is NaN
+                c[BEST_LAP] = lap_s
+            c[LAP_START] = crossed_s
+            n[LAPS] += 1
+        n[SEG] = seg
+        c[S_ALONG], c[LATERAL], c[TRAVELLED] = s_m, lateral_m, travelled_m
+        n[STEPS] += 1
+        n[CRASHED] = 0 if on_track else 1
         progress, lap_bonus, off_track = race_reward(progress_m, length, new_lap, on_track)
-        out.progress[i], out.lap_bonus[i], out.off_track[i] = progress, lap_bonus, off_track
-        out.reward[i] = progress + lap_bonus + off_track
-        out.new_laps[i] = 1 if new_lap else 0
-        out.terminated[i] = not on_track
-        out.truncated[i] = on_track and st.steps[i] >= max_steps
-        observe_car(t, p, x, y, heading, speed, steer, seg, lateral_m, out.obs[i])
+        v = values[i]
+        v[PROGRESS], v[LAP_BONUS], v[OFF_TRACK] = progress, lap_bonus, off_track
+        v[REWARD] = progress + lap_bonus + off_track
+        flags[i, NEW_LAP] = new_lap
+        flags[i, TERMINATED] = not on_track
+        flags[i, TRUNCATED] = on_track and n[STEPS] >= max_steps
+        observe_car(g, half_width_m, p, x, y, heading, speed, steer, seg, lateral_m, obs[i])

@@ -6,7 +6,6 @@ import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -37,90 +36,85 @@ MAX_RANGE_M = 50.0
 """Rays longer than this read as this [m]."""
 
 
-class TrackArrays(NamedTuple):
-    """The track's geometry as plain arrays, for compiled code.
-
-    The track is a ring of quads: quad k spans centreline vertices k and k+1 and is bounded by
-    left[k]->left[k+1], right[k]->right[k+1] and the two cross edges right[k]->left[k] (back)
-    and right[k+1]->left[k+1] (front).
-    """
-
-    centerline: npt.NDArray[np.float64]
-    """[M, 2] centreline vertices."""
-    seg_dir: npt.NDArray[np.float64]
-    """[M, 2] unit direction of segment k (vertex k to k+1)."""
-    seg_len: npt.NDArray[np.float64]
-    """[M] segment lengths."""
-    seg_s: npt.NDArray[np.float64]
-    """[M] arc length at the start of each segment."""
-    left: npt.NDArray[np.float64]
-    """[M, 2] left border vertices (left when driving forward)."""
-    right: npt.NDArray[np.float64]
-    """[M, 2] right border vertices."""
-    length_m: float
-    half_width_m: float
+# Columns of Track.geometry, the packed per-vertex table the compiled kernels read.
+CX, CY = 0, 1  # centreline vertex k [m]
+DX, DY = 2, 3  # unit direction of centreline segment k (vertex k to k+1)
+LEN = 4  # length of segment k [m]
+S = 5  # arc length at vertex k [m]
+LX, LY = 6, 7  # left border vertex k (left when driving forward) [m]
+RX, RY = 8, 9  # right border vertex k [m]
+GEOMETRY_COLUMNS = 10
 
 
 @dataclass(frozen=True, eq=False)
 class Track:
-    """A validated track: metadata plus its geometry (`arrays`), with batched numpy queries."""
+    """A validated track: metadata, its geometry as one packed table, and batched queries.
+
+    The track is a ring of quads: quad k spans centreline vertices k and k+1 and is bounded by
+    the left and right border edges from vertex k to k+1 and the two cross edges right->left at
+    vertex k (its back) and at vertex k+1 (its front).
+    """
 
     name: str
     description: str
     source: str
     width_m: float
+    length_m: float
+    """Centreline length [m]."""
     start_s_m: float
     """Where cars start and laps are timed from: arc length along the centreline."""
     time_limit_s: float
-    arrays: TrackArrays
-
-    @property
-    def length_m(self) -> float:
-        """Centreline length [m]."""
-        return self.arrays.length_m
+    geometry: npt.NDArray[np.float64]
+    """[M, GEOMETRY_COLUMNS] one row per centreline vertex (columns CX, CY, DX, ... RY): a single
+    array, because compiled code is called with a few big arrays far faster than many small ones."""
 
     @property
     def half_width_m(self) -> float:
         """Half the track width [m]."""
-        return self.arrays.half_width_m
+        return self.width_m / 2
 
     @property
     def centerline_m(self) -> Points:
         """[M, 2] centreline vertices."""
-        return self.arrays.centerline
+        return self.geometry[:, CX : CY + 1]
 
     @property
     def seg_dir(self) -> Points:
         """[M, 2] unit direction of each centreline segment."""
-        return self.arrays.seg_dir
+        return self.geometry[:, DX : DY + 1]
 
     @property
     def seg_len_m(self) -> npt.NDArray[np.float64]:
         """[M] centreline segment lengths."""
-        return self.arrays.seg_len
+        return self.geometry[:, LEN]
+
+    @property
+    def seg_s_m(self) -> npt.NDArray[np.float64]:
+        """[M] arc length at the start of each segment."""
+        return self.geometry[:, S]
 
     @property
     def left_m(self) -> Points:
         """[M, 2] left border vertices."""
-        return self.arrays.left
+        return self.geometry[:, LX : LY + 1]
 
     @property
     def right_m(self) -> Points:
         """[M, 2] right border vertices."""
-        return self.arrays.right
+        return self.geometry[:, RX : RY + 1]
 
     def segment_at(self, s_m: npt.ArrayLike) -> npt.NDArray[np.int64]:
         """The segment containing arc length s (taken modulo the track length)."""
         s = np.mod(np.asarray(s_m, dtype=np.float64), self.length_m)
-        return np.searchsorted(self.arrays.seg_s, s, side="right") - 1
+        return np.searchsorted(self.seg_s_m, s, side="right") - 1
 
     def pose_at(self, s_m: npt.ArrayLike) -> tuple[Points, npt.NDArray[np.float64]]:
         """Centreline position [..., 2] and heading [...] (radians, counter-clockwise from +x) at arc length s."""
         s_m = np.asarray(s_m, dtype=np.float64)
         seg = self.segment_at(s_m)
-        along = np.mod(s_m, self.length_m) - self.arrays.seg_s[seg]
-        direction = self.arrays.seg_dir[seg]
-        xy = self.arrays.centerline[seg] + direction * along[..., None]
+        along = np.mod(s_m, self.length_m) - self.seg_s_m[seg]
+        direction = self.seg_dir[seg]
+        xy = self.centerline_m[seg] + direction * along[..., None]
         return xy, np.arctan2(direction[..., 1], direction[..., 0])
 
     def locate(self, xy: Points, hint: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
@@ -130,14 +124,14 @@ class Track:
         seg = np.empty(len(xy), dtype=np.int64)
         inside = np.empty(len(xy), dtype=np.bool_)
         for i in range(len(xy)):
-            seg[i], inside[i] = locate(self.arrays, xy[i, 0], xy[i, 1], hint[i])
+            seg[i], inside[i] = locate(self.geometry, xy[i, 0], xy[i, 1], hint[i])
         return seg, inside
 
     def progress(self, xy: Points, seg: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Arc length s [m] of each point's projection on its segment, and its offset to the left [m]."""
         xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
         seg = np.broadcast_to(np.asarray(seg, dtype=np.int64), len(xy))
-        out = np.array([project(self.arrays, int(k), x, y) for (x, y), k in zip(xy, seg, strict=True)])
+        out = np.array([project(self.geometry, int(k), x, y) for (x, y), k in zip(xy, seg, strict=True)])
         return out[:, 0], out[:, 1]
 
     def cast_rays(self, xy: Points, seg: npt.ArrayLike, angles_rad: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -148,7 +142,7 @@ class Track:
         out = np.empty(angles.shape)
         for i in range(len(xy)):
             for j in range(angles.shape[1]):
-                out[i, j] = cast_ray(self.arrays, seg[i], xy[i, 0], xy[i, 1], angles[i, j])
+                out[i, j] = cast_ray(self.geometry, self.half_width_m, seg[i], xy[i, 0], xy[i, 1], angles[i, j])
         return out
 
 
@@ -188,25 +182,23 @@ def build_track(spec: TrackSpec) -> Track:
     half = spec.width_m / 2
     left, right = center + half * miter, center - half * miter
     _check_borders(left, right, seg_dir, spec)
+    geometry = np.empty((len(center), GEOMETRY_COLUMNS))
+    geometry[:, CX : CY + 1] = center
+    geometry[:, DX : DY + 1] = seg_dir
+    geometry[:, LEN] = seg_len
+    geometry[:, S] = np.concatenate([[0.0], np.cumsum(seg_len)[:-1]])
+    geometry[:, LX : LY + 1] = left
+    geometry[:, RX : RY + 1] = right
     total = float(seg_len.sum())
-    arrays = TrackArrays(
-        centerline=center,
-        seg_dir=seg_dir,
-        seg_len=seg_len,
-        seg_s=np.concatenate([[0.0], np.cumsum(seg_len)[:-1]]),
-        left=left,
-        right=right,
-        length_m=total,
-        half_width_m=half,
-    )
     return Track(
         name=spec.name,
         description=spec.description,
         source=spec.source,
         width_m=spec.width_m,
+        length_m=total,
         start_s_m=spec.start_fraction * total,
         time_limit_s=spec.time_limit_s or total / DEFAULT_TIME_LIMIT_SPEED_MPS,
-        arrays=arrays,
+        geometry=geometry,
     )
 
 
@@ -261,11 +253,11 @@ def _cross(ax: float, ay: float, bx: float, by: float) -> float:
 
 
 @njit(cache=True)
-def in_quad(t: TrackArrays, k: int, x: float, y: float) -> bool:
-    """Whether (x, y) lies in quad k (half-open at its front edge, so quads never overlap)."""
-    k1 = k + 1 if k + 1 < len(t.seg_len) else 0
-    lx0, ly0, lx1, ly1 = t.left[k, 0], t.left[k, 1], t.left[k1, 0], t.left[k1, 1]
-    rx0, ry0, rx1, ry1 = t.right[k, 0], t.right[k, 1], t.right[k1, 0], t.right[k1, 1]
+def in_quad(g: npt.NDArray[np.float64], k: int, x: float, y: float) -> bool:
+    """Whether (x, y) lies in quad k of geometry `g` (half-open at its front edge, so quads never overlap)."""
+    k1 = k + 1 if k + 1 < len(g) else 0
+    lx0, ly0, lx1, ly1 = g[k, LX], g[k, LY], g[k1, LX], g[k1, LY]
+    rx0, ry0, rx1, ry1 = g[k, RX], g[k, RY], g[k1, RX], g[k1, RY]
     return (
         _cross(rx1 - rx0, ry1 - ry0, x - rx0, y - ry0) >= 0
         and _cross(lx1 - lx0, ly1 - ly0, x - lx0, y - ly0) <= 0
@@ -275,50 +267,51 @@ def in_quad(t: TrackArrays, k: int, x: float, y: float) -> bool:
 
 
 @njit(cache=True)
-def locate(t: TrackArrays, x: float, y: float, hint: int) -> tuple[int, bool]:
+def locate(g: npt.NDArray[np.float64], x: float, y: float, hint: int) -> tuple[int, bool]:
     """The quad containing (x, y), searched outwards from `hint`; (hint, False) off the track."""
-    count = len(t.seg_len)
+    count = len(g)
     for step in range(2 * SEARCH_QUADS + 1):
         offset = (step + 1) // 2 if step % 2 else -(step // 2)
         k = (hint + offset) % count
-        if in_quad(t, k, x, y):
+        if in_quad(g, k, x, y):
             return k, True
     return hint, False
 
 
 @njit(cache=True)
-def project(t: TrackArrays, k: int, x: float, y: float) -> tuple[float, float]:
+def project(g: npt.NDArray[np.float64], k: int, x: float, y: float) -> tuple[float, float]:
     """Arc length [m] of (x, y) projected on centreline segment k, and its offset to the left [m]."""
-    dx, dy = t.seg_dir[k, 0], t.seg_dir[k, 1]
-    rx, ry = x - t.centerline[k, 0], y - t.centerline[k, 1]
-    along = min(max(rx * dx + ry * dy, 0.0), t.seg_len[k])
-    return t.seg_s[k] + along, dx * ry - dy * rx
+    dx, dy = g[k, DX], g[k, DY]
+    rx, ry = x - g[k, CX], y - g[k, CY]
+    along = min(max(rx * dx + ry * dy, 0.0), g[k, LEN])
+    return g[k, S] + along, dx * ry - dy * rx
 
 
 @njit(cache=True, inline="always")
-def _left_of(points: npt.NDArray[np.float64], k: int, x: float, y: float, dx: float, dy: float) -> bool:
-    """Whether points[k] lies left of (or on) the ray line through (x, y) along (dx, dy)."""
-    return dx * (points[k, 1] - y) - dy * (points[k, 0] - x) >= 0.0
+def _left_of(g: npt.NDArray[np.float64], k: int, px: int, x: float, y: float, dx: float, dy: float) -> bool:
+    """Whether the point in columns (px, px + 1) of row k lies left of (or on) the ray line."""
+    return dx * (g[k, px + 1] - y) - dy * (g[k, px] - x) >= 0.0
 
 
 @njit(cache=True, inline="always")
-def _hit(points_a: npt.NDArray[np.float64], a: int, points_b: npt.NDArray[np.float64], b: int,
+def _hit(g: npt.NDArray[np.float64], a: int, pa: int, b: int, pb: int,
          x: float, y: float, dx: float, dy: float) -> float:  # fmt: skip
-    """Distance along the ray to the line through points_a[a] and points_b[b] (inf if parallel)."""
-    ax, ay = points_a[a, 0], points_a[a, 1]
-    ex, ey = points_b[b, 0] - ax, points_b[b, 1] - ay
+    """Distance along the ray to the line through point (row a, columns pa) and (row b, columns pb)."""
+    ax, ay = g[a, pa], g[a, pa + 1]
+    ex, ey = g[b, pb] - ax, g[b, pb + 1] - ay
     denominator = dx * ey - dy * ex
     return ((ax - x) * ey - (ay - y) * ex) / denominator if denominator != 0.0 else np.inf
 
 
 @njit(cache=True)
-def cast_ray(t: TrackArrays, k: int, x: float, y: float, angle_rad: float) -> float:
+def cast_ray(g: npt.NDArray[np.float64], half_width_m: float, k: int, x: float, y: float, angle_rad: float) -> float:
     """Exact distance [m] from (x, y) in quad k along angle_rad to the first border, capped at MAX_RANGE_M."""
-    return cast_ray_along(t, k, x, y, math.cos(angle_rad), math.sin(angle_rad))
+    return cast_ray_along(g, half_width_m, k, x, y, math.cos(angle_rad), math.sin(angle_rad))
 
 
 @njit(cache=True)
-def cast_ray_along(t: TrackArrays, k: int, x: float, y: float, dx: float, dy: float) -> float:
+def cast_ray_along(g: npt.NDArray[np.float64], half_width_m: float, k: int, x: float, y: float,
+                   dx: float, dy: float) -> float:  # fmt: skip
     """Exact distance [m] from (x, y) in quad k along the unit vector (dx, dy) to the first border.
 
     Walks the ray through the ring of quads. Each vertex is classified by the side of the ray
@@ -327,25 +320,24 @@ def cast_ray_along(t: TrackArrays, k: int, x: float, y: float, dx: float, dy: fl
     shares that edge's two vertices (and their sides), so each quad costs two side tests.
     Returns 0 off the track.
     """
-    if not in_quad(t, k, x, y):
+    if not in_quad(g, k, x, y):
         return 0.0
-    count = len(t.seg_len)
-    left, right = t.left, t.right
+    count = len(g)
     k1 = k + 1 if k + 1 < count else 0
-    left0, right0 = _left_of(left, k, x, y, dx, dy), _left_of(right, k, x, y, dx, dy)
-    left1, right1 = _left_of(left, k1, x, y, dx, dy), _left_of(right, k1, x, y, dx, dy)
+    left0, right0 = _left_of(g, k, LX, x, y, dx, dy), _left_of(g, k, RX, x, y, dx, dy)
+    left1, right1 = _left_of(g, k1, LX, x, y, dx, dy), _left_of(g, k1, RX, x, y, dx, dy)
     # The ray's line crosses two edges of the first quad: the ray leaves through the one ahead,
     # the farther crossing (the nearer one is behind, or at 0 when the point is on an edge).
     exit_t, exit_edge = -np.inf, -1
     for edge in range(4):
         if edge == 0 and left0 != left1:
-            along = _hit(left, k, left, k1, x, y, dx, dy)
+            along = _hit(g, k, LX, k1, LX, x, y, dx, dy)
         elif edge == 1 and right0 != right1:
-            along = _hit(right, k, right, k1, x, y, dx, dy)
+            along = _hit(g, k, RX, k1, RX, x, y, dx, dy)
         elif edge == 2 and left1 != right1:
-            along = _hit(right, k1, left, k1, x, y, dx, dy)
+            along = _hit(g, k1, RX, k1, LX, x, y, dx, dy)
         elif edge == 3 and left0 != right0:
-            along = _hit(right, k, left, k, x, y, dx, dy)
+            along = _hit(g, k, RX, k, LX, x, y, dx, dy)
         else:
             continue
         if along > exit_t:
@@ -358,18 +350,18 @@ def cast_ray_along(t: TrackArrays, k: int, x: float, y: float, dx: float, dy: fl
     # cross edge the ray came in by, `far` the vertex of the quad's other cross edge.
     step = 1 if exit_edge == 2 else -1
     near, near_left, near_right = (k1, left1, right1) if step == 1 else (k, left0, right0)
-    far_sq = (MAX_RANGE_M + 2.0 * t.half_width_m) ** 2
+    far_sq = (MAX_RANGE_M + 2.0 * half_width_m) ** 2
     for _ in range(count):
         far = near + step
         far = 0 if far == count else (count - 1 if far < 0 else far)
-        far_left, far_right = _left_of(left, far, x, y, dx, dy), _left_of(right, far, x, y, dx, dy)
+        far_left, far_right = _left_of(g, far, LX, x, y, dx, dy), _left_of(g, far, RX, x, y, dx, dy)
         if near_left != far_left:
-            return min(max(_hit(left, near, left, far, x, y, dx, dy), 0.0), MAX_RANGE_M)
+            return min(max(_hit(g, near, LX, far, LX, x, y, dx, dy), 0.0), MAX_RANGE_M)
         if near_right != far_right:
-            return min(max(_hit(right, near, right, far, x, y, dx, dy), 0.0), MAX_RANGE_M)
+            return min(max(_hit(g, near, RX, far, RX, x, y, dx, dy), 0.0), MAX_RANGE_M)
         # Out through the far cross edge: once its midpoint (a centreline vertex) is that far
         # away, every point of it is beyond range.
-        mid_x, mid_y = t.centerline[far, 0] - x, t.centerline[far, 1] - y
+        mid_x, mid_y = g[far, CX] - x, g[far, CY] - y
         if mid_x * mid_x + mid_y * mid_y > far_sq:
             return MAX_RANGE_M
         near, near_left, near_right = far, far_left, far_right

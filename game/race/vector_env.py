@@ -102,7 +102,7 @@ class RaceVectorEnv(VectorEnv):
             "lap_time_s": st.steps * self.sim.config.dt_s - st.lap_start_s,
             "progress": st.travelled_m / self.track.length_m,
             "speed_mps": st.speed_mps.copy(),
-            "crashed": st.crashed.copy(),
+            "crashed": st.crashed.astype(bool),
             "is_success": st.laps >= 1,
             "reward_components": components,
         }
