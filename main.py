@@ -13,7 +13,10 @@ import argparse
 import dataclasses
 import json
 import math
+import signal
 import sys
+import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -94,15 +97,66 @@ class UsageError(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; project errors are printed as one line with exit code 2."""
+    """Run the command line; project errors are printed as one line with exit code 2.
+
+    Training that cannot go on (disk full, NaN) is one line with exit code 1; Ctrl+C is 130.
+    """
     args = build_parser().parse_args(argv)
     from agent.errors import CheckpointError, ConfigError  # torch loads only after --help
+    from agent.trainer import TrainingStopped
 
     try:
         return run(args)
     except (UsageError, GameError, ConfigError, CheckpointError) as error:
         print(f"main.py: error: {error}", file=sys.stderr)
         return 2
+    except TrainingStopped as error:
+        print(f"main.py: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("main.py: interrupted", file=sys.stderr)
+        return 128 + signal.SIGINT
+
+
+class StopSignals:
+    """Ctrl+C and SIGTERM while training: the first stops it cleanly, a second one at once.
+
+    The first asks the loop to stop at its next step (headless) or closes the window (live, via
+    `on_first`); either way last.pt and the logs are written. The handlers are restored on exit.
+    """
+
+    def __init__(self, on_first: Callable[[], None] | None = None):
+        self.on_first = on_first
+        self.received: int | None = None
+        """The first signal received, if any."""
+
+    def __enter__(self) -> StopSignals:
+        self._previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.received is not None:
+            raise KeyboardInterrupt
+        self.received = signum
+        if self.on_first is not None:
+            self.on_first()
+
+    def requested(self) -> bool:
+        """Whether a stop was asked for."""
+        return self.received is not None
+
+
+def close_window() -> None:
+    """Close the window as its close button does (the live trainer saves first)."""
+    import pygame
+
+    if not pygame.display.get_init():
+        raise KeyboardInterrupt  # no window yet, so no training to save either
+    pygame.event.post(pygame.event.Event(pygame.QUIT))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -250,34 +304,62 @@ def run_train(args: argparse.Namespace, target: Target) -> int:
         overrides["num_envs"] = args.envs
     train_config = dataclasses.replace(train_config, **overrides)
     run_dir = args.resume or args.run_dir or Path("runs") / f"{scene}-{algo}-{datetime.now():%Y%m%d-%H%M%S}"
-    if args.resume is None and (run_dir / "last.pt").exists():
-        raise UsageError(f"--run-dir: expected a new directory, got {str(run_dir)!r} which holds a run (use --resume)")
+    check_run_dir(run_dir, resume=args.resume is not None)
     make_envs = lambda n: make_vector_env(scene, n, render_first=not args.headless, **options)  # noqa: E731
     make_eval_env = lambda: make_env(scene, **options)  # noqa: E731
     action_names = scene_spec(scene).action_names
     print(f"run directory: {run_dir}  (tensorboard --logdir {run_dir.parent})")
     if args.headless:
-        summary = train_headless(train_config, algo_config, run_dir, make_envs, make_eval_env,
-                                 resume=args.resume is not None, action_names=action_names)  # fmt: skip
+        with StopSignals() as stop:
+            summary = train_headless(train_config, algo_config, run_dir, make_envs, make_eval_env,
+                                     resume=args.resume is not None, action_names=action_names,
+                                     stop_requested=stop.requested)  # fmt: skip
         print(f"trained {summary.num_timesteps:,} steps, {summary.episodes:,} episodes in {summary.wall_s:.1f} s")
         if summary.last_eval is not None:
             print(f"last evaluation: {summary.last_eval.summary()}")
         print(f"checkpoints: {run_dir / 'last.pt'}, {run_dir / 'best.pt'}")
-        return 0
+        return interrupted(stop, run_dir) if summary.interrupted else 0
     from agent.trainer import Trainer
     from game import session
 
-    if args.resume is not None:
-        trainer = Trainer.resume(run_dir, make_envs(int(stored["train_config"]["num_envs"])), make_eval_env,
-                                 train_config.total_timesteps if args.steps else None)  # fmt: skip
-    else:
-        trainer = Trainer(make_envs(train_config.num_envs), train_config, algo_config, run_dir, make_eval_env,
-                          action_names)  # fmt: skip
-    mode = session.train(scene, trainer, app_config(args, "8"), args.frames)
+    with StopSignals(close_window) as stop:
+        if args.resume is not None:
+            trainer = Trainer.resume(run_dir, make_envs(int(stored["train_config"]["num_envs"])), make_eval_env,
+                                     train_config.total_timesteps if args.steps else None)  # fmt: skip
+        else:
+            trainer = Trainer(make_envs(train_config.num_envs), train_config, algo_config, run_dir, make_eval_env,
+                              action_names)  # fmt: skip
+        mode = session.train(scene, trainer, app_config(args, "8"), args.frames)
     if mode.first_lap_s is not None:
         print(f"first lap after {mode.first_lap_s:.1f} s")
     print(f"saved {run_dir / 'last.pt'} after {trainer.num_timesteps:,} steps; continue with --resume {run_dir}")
-    return 0
+    return interrupted(stop, run_dir) if stop.requested() else 0
+
+
+def check_run_dir(run_dir: Path, resume: bool) -> None:
+    """A new run needs a directory without another run's files; every run needs to write there."""
+    from agent.metrics import CSV_NAME
+    from agent.trainer import BEST, LAST
+
+    flag = "--resume" if resume else "--run-dir"
+    if not resume and any((run_dir / name).exists() for name in (LAST, BEST, CSV_NAME)):
+        raise UsageError(f"--run-dir: expected a new directory, got {str(run_dir)!r}, which holds a run "
+                         f"(continue it with --resume, or choose another --run-dir)")  # fmt: skip
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=run_dir):
+            pass
+    except OSError as error:
+        raise UsageError(f"{flag}: expected a writable directory, got {str(run_dir)!r} "
+                         f"({error.strerror or type(error).__name__})") from None  # fmt: skip
+
+
+def interrupted(stop: StopSignals, run_dir: Path) -> int:
+    """Say that training was stopped by a signal and how to continue; the exit code is 128 + signal."""
+    signum = stop.received or signal.SIGINT
+    print(f"stopped by {signal.Signals(signum).name}: last.pt and the logs are written; "
+          f"continue with --resume {run_dir}")  # fmt: skip
+    return 128 + signum
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +22,8 @@ from agent.policy import Policy, make_policy
 FORMAT_VERSION = 1
 """Bumped whenever the layout below changes; other versions are refused."""
 
+HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+"""Held while a checkpoint is written, then delivered: an impatient Ctrl-C never cuts a save."""
 REQUIRED_KEYS = ("format_version", "metadata", "model")
 REQUIRED_METADATA = ("scene", "algo", "obs_shape", "n_actions", "algo_config")
 
@@ -42,21 +46,44 @@ def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
     """Write `payload` to `path` atomically: a crash leaves the old file or the new, never half.
 
     The bytes go to a temp file in the same directory, are flushed and fsynced, then
-    `os.replace` swaps it in (atomic on POSIX and Windows).
+    `os.replace` swaps it in (atomic on POSIX and Windows). Temp files left by a killed
+    process are removed after a successful write.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    prefix = f".{path.name}."
+    with signals_held():
+        fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as file:
+                torch.save({**payload, "format_version": FORMAT_VERSION}, file)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temp_name, path)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+        _fsync_directory(path.parent)
+    for stale in path.parent.iterdir():
+        if stale.name.startswith(prefix) and stale.name.endswith(".tmp"):
+            stale.unlink(missing_ok=True)
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block ends, then deliver them (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, _: held.append(signum)) for sig in HELD_SIGNALS}
     try:
-        with os.fdopen(fd, "wb") as file:
-            torch.save({**payload, "format_version": FORMAT_VERSION}, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+        for signum in held:
+            signal.raise_signal(signum)
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -32,6 +32,8 @@ class TrainSummary(NamedTuple):
     """Mean return of the last 100 training episodes."""
     best_eval_mean: float | None
     last_eval: EvalResult | None
+    interrupted: bool
+    """Stopped before total_timesteps (Ctrl+C or a stop request); last.pt and the logs are written."""
 
 
 def train_headless(
@@ -43,11 +45,13 @@ def train_headless(
     resume: bool = False,
     progress: bool = True,
     action_names: Sequence[str] | None = None,
+    stop_requested: Callable[[], bool] = lambda: False,
 ) -> TrainSummary:
     """Train to train_config.total_timesteps (or continue run_dir/last.pt when `resume`).
 
     On resume the checkpoint's configs are used, except total_timesteps, taken from
-    `train_config` so a run can be extended. Ctrl+C stops cleanly with last.pt written.
+    `train_config` so a run can be extended. Training stops cleanly, with last.pt and the logs
+    written, at the first step after `stop_requested()` turns true, or on Ctrl+C.
     """
     run_dir = Path(run_dir)
     if resume:
@@ -63,10 +67,15 @@ def train_headless(
     total = trainer.train_config.total_timesteps
     bar = tqdm(total=total, initial=trainer.num_timesteps, unit="step", disable=not progress,
                dynamic_ncols=True)  # fmt: skip
+    run = trainer.run()
+    interrupted = False
     try:
         shown = trainer.num_timesteps
         env_steps = 0
-        for report in trainer.run():
+        for report in run:
+            if stop_requested():
+                interrupted = True
+                break
             if not isinstance(report, EnvStepReport):
                 continue
             env_steps += 1
@@ -77,11 +86,14 @@ def train_headless(
                     bar.set_postfix(ret=f"{np.mean(trainer.recent_returns):.1f}", refresh=False)
         bar.update(trainer.num_timesteps - shown)
     except KeyboardInterrupt:
-        bar.write("interrupted: last.pt written, continue with --resume")
+        interrupted = True
     finally:
         bar.close()
-        trainer.close()
-        envs.close()
+        try:
+            run.close()  # the loop's own cleanup writes last.pt
+            trainer.close()
+        finally:
+            envs.close()
     return TrainSummary(
         run_dir=run_dir,
         num_timesteps=trainer.num_timesteps,
@@ -93,4 +105,5 @@ def train_headless(
         else None,
         best_eval_mean=trainer.best_eval_mean,
         last_eval=trainer.last_eval,
+        interrupted=interrupted,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,11 @@ _UPDATE_TAGS = {
 
 
 class RunLogger:
-    """Writes a run's curves; a resumed run appends and continues from `start_step`."""
+    """Writes a run's curves; a resumed run continues from `start_step`, its last checkpoint's.
+
+    What a crashed run logged after that checkpoint is dropped, so the curves continue exactly
+    where the checkpoint left off.
+    """
 
     def __init__(self, run_dir: Path, info_keys: Sequence[str] = (), start_step: int = 0):
         from torch.utils.tensorboard import SummaryWriter  # slow import, only when logging
@@ -34,16 +39,16 @@ class RunLogger:
         run_dir.mkdir(parents=True, exist_ok=True)
         self.info_keys = tuple(info_keys)
         self.columns = (*BASE_COLUMNS, *self.info_keys)
-        csv_path = run_dir / CSV_NAME
-        kept = _rows_up_to(csv_path, start_step) if start_step > 0 else []
-        self._file = csv_path.open("w", newline="")
+        self.csv_path = run_dir / CSV_NAME
+        kept = _rows_up_to(self.csv_path, start_step, len(self.columns)) if start_step > 0 else []
+        _write_atomically(self.csv_path, [list(self.columns), *kept])
+        self._file = self.csv_path.open("a", newline="")
         self._csv = csv.writer(self._file)
-        self._csv.writerow(self.columns)
-        self._csv.writerows(kept)
-        # purge_step drops events a crashed run logged after its last checkpoint
+        # purge_step drops the events a crashed run logged after its last checkpoint
         self.writer = SummaryWriter(
-            str(run_dir / TENSORBOARD_DIR), purge_step=start_step or None, flush_secs=10
-        )
+            str(run_dir / TENSORBOARD_DIR), purge_step=start_step + 1 if start_step else None,
+            flush_secs=10,
+        )  # fmt: skip
 
     def episode(
         self,
@@ -92,10 +97,23 @@ class RunLogger:
         self.writer.close()
 
 
-def _rows_up_to(csv_path: Path, step: int) -> list[list[str]]:
-    """The data rows of an existing metrics.csv logged at or before `step`."""
+def _rows_up_to(csv_path: Path, step: int, width: int) -> list[list[str]]:
+    """The complete data rows of an existing metrics.csv logged at or before `step`.
+
+    A hard kill can cut the last row short: rows without `width` fields are dropped.
+    """
     if not csv_path.is_file():
         return []
     with csv_path.open(newline="") as file:
         rows = list(csv.reader(file))[1:]
-    return [row for row in rows if row and int(row[0]) <= step]
+    return [row for row in rows if len(row) == width and row[0].isdigit() and int(row[0]) <= step]
+
+
+def _write_atomically(path: Path, rows: list[list[str]]) -> None:
+    """Replace `path` with `rows` as CSV: a kill while writing leaves the old file whole."""
+    temp = path.with_name(f".{path.name}.tmp")
+    with temp.open("w", newline="") as file:
+        csv.writer(file).writerows(rows)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temp, path)

@@ -6,6 +6,7 @@ import dataclasses
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -20,7 +21,7 @@ from agent.config import AlgoConfig, PPOConfig, TrainConfig, algo_config_from_di
 from agent.errors import CheckpointError
 from agent.evaluate import EvalReport, EvalResult, run_evaluation
 from agent.learner import Learner, Transition, UpdateReport
-from agent.metrics import RunLogger
+from agent.metrics import CSV_NAME, RunLogger
 from agent.policy import Policy, PolicyOutput
 from agent.ppo import PPO
 from agent.reinforce import Reinforce
@@ -29,6 +30,12 @@ LAST = "last.pt"
 BEST = "best.pt"
 EVAL_SEED_OFFSET = 1_000_000
 """Evaluation episodes use seeds far from the training envs' ones."""
+CHECKPOINT_EVERY_S = 60.0
+"""last.pt is also written at least this often (wall time): a power cut loses at most this much."""
+
+
+class TrainingStopped(Exception):
+    """Training cannot go on (disk full, NaN...): one line saying why and which checkpoint is kept."""
 
 
 class FinishedEpisode(NamedTuple):
@@ -130,6 +137,10 @@ class Trainer:
         self.recent_returns: deque[float] = deque(maxlen=100)
         self.logger: RunLogger | None = None
         self._eval_envs: list[gym.Env] = []
+        self._last_good: tuple[Path, int] | None = None
+        """The last last.pt written (or resumed from) and its step."""
+        self._stopped = False
+        """Set once training stopped on a TrainingStopped: nothing more is written."""
 
     @property
     def policy(self) -> Policy:
@@ -164,17 +175,20 @@ class Trainer:
         action_names = metadata.get("action_names")
         trainer = cls(envs, train_config, algo_config, run_dir, make_eval_env, action_names)
         trainer._load_state(path, payload)
+        trainer._last_good = (path, trainer.num_timesteps)
         return trainer
 
     def run(self) -> Iterator[Report]:
         """Train until total_timesteps: each item is one env step, gradient step or eval step."""
         cfg = self.train_config
         if self.run_dir is not None and self.logger is None:
-            self.logger = RunLogger(self.run_dir, cfg.info_keys, self.num_timesteps)
+            with self._writing(self.run_dir / CSV_NAME):
+                self.logger = RunLogger(self.run_dir, cfg.info_keys, self.num_timesteps)
         self._start_s, self._start_steps = time.perf_counter(), self.num_timesteps
         self._reset_envs()
         next_eval = self._next_multiple(cfg.eval_every_steps)
         next_checkpoint = self._next_multiple(cfg.checkpoint_every_steps)
+        checkpoint_due_s = time.perf_counter() + CHECKPOINT_EVERY_S
         try:
             while self.num_timesteps < cfg.total_timesteps:
                 yield self._env_step()
@@ -183,14 +197,46 @@ class Trainer:
                 if next_eval is not None and self.num_timesteps >= next_eval:
                     yield from self._evaluate()
                     next_eval = self._next_multiple(cfg.eval_every_steps)
-                if self.num_timesteps >= next_checkpoint:
+                if self.num_timesteps >= next_checkpoint or time.perf_counter() >= checkpoint_due_s:
                     self._save_last()
                     next_checkpoint = self._next_multiple(cfg.checkpoint_every_steps)
+                    checkpoint_due_s = time.perf_counter() + CHECKPOINT_EVERY_S
             if next_eval is not None and self._last_eval_step != self.num_timesteps:
                 yield from self._evaluate()  # score the final policy too
         finally:
             # also on generator.close() / KeyboardInterrupt: always leave a loadable last.pt
+            # (but never after a TrainingStopped: the last good one is kept as it is)
             self._save_last()
+
+    def _stop(self, reason: str) -> TrainingStopped:
+        """The error that stops training: `reason`, the step, and the checkpoint that is kept."""
+        self._stopped = True
+        kept = "no checkpoint was written"
+        if self._last_good is not None:
+            path, step = self._last_good
+            kept = f"the last good checkpoint is {path} (step {step:,})"
+        return TrainingStopped(f"{reason}; training stopped at step {self.num_timesteps:,}, {kept}")
+
+    @contextmanager
+    def _writing(self, path: Path) -> Iterator[None]:
+        """A full disk or a read-only run directory stops training with one line."""
+        try:
+            yield
+        except OSError as error:
+            got = error.strerror or type(error).__name__
+            raise self._stop(
+                f"{path}: write: expected a writable run directory with free space, got {got!r}"
+            ) from None
+
+    def _check_finite(self, name: str, values: npt.NDArray[np.floating]) -> None:
+        """Stop before NaN or infinity from the envs reaches the statistics or the learner."""
+        bad = ~np.isfinite(values)
+        if bad.any():
+            where = tuple(np.argwhere(bad)[0])
+            raise self._stop(
+                f"{self.train_config.scene} env {where[0]}: {name}: expected finite numbers, "
+                f"got {values[where]} (update refused)"
+            )
 
     def _next_multiple(self, every: int) -> int | None:
         """The first multiple of `every` after the current step (None when `every` is 0)."""
@@ -211,6 +257,8 @@ class Trainer:
         obs_normalized = self._obs_normalized
         output = policy.act_normalized(obs_normalized)
         next_obs, rewards, terminated, truncated, infos = self.envs.step(output.action)
+        self._check_finite("observation", next_obs)
+        self._check_finite("reward", rewards)
         ended = terminated | truncated
         final_obs = next_obs
         if ended.any():
@@ -218,6 +266,7 @@ class Trainer:
             # last observations are in info["final_obs"] and serve only to bootstrap.
             final_obs = next_obs.copy()
             final_obs[ended] = np.stack(infos["final_obs"][ended])
+            self._check_finite("final observation", final_obs)
         if policy.obs_rms is not None:
             policy.obs_rms.update(next_obs)
         self._obs_normalized = policy.normalize(next_obs)
@@ -249,22 +298,27 @@ class Trainer:
         self.recent_returns.append(episode_return)
         if self.logger is not None:
             wall_s = time.perf_counter() - self._start_s
-            self.logger.episode(
-                self.num_timesteps, self.episodes, episode_return, length, info, wall_s
-            )
+            with self._writing(self.logger.csv_path):
+                self.logger.episode(
+                    self.num_timesteps, self.episodes, episode_return, length, info, wall_s
+                )
         return FinishedEpisode(int(env_index), episode_return, length, info)
 
     def _update(self) -> Iterator[UpdateReport]:
         """Run the learner's update, one report per gradient step; log its stats."""
         progress_remaining = max(0.0, 1.0 - self.num_timesteps / self.train_config.total_timesteps)
-        for report in self.learner.update(progress_remaining):
-            yield report
+        try:
+            for report in self.learner.update(progress_remaining):
+                yield report
+        except FloatingPointError as error:  # the optimiser refuses a non-finite gradient
+            raise self._stop(f"{self.train_config.algo} update: {error} (update refused)") from None
         self.updates += 1
         if self.logger is not None and report.stats is not None:
             elapsed_s = max(time.perf_counter() - self._start_s, 1e-9)
             steps_per_s = (self.num_timesteps - self._start_steps) / elapsed_s
-            self.logger.update(self.num_timesteps, report.stats, steps_per_s)
-            self.logger.flush()
+            with self._writing(self.logger.csv_path):
+                self.logger.update(self.num_timesteps, report.stats, steps_per_s)
+                self.logger.flush()
 
     def _evaluate(self) -> Iterator[EvalReport]:
         """Evaluate the deterministic policy on the eval envs; keep best.pt on improvement."""
@@ -287,18 +341,33 @@ class Trainer:
         if self.best_eval_mean is None or result.mean_return > self.best_eval_mean:
             self.best_eval_mean = result.mean_return
             if self.run_dir is not None:
-                self.save(self.run_dir / BEST)
+                with self._writing(self.run_dir / BEST):
+                    self.save(self.run_dir / BEST)
 
     def _save_last(self) -> None:
-        """Write run_dir/last.pt (nothing without a run_dir)."""
-        if self.run_dir is not None:
-            self.save(self.run_dir / LAST)
+        """Flush the logs, then write run_dir/last.pt: the logs are never behind the checkpoint.
+
+        Nothing is written once training stopped on a TrainingStopped.
+        """
+        if self._stopped:
+            return
         if self.logger is not None:
-            self.logger.flush()
+            with self._writing(self.logger.csv_path):
+                self.logger.flush()
+        if self.run_dir is not None:
+            path = self.run_dir / LAST
+            with self._writing(path):
+                self.save(path)
+            self._last_good = (path, self.num_timesteps)
 
     def save(self, path: str | Path) -> None:
-        """Write a checkpoint of the whole training state to `path` (atomically)."""
+        """Write a checkpoint of the whole training state to `path` (atomically).
+
+        A model with NaN or infinite weights is never written: TrainingStopped instead.
+        """
         policy = self.policy
+        if not torch.isfinite(policy.model.flat_parameters).all():
+            raise self._stop(f"{path}: model: expected finite weights, got NaN or infinity (not saved)")
         metadata = {
             "scene": self.train_config.scene,
             "algo": self.train_config.algo,
@@ -337,10 +406,16 @@ class Trainer:
 
     def close(self) -> None:
         """Write last.pt, flush and close the logs and the evaluation envs."""
-        self._save_last()
-        if self.logger is not None:
-            self.logger.close()
-            self.logger = None
-        for env in self._eval_envs:
-            env.close()
-        self._eval_envs = []
+        try:
+            self._save_last()
+        finally:
+            logger, self.logger = self.logger, None
+            for env in self._eval_envs:
+                env.close()
+            self._eval_envs = []
+            if logger is not None and self._stopped:
+                with suppress(OSError):  # the write error was already reported
+                    logger.close()
+            elif logger is not None:
+                with self._writing(logger.csv_path):
+                    logger.close()
