@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ class RunLogger:
         _write_atomically(self.csv_path, [list(self.columns), *kept])
         self._file = self.csv_path.open("a", newline="")
         self._csv = csv.writer(self._file)
+        _hush_writer_thread()
         # purge_step drops the events a crashed run logged after its last checkpoint
         self.writer = SummaryWriter(
             str(run_dir / TENSORBOARD_DIR), purge_step=start_step + 1 if start_step else None,
@@ -95,6 +97,24 @@ class RunLogger:
         """Flush and close both logs."""
         self._file.close()
         self.writer.close()
+
+
+def _hush_writer_thread() -> None:
+    """Don't print a traceback when TensorBoard's writer thread fails to write (a full disk).
+
+    The writer raises the same error again in the main thread, where the trainer reports it
+    in one line; the thread's own traceback would only bury that line.
+    """
+    hook = threading.excepthook
+    if getattr(hook, "hushes_tensorboard", False):
+        return
+
+    def excepthook(args: threading.ExceptHookArgs) -> None:
+        if not (isinstance(args.exc_value, OSError) and type(args.thread).__name__ == "_AsyncWriterThread"):
+            hook(args)
+
+    excepthook.hushes_tensorboard = True  # type: ignore[attr-defined]
+    threading.excepthook = excepthook
 
 
 def _rows_up_to(csv_path: Path, step: int, width: int) -> list[list[str]]:
