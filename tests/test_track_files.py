@@ -46,7 +46,7 @@ CASES = {
     "coordinate too large": (good(centerline_m=[[0, 0], [100, 0], [100, 2e4], [0, 100], [0, 0]]), "within ±10000 m"),
     "repeated point": (good(centerline_m=[[0, 0], [100, 0], [100, 0], [100, 100], [0, 100], [0, 0]]), "centerline_m[1]: expected a point at least 0.1 m from the next one"),
     "self-intersecting": (good(centerline_m=FIGURE_EIGHT, smooth=False), "borders that never cross"),
-    "curve tighter than half the width": (good(width_m=40.0), "borders that never cross"),
+    "curve tighter than half the width": (good(width_m=60.0), "borders that never cross"),  # corners of radius ~20 m
     "too long": (good(centerline_m=[[x * 60, y * 60] for x, y in SQUARE_POINTS]), "a loop 40 to 20000 m long"),
     "too short": (good(width_m=4.0, centerline_m=[[x / 20, y / 20] for x, y in SQUARE_POINTS], smooth=False), "a loop 40 to 20000 m long"),
     "turns back on itself": (good(smooth=False, centerline_m=[[0, 0], [100, 0], [100, 100], [0, 100], [60, 100.5], [-40, 80], [0, 0]]), "no hairpin sharper than 150 degrees"),

@@ -9,7 +9,7 @@ import numpy.typing as npt
 from numba import njit
 
 from game.race.car import CarParams
-from game.race.track import DX, DY, MAX_RANGE_M, cast_ray_along
+from game.race.track import DX, DY, MAX_RANGE_M, cast_ray_along, first_quad, in_quad
 
 RAY_ANGLES_RAD = np.deg2rad(np.linspace(-90.0, 90.0, 9))
 """Ray directions relative to the car's heading: 9 rays over the 180 degrees ahead."""
@@ -37,11 +37,15 @@ def observe_car(
     """Write one car's 14 observations into `out` (the table in RaceEnv's docstring); g is the track geometry."""
     rays = RAY_ANGLES_RAD.shape[0]
     cos_h, sin_h = math.cos(heading_rad), math.sin(heading_rad)
-    for j in range(rays):
-        # Each ray's direction is the heading turned by its fixed angle: one sin/cos per car.
-        dx = cos_h * _RAY_COS[j] - sin_h * _RAY_SIN[j]
-        dy = sin_h * _RAY_COS[j] + cos_h * _RAY_SIN[j]
-        out[j] = cast_ray_along(g, half_width_m, seg, x_m, y_m, dx, dy) / MAX_RANGE_M
+    if in_quad(g, seg, x_m, y_m):
+        quad = first_quad(g, seg, x_m, y_m)  # shared by all of this car's rays
+        for j in range(rays):
+            # Each ray's direction is the heading turned by its fixed angle: one sin/cos per car.
+            dx = cos_h * _RAY_COS[j] - sin_h * _RAY_SIN[j]
+            dy = sin_h * _RAY_COS[j] + cos_h * _RAY_SIN[j]
+            out[j] = cast_ray_along(g, half_width_m, seg, x_m, y_m, dx, dy, quad) / MAX_RANGE_M
+    else:
+        out[:rays] = 0.0  # off the track (the episode has just ended): the car is at a wall
     out[rays] = speed_mps / p.max_speed_mps
     out[rays + 1] = steer_rad / p.max_steer_rad
     # Heading error = car heading minus track direction, as sin and cos (no wrap-around jump).

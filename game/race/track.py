@@ -21,7 +21,7 @@ from game.race.geometry import (
 )
 from game.race.track_file import DEFAULT_TRACK, TrackSpec, read_track_file, resolve_track_path
 
-SAMPLE_SPACING_M = 2.0
+SAMPLE_SPACING_M = 3.0
 """Target spacing of centreline vertices [m]: 4 cm from the true curve in a 14 m hairpin, and
 half the quads (so half the work) per ray compared with 1 m."""
 MAX_VERTICES = 4_000
@@ -303,53 +303,78 @@ def _hit(g: npt.NDArray[np.float64], a: int, pa: int, b: int, pb: int,
     return ((ax - x) * ey - (ay - y) * ex) / denominator if denominator != 0.0 else np.inf
 
 
+FirstQuad = tuple[float, float, float, float, float, float, float, float, float, float, float, float]
+"""A quad's corners relative to a point in it, and its edges' crossing numerators (see `first_quad`)."""
+
+
+@njit(cache=True, inline="always")
+def first_quad(g: npt.NDArray[np.float64], k: int, x: float, y: float) -> FirstQuad:
+    """What every ray from (x, y) shares about quad k: its corners relative to (x, y) and, for each
+    edge a->b, cross(a, b - a), the numerator of the distance to where a ray crosses it.
+
+    Returns (left k, left k+1, right k, right k+1 as x, y pairs; then the numerators of the
+    left, right, front and back edges).
+    """
+    k1 = k + 1 if k + 1 < len(g) else 0
+    lx0, ly0, lx1, ly1 = g[k, LX] - x, g[k, LY] - y, g[k1, LX] - x, g[k1, LY] - y
+    rx0, ry0, rx1, ry1 = g[k, RX] - x, g[k, RY] - y, g[k1, RX] - x, g[k1, RY] - y
+    return (lx0, ly0, lx1, ly1, rx0, ry0, rx1, ry1,
+            _cross(lx0, ly0, lx1 - lx0, ly1 - ly0), _cross(rx0, ry0, rx1 - rx0, ry1 - ry0),
+            _cross(rx1, ry1, lx1 - rx1, ly1 - ry1), _cross(rx0, ry0, lx0 - rx0, ly0 - ry0))  # fmt: skip
+
+
 @njit(cache=True)
 def cast_ray(g: npt.NDArray[np.float64], half_width_m: float, k: int, x: float, y: float, angle_rad: float) -> float:
-    """Exact distance [m] from (x, y) in quad k along angle_rad to the first border, capped at MAX_RANGE_M."""
-    return cast_ray_along(g, half_width_m, k, x, y, math.cos(angle_rad), math.sin(angle_rad))
+    """Exact distance [m] from (x, y) along angle_rad to the first border, capped at MAX_RANGE_M; 0 unless in quad k."""
+    if not in_quad(g, k, x, y):
+        return 0.0
+    quad = first_quad(g, k, x, y)
+    return cast_ray_along(g, half_width_m, k, x, y, math.cos(angle_rad), math.sin(angle_rad), quad)
 
 
 @njit(cache=True)
 def cast_ray_along(g: npt.NDArray[np.float64], half_width_m: float, k: int, x: float, y: float,
-                   dx: float, dy: float) -> float:  # fmt: skip
-    """Exact distance [m] from (x, y) in quad k along the unit vector (dx, dy) to the first border.
+                   dx: float, dy: float, quad: FirstQuad) -> float:  # fmt: skip
+    """Exact distance [m] from (x, y), which must lie in quad k, along the unit vector (dx, dy) to the first border.
 
-    Walks the ray through the ring of quads. Each vertex is classified by the side of the ray
-    line it lies on; the ray leaves a (convex) quad through an edge whose ends lie on opposite
-    sides. A border edge is the hit; a cross edge leads into the neighbouring quad, which
-    shares that edge's two vertices (and their sides), so each quad costs two side tests.
-    Returns 0 off the track.
+    `quad` is `first_quad(g, k, x, y)`, shared by all the rays of one car. Walks the ray
+    through the ring of quads. Each vertex is classified by the side of the ray line it lies
+    on; the ray leaves a (convex) quad through an edge whose ends lie on opposite sides. A
+    border edge is the hit; a cross edge leads into the neighbouring quad, which shares that
+    edge's two vertices (and their sides), so each further quad costs two side tests.
     """
-    if not in_quad(g, k, x, y):
-        return 0.0
-    count = len(g)
-    k1 = k + 1 if k + 1 < count else 0
-    left0, right0 = _left_of(g, k, LX, x, y, dx, dy), _left_of(g, k, RX, x, y, dx, dy)
-    left1, right1 = _left_of(g, k1, LX, x, y, dx, dy), _left_of(g, k1, RX, x, y, dx, dy)
+    lx0, ly0, lx1, ly1, rx0, ry0, rx1, ry1, n_left, n_right, n_front, n_back = quad
+    left0, right0 = dx * ly0 - dy * lx0 >= 0.0, dx * ry0 - dy * rx0 >= 0.0
+    left1, right1 = dx * ly1 - dy * lx1 >= 0.0, dx * ry1 - dy * rx1 >= 0.0
     # The ray's line crosses two edges of the first quad: the ray leaves through the one ahead,
     # the farther crossing (the nearer one is behind, or at 0 when the point is on an edge).
     exit_t, exit_edge = -np.inf, -1
-    for edge in range(4):
-        if edge == 0 and left0 != left1:
-            along = _hit(g, k, LX, k1, LX, x, y, dx, dy)
-        elif edge == 1 and right0 != right1:
-            along = _hit(g, k, RX, k1, RX, x, y, dx, dy)
-        elif edge == 2 and left1 != right1:
-            along = _hit(g, k1, RX, k1, LX, x, y, dx, dy)
-        elif edge == 3 and left0 != right0:
-            along = _hit(g, k, RX, k, LX, x, y, dx, dy)
-        else:
-            continue
+    if left0 != left1:
+        exit_t, exit_edge = n_left / _cross(dx, dy, lx1 - lx0, ly1 - ly0), 0
+    if right0 != right1:
+        along = n_right / _cross(dx, dy, rx1 - rx0, ry1 - ry0)
         if along > exit_t:
-            exit_t, exit_edge = along, edge
+            exit_t, exit_edge = along, 1
+    if left1 != right1:
+        along = n_front / _cross(dx, dy, lx1 - rx1, ly1 - ry1)
+        if along > exit_t:
+            exit_t, exit_edge = along, 2
+    if left0 != right0:
+        along = n_back / _cross(dx, dy, lx0 - rx0, ly0 - ry0)
+        if along > exit_t:
+            exit_t, exit_edge = along, 3
     if exit_edge < 0:
         return 0.0  # numerically lost (never seen): report a wall rather than open road
     if exit_edge <= 1:
         return min(max(exit_t, 0.0), MAX_RANGE_M)  # below 0 only by rounding, on an edge
     # Then on from quad to quad, forwards (+1) or backwards (-1): `near` is the vertex of the
     # cross edge the ray came in by, `far` the vertex of the quad's other cross edge.
+    count = len(g)
     step = 1 if exit_edge == 2 else -1
-    near, near_left, near_right = (k1, left1, right1) if step == 1 else (k, left0, right0)
+    if step == 1:
+        near, near_left, near_right = (k + 1 if k + 1 < count else 0), left1, right1
+    else:
+        near, near_left, near_right = k, left0, right0
     far_sq = (MAX_RANGE_M + 2.0 * half_width_m) ** 2
     for _ in range(count):
         far = near + step
