@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--resume", type=Path, metavar="RUN_DIR", help="continue the training run in RUN_DIR from its last.pt")
     add("--checkpoint", type=Path, help="a .pt file to watch or evaluate; with --mode play, race against it")
     add("--random", action="store_true", help="eval: a uniformly random policy instead of a checkpoint")
+    add("--driver", action="store_true", help="race: watch, race or evaluate the scripted driver instead of a checkpoint")
     add("--episodes", type=positive_int, default=100, help="eval: episodes to evaluate (default 100)")
     add("--json", action="store_true", help="eval: print one JSON object")
     add("--greedy", action="store_true", help="watch/eval: always take the most probable action (eval's default)")
@@ -183,9 +184,13 @@ def run(args: argparse.Namespace) -> int:
 
 def check_flags(args: argparse.Namespace) -> None:
     """Flags that only make sense in some modes, or together, are checked before anything runs."""
-    if args.mode in ("watch", "eval") and args.checkpoint is None and not args.random:
+    if args.mode in ("watch", "eval") and args.checkpoint is None and not args.random and not args.driver:
         raise UsageError(f"--checkpoint: expected a .pt file to {args.mode} (e.g. runs/<run>/best.pt)")
-    if args.mode == "play" and args.checkpoint is not None and args.scene not in (None, "race"):
+    if args.driver and (args.mode == "train" or args.checkpoint is not None or args.random):
+        raise UsageError("--driver: expected with --mode watch, play or eval, instead of --checkpoint or --random")
+    if args.driver and args.scene not in (None, "race"):
+        raise UsageError(f"--driver: expected with the race scene (it drives a car), got --scene {args.scene}")
+    if args.mode == "play" and (args.checkpoint is not None or args.driver) and args.scene not in (None, "race"):
         raise UsageError("--checkpoint: expected with --mode play only on the race (to race the agent)")
     if args.mode in ("play", "watch") and args.envs not in (None, 1) and (args.mode == "play" or args.scene not in (None, "race")):
         raise UsageError("--envs: expected with --mode watch on the race only (several copies of the agent)")
@@ -248,19 +253,23 @@ def app_config(args: argparse.Namespace, default_speed: str):
 
 
 def run_eval(args: argparse.Namespace, target: Target) -> int:
-    """Evaluate a checkpoint (or a random policy) and print the scores."""
+    """Evaluate a checkpoint (or a random policy, or the race's scripted driver) and print the scores."""
     from agent.checkpoint import load_policy
     from agent.evaluate import evaluate
 
     scene, options = target.scene, target.options
-    policy = None if args.random else load_policy(args.checkpoint, expect_scene=scene)[0]
-    result = evaluate(policy, lambda: make_env(scene, **options), episodes=args.episodes, seed=args.seed,
-                      deterministic=not args.sample)  # fmt: skip
+    if args.driver:
+        from game.baseline import evaluate_driver
+
+        result, who = evaluate_driver(options, args.episodes, args.seed), "scripted driver"
+    else:
+        policy = None if args.random else load_policy(args.checkpoint, expect_scene=scene)[0]
+        result = evaluate(policy, lambda: make_env(scene, **options), episodes=args.episodes, seed=args.seed,
+                          deterministic=not args.sample)  # fmt: skip
+        who = "random policy" if args.random else str(args.checkpoint)
     if args.json:
-        print(json.dumps({"scene": scene, "policy": "random" if args.random else str(args.checkpoint),
-                          **result.to_json_dict()}))  # fmt: skip
+        print(json.dumps({"scene": scene, "policy": who, **result.to_json_dict()}))
         return 0
-    who = "random policy" if args.random else str(args.checkpoint)
     print(f"{scene_spec(scene).title}, {who}, {result.episodes} episodes ({result.wall_s:.1f} s)")
     print(result.summary())
     print(f"Mean episode length {result.mean_length:.1f} steps")
@@ -281,9 +290,11 @@ def run_drive(args: argparse.Namespace, target: Target) -> int:
         policy, metadata = load_policy(args.checkpoint, expect_scene=target.scene)
         algo = metadata.get("algo")
     human = args.mode == "play"
-    cars = 2 if human and policy is not None else (args.envs or 1)
+    rival = policy is not None or args.driver
+    cars = 2 if human and rival else (args.envs or 1)
     session.drive(target.scene, target.options, app_config(args, "1"), cars=cars, human=human, policy=policy,
-                  algo=algo, greedy=args.greedy, seed=args.seed, max_frames=args.frames)  # fmt: skip
+                  scripted=args.driver, algo=algo, greedy=args.greedy, seed=args.seed,
+                  max_frames=args.frames)  # fmt: skip
     return 0
 
 

@@ -13,6 +13,7 @@ from gymnasium.vector import VectorEnv
 from agent.evaluate import EvalReport
 from agent.learner import UpdateReport
 from agent.policy import Policy, PolicyOutput
+from game.baseline import ScriptedDriver
 from agent.trainer import EnvStepReport, Trainer, env_info
 from game.hud import HudState, RaceHud, fmt_seconds
 from game.input import Keyboard, SceneControls
@@ -164,7 +165,7 @@ class DriveMode(Mode):
     """
 
     def __init__(self, scene: SceneSpec, envs: VectorEnv, keyboard: Keyboard | None = None,
-                 policy: Policy | None = None, algo: str | None = None, greedy: bool = False,
+                 policy: Policy | ScriptedDriver | None = None, algo: str | None = None, greedy: bool = False,
                  seed: int | None = None):  # fmt: skip
         if keyboard is None and policy is None:
             raise ValueError("a DriveMode needs a keyboard, a policy, or both")

@@ -9,7 +9,7 @@ from agent.policy import Policy
 from agent.trainer import Trainer
 from game.app import App, AppConfig
 from game.input import Keyboard
-from game.modes import DriveMode, Mode, TrainMode
+from game.modes import DriveMode, Mode, ScriptedDriver, TrainMode
 from game.scenes import make_vector_env, scene_spec
 
 
@@ -26,14 +26,15 @@ def _run(build: Callable[[Keyboard], Mode], config: AppConfig, max_frames: int |
 
 
 def drive(scene: str, options: dict[str, Any], config: AppConfig, *, cars: int = 1, human: bool = False,
-          policy: Policy | None = None, algo: str | None = None, greedy: bool = False, seed: int | None = None,
-          max_frames: int | None = None) -> App:  # fmt: skip
-    """Play (human), watch (policy on `cars` cars) or race the policy (both: car 0 is yours)."""
+          policy: Policy | None = None, scripted: bool = False, algo: str | None = None, greedy: bool = False,
+          seed: int | None = None, max_frames: int | None = None) -> App:  # fmt: skip
+    """Play (human), watch (a policy, or the race's scripted driver, on `cars` cars) or race it (both)."""
     spec = scene_spec(scene)
 
     def build(keyboard: Keyboard) -> Mode:
         envs = make_vector_env(scene, cars, render_first=True, **options)
-        return DriveMode(spec, envs, keyboard if human else None, policy, algo, greedy, seed)
+        driver = ScriptedDriver(envs.sim) if scripted else policy
+        return DriveMode(spec, envs, keyboard if human else None, driver, "driver" if scripted else algo, greedy, seed)
 
     return _run(build, config, max_frames)
 

@@ -84,3 +84,4 @@ def speed_profile(track: Track, params: CarParams) -> npt.NDArray[np.float64]:
             following = speed[(k + 1) % len(speed)]
             speed[k] = min(speed[k], np.sqrt(following**2 + 2 * brake * track.seg_len_m[k]))
     return speed
+
