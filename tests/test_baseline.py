@@ -1,7 +1,6 @@
 """The scripted driver as a baseline: scored on the batched env exactly as single envs would score it."""
 
 import numpy as np
-import pytest
 
 from game import make_env
 from game.baseline import ScriptedDriver, evaluate_driver
@@ -22,7 +21,7 @@ def test_driver_baseline_equals_single_env_episodes_with_the_same_seeds():
         expected.append(total)
     np.testing.assert_allclose(result.returns, expected, rtol=1e-12)
     assert result.success_rate == 1.0 and result.mean_laps >= 2
-    assert result.best_lap_s == pytest.approx(min(result.best_lap_s, 45.0))
+    assert 35.0 < result.best_lap_s < 42.0  # the driver laps Chicane Park in about 38.7 s
 
 
 def test_scripted_driver_speaks_the_policy_interface():
