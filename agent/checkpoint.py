@@ -8,6 +8,7 @@ import signal
 import tempfile
 import threading
 import warnings
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -108,6 +109,7 @@ def load_checkpoint(path: str | Path, expect_scene: str | None = None) -> dict[s
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: file: expected an existing checkpoint file, got none")
+    _check_archive(path)
     try:
         with warnings.catch_warnings():  # e.g. "Detected pickle protocol 4": noise for a person
             warnings.simplefilter("ignore")
@@ -119,6 +121,26 @@ def load_checkpoint(path: str | Path, expect_scene: str | None = None) -> dict[s
         ) from None
     _check_layout(path, payload, expect_scene)
     return payload
+
+
+def _check_archive(path: Path) -> None:
+    """Refuse all but an intact zip of stored members, as torch.save writes.
+
+    torch.load does not check the archive's CRC-32s: a flipped bit in the weights would load
+    as silently different weights. Compressed members (a zip bomb) are refused unread.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            packed = [m.filename for m in archive.infolist() if m.compress_type != zipfile.ZIP_STORED]
+            damaged = None if packed else archive.testzip()
+    except Exception as exc:  # zipfile raises many types for a damaged directory
+        raise CheckpointError(
+            f"{path}: file: expected a checkpoint written by torch.save, got {one_line(exc)}"
+        ) from None
+    if packed:  # member names are quoted: a damaged one may hold any character
+        raise CheckpointError(f"{path}: {packed[0]!r}: expected stored data, got a compressed member")
+    if damaged is not None:
+        raise CheckpointError(f"{path}: {damaged!r}: expected intact data, got damaged bytes (corrupted)")
 
 
 def _check_layout(path: Path, payload: Any, expect_scene: str | None) -> None:
