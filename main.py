@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     args = build_parser().parse_args(argv)
     from agent.errors import CheckpointError, ConfigError  # torch loads only after --help
-    from agent.trainer import TrainingStopped
+    from agent.guard import TrainingStopped
 
     try:
         return run(args)

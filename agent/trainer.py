@@ -6,7 +6,7 @@ import dataclasses
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -20,6 +20,7 @@ from agent.checkpoint import load_checkpoint, reading, restore_policy, save_chec
 from agent.config import AlgoConfig, PPOConfig, TrainConfig, algo_config_from_dict, check_pair
 from agent.errors import CheckpointError
 from agent.evaluate import EvalReport, EvalResult, run_evaluation
+from agent.guard import RunGuard
 from agent.learner import Learner, Transition, UpdateReport
 from agent.metrics import CSV_NAME, RunLogger
 from agent.policy import Policy, PolicyOutput
@@ -32,10 +33,6 @@ EVAL_SEED_OFFSET = 1_000_000
 """Evaluation episodes use seeds far from the training envs' ones."""
 CHECKPOINT_EVERY_S = 60.0
 """last.pt is also written at least this often (wall time): a power cut loses at most this much."""
-
-
-class TrainingStopped(Exception):
-    """Training cannot go on (disk full, NaN...): one line saying why and which checkpoint is kept."""
 
 
 class FinishedEpisode(NamedTuple):
@@ -137,10 +134,8 @@ class Trainer:
         self.recent_returns: deque[float] = deque(maxlen=100)
         self.logger: RunLogger | None = None
         self._eval_envs: list[gym.Env] = []
-        self._last_good: tuple[Path, int] | None = None
-        """The last last.pt written (or resumed from) and its step."""
-        self._stopped = False
-        """Set once training stopped on a TrainingStopped: nothing more is written."""
+        self.guard = RunGuard(lambda: self.num_timesteps)
+        """Stops training on a full disk or NaN, keeping the last good checkpoint."""
 
     @property
     def policy(self) -> Policy:
@@ -175,14 +170,14 @@ class Trainer:
         action_names = metadata.get("action_names")
         trainer = cls(envs, train_config, algo_config, run_dir, make_eval_env, action_names)
         trainer._load_state(path, payload)
-        trainer._last_good = (path, trainer.num_timesteps)
+        trainer.guard.last_good = (path, trainer.num_timesteps)
         return trainer
 
     def run(self) -> Iterator[Report]:
         """Train until total_timesteps: each item is one env step, gradient step or eval step."""
         cfg = self.train_config
         if self.run_dir is not None and self.logger is None:
-            with self._writing(self.run_dir / CSV_NAME):
+            with self.guard.writing(self.run_dir / CSV_NAME):
                 self.logger = RunLogger(self.run_dir, cfg.info_keys, self.num_timesteps)
         self._start_s, self._start_steps = time.perf_counter(), self.num_timesteps
         self._reset_envs()
@@ -208,36 +203,6 @@ class Trainer:
             # (but never after a TrainingStopped: the last good one is kept as it is)
             self._save_last()
 
-    def _stop(self, reason: str) -> TrainingStopped:
-        """The error that stops training: `reason`, the step, and the checkpoint that is kept."""
-        self._stopped = True
-        kept = "no checkpoint was written"
-        if self._last_good is not None:
-            path, step = self._last_good
-            kept = f"the last good checkpoint is {path} (step {step:,})"
-        return TrainingStopped(f"{reason}; training stopped at step {self.num_timesteps:,}, {kept}")
-
-    @contextmanager
-    def _writing(self, path: Path) -> Iterator[None]:
-        """A full disk or a read-only run directory stops training with one line."""
-        try:
-            yield
-        except OSError as error:
-            got = error.strerror or type(error).__name__
-            raise self._stop(
-                f"{path}: write: expected a writable run directory with free space, got {got!r}"
-            ) from None
-
-    def _check_finite(self, name: str, values: npt.NDArray[np.floating]) -> None:
-        """Stop before NaN or infinity from the envs reaches the statistics or the learner."""
-        bad = ~np.isfinite(values)
-        if bad.any():
-            where = tuple(np.argwhere(bad)[0])
-            raise self._stop(
-                f"{self.train_config.scene} env {where[0]}: {name}: expected finite numbers, "
-                f"got {values[where]} (update refused)"
-            )
-
     def _next_multiple(self, every: int) -> int | None:
         """The first multiple of `every` after the current step (None when `every` is 0)."""
         return None if every == 0 else (self.num_timesteps // every + 1) * every
@@ -257,8 +222,9 @@ class Trainer:
         obs_normalized = self._obs_normalized
         output = policy.act_normalized(obs_normalized)
         next_obs, rewards, terminated, truncated, infos = self.envs.step(output.action)
-        self._check_finite("observation", next_obs)
-        self._check_finite("reward", rewards)
+        scene = self.train_config.scene
+        self.guard.check_finite(scene, "observation", next_obs)
+        self.guard.check_finite(scene, "reward", rewards)
         ended = terminated | truncated
         final_obs = next_obs
         if ended.any():
@@ -266,7 +232,7 @@ class Trainer:
             # last observations are in info["final_obs"] and serve only to bootstrap.
             final_obs = next_obs.copy()
             final_obs[ended] = np.stack(infos["final_obs"][ended])
-            self._check_finite("final observation", final_obs)
+            self.guard.check_finite(scene, "final observation", final_obs)
         if policy.obs_rms is not None:
             policy.obs_rms.update(next_obs)
         self._obs_normalized = policy.normalize(next_obs)
@@ -298,7 +264,7 @@ class Trainer:
         self.recent_returns.append(episode_return)
         if self.logger is not None:
             wall_s = time.perf_counter() - self._start_s
-            with self._writing(self.logger.csv_path):
+            with self.guard.writing(self.logger.csv_path):
                 self.logger.episode(
                     self.num_timesteps, self.episodes, episode_return, length, info, wall_s
                 )
@@ -311,12 +277,12 @@ class Trainer:
             for report in self.learner.update(progress_remaining):
                 yield report
         except FloatingPointError as error:  # the optimiser refuses a non-finite gradient
-            raise self._stop(f"{self.train_config.algo} update: {error} (update refused)") from None
+            raise self.guard.stop(f"{self.train_config.algo} update: {error} (update refused)") from None
         self.updates += 1
         if self.logger is not None and report.stats is not None:
             elapsed_s = max(time.perf_counter() - self._start_s, 1e-9)
             steps_per_s = (self.num_timesteps - self._start_steps) / elapsed_s
-            with self._writing(self.logger.csv_path):
+            with self.guard.writing(self.logger.csv_path):
                 self.logger.update(self.num_timesteps, report.stats, steps_per_s)
                 self.logger.flush()
 
@@ -341,33 +307,33 @@ class Trainer:
         if self.best_eval_mean is None or result.mean_return > self.best_eval_mean:
             self.best_eval_mean = result.mean_return
             if self.run_dir is not None:
-                with self._writing(self.run_dir / BEST):
+                with self.guard.writing(self.run_dir / BEST):
                     self.save(self.run_dir / BEST)
 
     def _save_last(self) -> None:
         """Flush the logs, then write run_dir/last.pt: the logs are never behind the checkpoint.
 
-        Nothing is written once training stopped on a TrainingStopped.
+        Nothing is written once the guard stopped training.
         """
-        if self._stopped:
+        if self.guard.stopped:
             return
         if self.logger is not None:
-            with self._writing(self.logger.csv_path):
+            with self.guard.writing(self.logger.csv_path):
                 self.logger.flush()
         if self.run_dir is not None:
             path = self.run_dir / LAST
-            with self._writing(path):
+            with self.guard.writing(path):
                 self.save(path)
-            self._last_good = (path, self.num_timesteps)
+            self.guard.last_good = (path, self.num_timesteps)
 
     def save(self, path: str | Path) -> None:
         """Write a checkpoint of the whole training state to `path` (atomically).
 
-        A model with NaN or infinite weights is never written: TrainingStopped instead.
+        A model with NaN or infinite weights is never written: the guard stops training instead.
         """
         policy = self.policy
         if not torch.isfinite(policy.model.flat_parameters).all():
-            raise self._stop(f"{path}: model: expected finite weights, got NaN or infinity (not saved)")
+            raise self.guard.stop(f"{path}: model: expected finite weights, got NaN or infinity (not saved)")
         metadata = {
             "scene": self.train_config.scene,
             "algo": self.train_config.algo,
@@ -413,9 +379,9 @@ class Trainer:
             for env in self._eval_envs:
                 env.close()
             self._eval_envs = []
-            if logger is not None and self._stopped:
+            if logger is not None and self.guard.stopped:
                 with suppress(OSError):  # the write error was already reported
                     logger.close()
             elif logger is not None:
-                with self._writing(logger.csv_path):
+                with self.guard.writing(logger.csv_path):
                     logger.close()

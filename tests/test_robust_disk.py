@@ -13,7 +13,7 @@ import pytest
 
 import game
 from agent import PPOConfig, TrainConfig, Trainer, load_checkpoint
-from agent.trainer import TrainingStopped
+from agent.guard import TrainingStopped
 
 # TensorBoard's writer thread writes to the same full disk: its error must not escape as a traceback
 pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")

@@ -14,7 +14,7 @@ from gymnasium.vector import AutoresetMode, SyncVectorEnv
 
 from agent import PPOConfig, ReinforceConfig, TrainConfig, Trainer, load_checkpoint
 from agent.optim import Adam
-from agent.trainer import TrainingStopped
+from agent.guard import TrainingStopped
 
 ROOT = Path(__file__).resolve().parents[1]
 KEPT = re.compile(r"; training stopped at step (?P<now>[\d,]+), the last good checkpoint is (?P<path>\S+) \(step (?P<step>[\d,]+)\)$")
