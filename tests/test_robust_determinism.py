@@ -1,0 +1,79 @@
+"""The same seed and config give the same run, in separate processes: returns, curves and weights."""
+
+import csv
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import torch
+
+import game
+from agent import EnvStepReport, PPOConfig, TrainConfig, Trainer
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMING_COLUMNS = ("wall_s",)
+"""What may differ between identical runs: when things happened, not what happened."""
+
+
+def curve(run_dir: Path) -> list[tuple[str, ...]]:
+    """metrics.csv without its wall-clock column."""
+    rows = list(csv.DictReader((run_dir / "metrics.csv").open()))
+    return [tuple(value for key, value in row.items() if key not in TIMING_COLUMNS) for row in rows]
+
+
+def weights(run_dir: Path) -> dict[str, torch.Tensor]:
+    return torch.load(run_dir / "last.pt", weights_only=True)["model"]
+
+
+def train_race(run_dir: Path, seed: int) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    args = ["--headless", "--scene", "race", "--steps", "8192", "--seed", str(seed), "--run-dir", str(run_dir)]
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
+                          timeout=300, env=env)  # fmt: skip
+
+
+def test_same_seed_same_race_run_through_main_run_after_run(tmp_path):
+    runs = {"first": 3, "again": 3, "other seed": 4}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = dict(zip(runs, pool.map(lambda item: train_race(tmp_path / item[0], item[1]), runs.items())))
+    assert all(r.returncode == 0 for r in results.values()), [r.stderr for r in results.values()]
+    first, again, other = (tmp_path / name for name in runs)
+    assert len(curve(first)) >= 5  # episodes, after 4 PPO updates
+    assert curve(again) == curve(first)
+    assert all(torch.equal(weights(again)[k], w) for k, w in weights(first).items())
+    assert curve(other) != curve(first)
+
+
+def test_same_seed_same_lunar_lander_returns():
+    """Box2D too: LunarLander's episodes repeat exactly."""
+
+    def returns(seed: int) -> list[float]:
+        config = TrainConfig("lunar", "ppo", 4096, num_envs=4, seed=seed, eval_every_steps=0)
+        trainer = Trainer(game.make_vector_env("lunar", 4), config, PPOConfig(n_steps=256, batch_size=256))
+        found = [e.episode_return for r in trainer.run() if isinstance(r, EnvStepReport) for e in r.finished]
+        trainer.envs.close()
+        return found
+
+    first = returns(0)
+    assert len(first) >= 8
+    assert returns(0) == first
+    assert returns(1) != first
+
+
+def test_live_training_follows_the_same_curve_whatever_the_frame_timing(tmp_path):
+    """Frame timing decides how far a live run gets, not what it learns: one curve is a prefix of the other."""
+    from game import session
+    from game.app import AppConfig
+
+    def live_curve(name: str, max_frames: int) -> list[tuple[str, ...]]:
+        config = TrainConfig("cartpole", "ppo", 10**9, num_envs=4, eval_every_steps=0)
+        trainer = Trainer(game.make_vector_env("cartpole", 4, render_first=True), config,
+                          PPOConfig(n_steps=32, batch_size=64), tmp_path / name)  # fmt: skip
+        session.train("cartpole", trainer, AppConfig(speed=float("inf")), max_frames)
+        return curve(tmp_path / name)
+
+    short, long = sorted([live_curve("a", 25), live_curve("b", 40)], key=len)
+    assert len(short) >= 3
+    assert long[: len(short)] == short
