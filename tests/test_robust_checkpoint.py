@@ -5,12 +5,10 @@ random and more kinds of code-running payloads are tried.
 """
 
 import builtins
-import importlib.util
 import io
 import os
 import struct
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -21,8 +19,8 @@ from hypothesis import strategies as st
 
 import game
 from agent import CheckpointError, PPOConfig, TrainConfig, Trainer, load_policy
+from test_robust_cli import load_main
 
-ROOT = Path(__file__).resolve().parents[1]
 DAMAGE = settings(max_examples=150, deadline=2_000, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -132,11 +130,7 @@ def test_main_eval_of_a_damaged_checkpoint_is_one_line(original, tmp_path, capsy
     content, _ = original
     path = tmp_path / "damaged.pt"
     path.write_bytes(content[: len(content) - 100])
-    spec = importlib.util.spec_from_file_location("rollout_racer_main", ROOT / "main.py")
-    main = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = main
-    spec.loader.exec_module(main)
-    assert main.main(["--mode", "eval", "--checkpoint", str(path), "--episodes", "1"]) == 2
+    assert load_main().main(["--mode", "eval", "--checkpoint", str(path), "--episodes", "1"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"main.py: error: {path}: file: expected a checkpoint written by torch.save, got ")
     assert err.count("\n") == 1

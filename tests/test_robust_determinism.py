@@ -1,9 +1,7 @@
 """The same seed and config give the same run, in separate processes: returns, curves and weights."""
 
 import csv
-import os
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -11,8 +9,8 @@ import torch
 
 import game
 from agent import EnvStepReport, PPOConfig, TrainConfig, Trainer
+from test_robust_cli import run_main
 
-ROOT = Path(__file__).resolve().parents[1]
 TIMING_COLUMNS = ("wall_s",)
 """What may differ between identical runs: when things happened, not what happened."""
 
@@ -28,10 +26,7 @@ def weights(run_dir: Path) -> dict[str, torch.Tensor]:
 
 
 def train_race(run_dir: Path, seed: int) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
-    args = ["--headless", "--scene", "race", "--steps", "8192", "--seed", str(seed), "--run-dir", str(run_dir)]
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
-                          timeout=300, env=env)  # fmt: skip
+    return run_main("--headless", "--scene", "race", "--steps", "8192", "--seed", str(seed), "--run-dir", str(run_dir))
 
 
 def test_same_seed_same_race_run_through_main_run_after_run(tmp_path):

@@ -1,11 +1,9 @@
 """A full disk or a read-only run directory: one clear line, training stops, the last good checkpoint stays."""
 
 import errno
-import importlib.util
 import io
 import os
 import re
-import sys
 import tempfile
 from pathlib import Path
 
@@ -14,10 +12,10 @@ import pytest
 import game
 from agent import PPOConfig, TrainConfig, Trainer, load_checkpoint
 from agent.guard import TrainingStopped
+from test_robust_cli import load_main
 
 # TensorBoard's writer thread writes to the same full disk: its error must not escape as a traceback
 pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
-ROOT = Path(__file__).resolve().parents[1]
 STOPPED = re.compile(
     r": write: expected a writable run directory with free space, got '(?P<why>[^']+)'; "
     r"training stopped at step [\d,]+, the last good checkpoint is (?P<path>\S+) \(step (?P<step>[\d,]+)\)$"
@@ -71,6 +69,11 @@ def disk(monkeypatch) -> Disk:
     return disk
 
 
+def read_only(*args, **kwargs):
+    """What creating a file in a read-only run directory does."""
+    raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+
 def cartpole_trainer(run_dir: Path) -> Trainer:
     train_config = TrainConfig("cartpole", "ppo", 100_000, num_envs=4, eval_every_steps=0,
                                checkpoint_every_steps=256)  # fmt: skip
@@ -119,9 +122,6 @@ def test_read_only_run_directory_mid_run(tmp_path, monkeypatch):
     run = trainer.run()
     train_until(run, trainer, 300)  # a checkpoint at 256
 
-    def read_only(*args, **kwargs):
-        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
-
     monkeypatch.setattr(tempfile, "mkstemp", read_only)
     with pytest.raises(TrainingStopped) as stopped:
         train_until(run, trainer, 100_000)
@@ -130,18 +130,7 @@ def test_read_only_run_directory_mid_run(tmp_path, monkeypatch):
     assert_stopped_keeping(stopped.value, tmp_path, "Read-only file system", 256)
 
 
-def load_main():
-    spec = importlib.util.spec_from_file_location("rollout_racer_main", ROOT / "main.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_main_refuses_a_read_only_run_directory_up_front(tmp_path, monkeypatch, capsys):
-    def read_only(*args, **kwargs):
-        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
-
     monkeypatch.setattr(tempfile, "TemporaryFile", read_only)
     run_dir = tmp_path / "run"
     code = load_main().main(["--headless", "--scene", "cartpole", "--run-dir", str(run_dir)])

@@ -1,11 +1,9 @@
 """Ctrl+C, SIGTERM and closing the window lose nothing: last.pt and the logs are whole, --resume continues."""
 
 import csv
-import importlib.util
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,14 +11,13 @@ import pytest
 
 from agent import load_checkpoint
 from agent.checkpoint import signals_held
-
-ROOT = Path(__file__).resolve().parents[1]
+from test_robust_cli import MAIN_ENV, load_main, main_command
 
 
 def start_main(*args: str, cwd: Path) -> subprocess.Popen:
-    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
-    return subprocess.Popen([sys.executable, str(ROOT / "main.py"), *args], cwd=cwd, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    """main.py running in a subprocess, its output captured."""
+    return subprocess.Popen(main_command(*args), cwd=cwd, env=MAIN_ENV, text=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)  # fmt: skip
 
 
 def csv_rows(run_dir: Path) -> list[dict[str, str]]:
@@ -68,14 +65,6 @@ def test_sigterm_then_ctrl_c_in_headless_training_then_resume(tmp_path):
     assert resumed_to > stopped_at
     assert rows[: len(rows_before)] == rows_before  # the same curve, continued
     assert int(rows[len(rows_before)]["step"]) > stopped_at
-
-
-def load_main():
-    spec = importlib.util.spec_from_file_location("rollout_racer_main", ROOT / "main.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_sigterm_in_live_training_closes_the_window_and_saves_then_resume(tmp_path, capsys):

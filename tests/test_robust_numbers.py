@@ -1,9 +1,7 @@
 """NaN and infinity are caught: the update is refused, one line says so, the last good checkpoint stays."""
 
-import importlib.util
 import math
 import re
-import sys
 from pathlib import Path
 
 import gymnasium as gym
@@ -15,8 +13,8 @@ from gymnasium.vector import AutoresetMode, SyncVectorEnv
 from agent import PPOConfig, ReinforceConfig, TrainConfig, Trainer, load_checkpoint
 from agent.optim import Adam
 from agent.guard import TrainingStopped
+from test_robust_cli import load_main
 
-ROOT = Path(__file__).resolve().parents[1]
 KEPT = re.compile(r"; training stopped at step (?P<now>[\d,]+), the last good checkpoint is (?P<path>\S+) \(step (?P<step>[\d,]+)\)$")
 
 
@@ -130,10 +128,7 @@ def test_a_poisoned_model_is_never_written(tmp_path):
 
 
 def test_main_reports_a_nan_from_the_env_in_one_line_with_exit_code_1(tmp_path, monkeypatch, capsys):
-    spec = importlib.util.spec_from_file_location("rollout_racer_main", ROOT / "main.py")
-    main = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = main
-    spec.loader.exec_module(main)
+    main = load_main()
     poisoned = lambda scene, n, **_: cartpole_envs(0, n, field="reward", value=math.nan, at=3)  # noqa: E731
     monkeypatch.setattr(main, "make_vector_env", poisoned)
     code = main.main(["--headless", "--scene", "cartpole", "--run-dir", str(tmp_path)])
