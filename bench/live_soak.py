@@ -11,14 +11,12 @@ hold (a growing count is a leak even when RSS hides it). Exit code 1 if RSS grow
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import gc
 import math
 import os
 import sys
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
@@ -26,7 +24,7 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # before pygame is imported
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-from soak import MemoryLog  # noqa: E402  (bench/ is this script's folder)
+from soak import MemoryLog, soak_parser  # noqa: E402  (bench/ is this script's folder)
 
 
 def held_surfaces() -> int:
@@ -41,13 +39,8 @@ def held_surfaces() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the live trainer for the wall time, reading memory every --every seconds."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--minutes", type=float, default=10.0, help="wall time (default 10)")
-    parser.add_argument("--warmup", type=float, default=2.0, help="minutes before memory is judged")
-    parser.add_argument("--every", type=float, default=30.0, help="seconds between readings")
-    parser.add_argument("--algo", default="ppo", choices=("ppo", "reinforce"))
+    parser = soak_parser(__doc__, minutes=10.0, warmup_minutes=2.0)
     parser.add_argument("--envs", type=int, help="cars in the swarm (default: the live default)")
-    parser.add_argument("--max-growth", type=float, default=10.0, help="allowed RSS growth [%%]")
     args = parser.parse_args(argv)
 
     from agent.config import default_config
@@ -60,8 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     train_config = dataclasses.replace(train_config, total_timesteps=10**12,
                                        num_envs=args.envs or train_config.num_envs)  # fmt: skip
     spec = scene_spec("race")
-    log = MemoryLog(args.every, args.warmup * 60)
-    deadline_s = time.perf_counter() + args.minutes * 60
+    log = MemoryLog(args.every, args.warmup * 60, args.minutes * 60)
     with tempfile.TemporaryDirectory(prefix="live-soak-") as run_dir:
         app = App(AppConfig(speed=math.inf))
         envs = make_vector_env("race", train_config.num_envs, render_first=True)
@@ -69,14 +61,9 @@ def main(argv: list[str] | None = None) -> int:
                           spec.action_names)  # fmt: skip
         app.attach(TrainMode(spec, trainer))
         print(f"live soak: race {args.algo}, {train_config.num_envs} cars, max speed, {args.minutes:g} min")
+        describe = lambda: f"{held_surfaces()} surfaces, {app.frames:,} frames, {app.clock.get_fps():.0f} fps"  # noqa: E731
         try:
-            while True:
-                over = time.perf_counter() >= deadline_s
-                if over or log.due():
-                    log.sample(trainer.num_timesteps, f"{held_surfaces()} surfaces, {app.frames:,} frames, "
-                                                      f"{app.clock.get_fps():.0f} fps")  # fmt: skip
-                if over:
-                    break
+            while log.keep_going(trainer.num_timesteps, describe):
                 app.frame()
         finally:
             app.close()

@@ -17,6 +17,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -42,26 +43,30 @@ class Sample(NamedTuple):
 
 
 class MemoryLog:
-    """RSS readings every `every_s` seconds, printed as they come, judged after a warm-up."""
+    """RSS readings every `every_s` seconds for `duration_s`, printed as they come, judged after a warm-up."""
 
-    def __init__(self, every_s: float, warmup_s: float):
+    def __init__(self, every_s: float, warmup_s: float, duration_s: float):
         self.every_s = every_s
         self.warmup_s = warmup_s
+        self.duration_s = duration_s
         self.samples: list[Sample] = []
         self.start_s = time.perf_counter()
         self._next_s = 0.0
 
-    def due(self) -> bool:
-        """Whether the next reading is due."""
-        return time.perf_counter() - self.start_s >= self._next_s
-
-    def sample(self, steps: int, extra: str = "") -> None:
-        """Take a reading and print it as one line."""
+    def keep_going(self, steps: int, describe: Callable[[], str] = str) -> bool:
+        """Take a reading when one is due (and at the end); False once the duration is over."""
         elapsed = time.perf_counter() - self.start_s
-        reading = Sample(elapsed, rss_mb(), steps, extra)
+        over = elapsed >= self.duration_s
+        if over or elapsed >= self._next_s:
+            self.sample(elapsed, steps, describe())
+        return not over
+
+    def sample(self, elapsed_s: float, steps: int, extra: str) -> None:
+        """Take a reading and print it as one line."""
+        reading = Sample(elapsed_s, rss_mb(), steps, extra)
         self.samples.append(reading)
-        self._next_s = elapsed + self.every_s
-        print(f"{elapsed / 60:7.2f} min  {steps:>12,} steps  RSS {reading.rss_mb:8.1f} MB  {extra}",
+        self._next_s = elapsed_s + self.every_s
+        print(f"{elapsed_s / 60:7.2f} min  {steps:>12,} steps  RSS {reading.rss_mb:8.1f} MB  {extra}",
               flush=True)  # fmt: skip
 
     def growth(self) -> tuple[Sample, Sample, float]:
@@ -85,15 +90,21 @@ class MemoryLog:
         return 0 if ok else 1
 
 
+def soak_parser(doc: str, minutes: float, warmup_minutes: float) -> argparse.ArgumentParser:
+    """The flags every soak has: how long, when memory is judged, how often it is read, the limit."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=minutes, help=f"wall time (default {minutes:g})")
+    parser.add_argument("--warmup", type=float, default=warmup_minutes, help="minutes before memory is judged")
+    parser.add_argument("--every", type=float, default=30.0, help="seconds between readings")
+    parser.add_argument("--algo", default="ppo", choices=("ppo", "reinforce"))
+    parser.add_argument("--max-growth", type=float, default=10.0, help="allowed RSS growth [%%]")
+    return parser
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The soak's flags."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--minutes", type=float, default=30.0, help="wall time to train (default 30)")
-    parser.add_argument("--warmup", type=float, default=5.0, help="minutes before memory is judged")
-    parser.add_argument("--every", type=float, default=30.0, help="seconds between RSS readings")
+    parser = soak_parser(__doc__, minutes=30.0, warmup_minutes=5.0)
     parser.add_argument("--scene", default="race", choices=("race", "lunar", "cartpole"))
-    parser.add_argument("--algo", default="ppo", choices=("ppo", "reinforce"))
-    parser.add_argument("--max-growth", type=float, default=10.0, help="allowed growth [%%]")
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args(argv)
 
@@ -107,8 +118,7 @@ def main(argv: list[str] | None = None) -> int:
 
     train_config, algo_config = default_config(args.scene, args.algo)
     train_config = dataclasses.replace(train_config, total_timesteps=10**12, seed=args.seed)
-    log = MemoryLog(args.every, args.warmup * 60)
-    deadline_s = time.perf_counter() + args.minutes * 60
+    log = MemoryLog(args.every, args.warmup * 60, args.minutes * 60)
     with tempfile.TemporaryDirectory(prefix="soak-") as run_dir:
         envs = make_vector_env(args.scene, train_config.num_envs)
         trainer = Trainer(envs, train_config, algo_config, Path(run_dir),
@@ -116,10 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"soak: {args.scene} {args.algo}, {train_config.num_envs} envs, {args.minutes:g} min")
         run = trainer.run()
         for _ in run:
-            over = time.perf_counter() >= deadline_s
-            if over or log.due():
-                log.sample(trainer.num_timesteps, f"{trainer.episodes:,} episodes, {trainer.updates:,} updates")
-            if over:
+            if not log.keep_going(trainer.num_timesteps, lambda: f"{trainer.episodes:,} episodes, {trainer.updates:,} updates"):
                 break
         run.close()
         trainer.close()
