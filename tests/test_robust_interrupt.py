@@ -102,3 +102,30 @@ def test_a_checkpoint_write_is_not_cut_short_by_ctrl_c():
             time.sleep(0.01)
             finished = True  # still running: the signal waits for the block's end
     assert finished
+
+
+def test_last_pt_is_written_every_minute_whatever_the_step_schedule(tmp_path, monkeypatch):
+    """A power cut loses at most CHECKPOINT_EVERY_S of training, even between step-based checkpoints."""
+    import game
+    from agent import PPOConfig, TrainConfig, Trainer
+    from agent import trainer as trainer_module
+
+    monkeypatch.setattr(trainer_module, "CHECKPOINT_EVERY_S", 0.0)  # a minute passes at every step
+    config = TrainConfig("cartpole", "ppo", 10**6, num_envs=4, eval_every_steps=0, checkpoint_every_steps=10**6)
+    trainer = Trainer(game.make_vector_env("cartpole", 4), config, PPOConfig(n_steps=32, batch_size=64), tmp_path)
+    run = trainer.run()
+    for _ in range(10):
+        next(run)
+    assert load_checkpoint(tmp_path / "last.pt")["metadata"]["num_timesteps"] == 9 * 4  # written after each step
+    run.close()
+
+
+def test_ctrl_c_outside_training_is_one_line_and_exit_code_130(monkeypatch, capsys):
+    main = load_main()
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(main, "run", interrupted)
+    assert main.main(["--mode", "eval", "--random"]) == 130
+    assert capsys.readouterr().err == "main.py: interrupted\n"
