@@ -72,3 +72,23 @@ def test_live_training_follows_the_same_curve_whatever_the_frame_timing(tmp_path
     short, long = sorted([live_curve("a", 25), live_curve("b", 40)], key=len)
     assert len(short) >= 3
     assert long[: len(short)] == short
+
+
+def test_resuming_the_same_checkpoint_twice_gives_the_same_continuation(tmp_path):
+    """A resumed run is reproducible too (the envs restart seeded from the step count)."""
+    import shutil
+
+    config = TrainConfig("cartpole", "ppo", 512, num_envs=4, eval_every_steps=0)
+    trainer = Trainer(game.make_vector_env("cartpole", 4), config, PPOConfig(n_steps=32, batch_size=64),
+                      tmp_path / "a")  # fmt: skip
+    for _ in trainer.run():
+        pass
+    trainer.close()
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    for name in "ab":
+        resumed = Trainer.resume(tmp_path / name, game.make_vector_env("cartpole", 4), total_timesteps=2048)
+        for _ in resumed.run():
+            pass
+        resumed.close()
+    assert len(curve(tmp_path / "a")) > 40 and curve(tmp_path / "a") == curve(tmp_path / "b")
+    assert all(torch.equal(weights(tmp_path / "b")[k], w) for k, w in weights(tmp_path / "a").items())
