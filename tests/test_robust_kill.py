@@ -42,8 +42,18 @@ def train_forever(run_dir: Path) -> None:
         pass
 
 
+def wait_for_the_next_second() -> None:
+    """Start a writer of the run's logs in a new second of the clock.
+
+    TensorBoard orders a run's event files by name: the second each was made, then the pid
+    (as text, so 9999 sorts after 10000). A person resumes seconds after a crash; this test
+    resumes many times a second, so it waits to keep the files in order.
+    """
+    time.sleep(1.0 - time.time() % 1.0)
+
+
 def chaos(run_dir: Path, kills: int, seed: int, max_delay_s: float) -> list[dict]:
-    """Fork a training child, SIGKILL it after a random delay, check last.pt; `kills` times."""
+    """Fork a training child, SIGKILL it after a random delay, check last.pt; `kills` times (~1 s each)."""
     import torch
     import torch.utils.tensorboard  # noqa: F401  (imported once here, not in every child)
 
@@ -54,6 +64,7 @@ def chaos(run_dir: Path, kills: int, seed: int, max_delay_s: float) -> list[dict
     rng = random.Random(seed)
     results = []
     for _ in range(kills):
+        wait_for_the_next_second()
         pid = os.fork()
         if pid == 0:
             try:
@@ -80,6 +91,7 @@ def finish(run_dir: Path, extra_steps: int) -> dict:
     from agent import Trainer, load_checkpoint
 
     start = load_checkpoint(run_dir / "last.pt")["metadata"]["num_timesteps"]
+    wait_for_the_next_second()
     trainer = Trainer.resume(run_dir, game.make_vector_env("cartpole", 4), total_timesteps=start + extra_steps)
     for _ in trainer.run():
         pass
