@@ -103,7 +103,12 @@ def main(argv: list[str] | None = None) -> int:
     Training that cannot go on (disk full, NaN) is one line with exit code 1; Ctrl+C is 130.
     """
     args = build_parser().parse_args(argv)
-    from agent.errors import CheckpointError, ConfigError  # torch loads only after --help
+    try:
+        check_flags(args)  # before torch loads, so a wrong flag is said at once
+    except UsageError as error:
+        print(f"main.py: error: {error}", file=sys.stderr)
+        return 2
+    from agent.errors import CheckpointError, ConfigError
     from agent.guard import TrainingStopped
 
     try:
@@ -172,8 +177,7 @@ class Target:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Dispatch to the mode."""
-    check_flags(args)
+    """Dispatch to the mode (the flags have been checked)."""
     target = resolve(args)
     if args.mode == "eval":
         return run_eval(args, target)

@@ -43,6 +43,13 @@ def one_line(exc: BaseException, limit: int = 200) -> str:
     return f"{type(exc).__name__}{detail}"[:limit]
 
 
+def _umask() -> int:
+    """The process's file-creation mask (reading it means setting it, so it is set back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
     """Write `payload` to `path` atomically: a crash leaves the old file or the new, never half.
 
@@ -56,6 +63,7 @@ def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
     with signals_held():
         fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
         try:
+            os.chmod(temp_name, 0o666 & ~_umask())  # as a plain open() would (mkstemp makes it 0600)
             with os.fdopen(fd, "wb") as file:
                 torch.save({**payload, "format_version": FORMAT_VERSION}, file)
                 file.flush()

@@ -143,3 +143,17 @@ def test_code_running_pickle_is_refused(tmp_path, writer):
         path.write_bytes(pickle.dumps(payload))
     one_line_error(path)
     assert not marker.exists()
+
+
+def test_checkpoints_get_the_usual_file_permissions(tmp_path):
+    import os
+    import stat
+
+    from agent.checkpoint import save_checkpoint
+
+    mask = os.umask(0o022)
+    try:
+        save_checkpoint(tmp_path / "ckpt.pt", {"metadata": {"scene": "cartpole"}})
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "ckpt.pt").stat().st_mode) == 0o644

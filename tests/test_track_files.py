@@ -95,3 +95,9 @@ def test_at_least_four_shipped_tracks_all_load():
     assert {"oval", "hairpins", "chicanes", "speedway"} <= set(names)
     for name in names:
         assert load_track(name).name
+
+
+def test_a_byte_order_mark_is_fine(tmp_path):
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(good()).encode())
+    assert load_track(path).name == "Test"

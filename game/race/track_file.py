@@ -83,7 +83,7 @@ def read_track_file(path: Path) -> TrackSpec:
     if len(raw) > MAX_FILE_BYTES:
         raise TrackError(f"{source}: file too large: expected at most {MAX_FILE_BYTES} bytes")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark, as some editors write, is fine
     except UnicodeDecodeError as error:
         raise TrackError(f"{source}: not UTF-8 text (byte {error.start})") from None
     try:
