@@ -11,6 +11,7 @@ from agent.config import (
 )
 from agent.errors import CheckpointError, ConfigError
 from agent.evaluate import EvalReport, EvalResult, evaluate, run_evaluation
+from agent.guard import TrainingStopped
 from agent.headless import TrainSummary, train_headless
 from agent.learner import UpdateReport, UpdateStats
 from agent.policy import Policy, PolicyOutput
@@ -33,6 +34,7 @@ __all__ = [
     "Report",
     "TrainConfig",
     "TrainSummary",
+    "TrainingStopped",
     "Trainer",
     "UpdateReport",
     "UpdateStats",
