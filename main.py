@@ -336,6 +336,7 @@ def run_train(args: argparse.Namespace, target: Target) -> int:
         return interrupted(stop, run_dir) if summary.interrupted else 0
     from agent.trainer import Trainer
     from game import session
+    from game.app import FREEZE_S
 
     with StopSignals(close_window) as stop:
         if args.resume is not None:
@@ -344,9 +345,11 @@ def run_train(args: argparse.Namespace, target: Target) -> int:
         else:
             trainer = Trainer(make_envs(train_config.num_envs), train_config, algo_config, run_dir, make_eval_env,
                               action_names)  # fmt: skip
-        mode = session.train(scene, trainer, app_config(args, "8"), args.frames)
-    if mode.first_lap_s is not None:
-        print(f"first lap after {mode.first_lap_s:.1f} s")
+        app = session.train(scene, trainer, app_config(args, "8"), args.frames)
+    if app.mode.first_lap_s is not None:
+        print(f"first lap after {app.mode.first_lap_s:.1f} s")
+    print(f"window: {app.frames:,} frames, the slowest took {1000 * app.slowest_frame_s:.0f} ms "
+          f"({app.freezes} over {1000 * FREEZE_S:.0f} ms)")  # fmt: skip
     print(f"saved {run_dir / 'last.pt'} after {trainer.num_timesteps:,} steps; continue with --resume {run_dir}")
     return interrupted(stop, run_dir) if stop.requested() else 0
 

@@ -22,6 +22,8 @@ SPEEDS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, math.inf)
 """Speed settings: multiples of real time; inf runs as many steps as each frame's time allows."""
 WORK_SHARE = 0.75
 """Share of each frame's time the world may use; drawing and events get the rest."""
+FREEZE_S = 0.25
+"""A frame whose work (not its wait for the next frame) takes longer than this is a freeze."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,10 @@ class App:
         self._step_times: deque[tuple[float, int]] = deque(maxlen=120)
         self.recorder = None if config.record is None else Recorder(config.record, config.fps)
         self.mode: Mode | None = None
+        self.slowest_frame_s = 0.0
+        """The longest a frame's work took (events, world, drawing; not the wait), after the first."""
+        self.freezes = 0
+        """Frames whose work took longer than FREEZE_S: the window did not respond meanwhile."""
 
     def attach(self, mode: Mode) -> None:
         """Show `mode` in the window from the next frame on."""
@@ -113,6 +119,10 @@ class App:
         pygame.display.flip()
         if self.recorder is not None:
             self.recorder.add(self.window)
+        work_s = time.perf_counter() - start
+        if self.frames:  # the first frame also draws the track and warms caches
+            self.slowest_frame_s = max(self.slowest_frame_s, work_s)
+            self.freezes += work_s > FREEZE_S
         self.clock.tick(self.config.fps)
         self.frames += 1
 

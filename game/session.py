@@ -39,9 +39,7 @@ def drive(scene: str, options: dict[str, Any], config: AppConfig, *, cars: int =
     return _run(build, config, max_frames)
 
 
-def train(scene: str, trainer: Trainer, config: AppConfig, max_frames: int | None = None) -> TrainMode:
-    """The agent learns while the window shows it (quitting saves last.pt first); returns the finished mode."""
+def train(scene: str, trainer: Trainer, config: AppConfig, max_frames: int | None = None) -> App:
+    """The agent learns while the window shows it (quitting saves last.pt first); returns the closed App."""
     spec = scene_spec(scene)
-    app = _run(lambda _: TrainMode(spec, trainer), config, max_frames)
-    assert isinstance(app.mode, TrainMode)
-    return app.mode
+    return _run(lambda _: TrainMode(spec, trainer), config, max_frames)
