@@ -218,9 +218,8 @@ def test_deeply_nested_json(folder, depth, opener, field):
         b'{"width_m": ' + b"9" * 5_000 + b"}",  # more digits than Python converts
         b'{"width_m": 1e999999}',  # a float that overflows to infinity
         encode(track_json(name="\x00 \ud800", centerline_m=[[0, 0], [100, 0], [100, 100], [0, 100], [0, 0]])),
-        b"\xef\xbb\xbf" + SHIPPED[0],  # a byte order mark
     ],
-    ids=["million-points", "huge-string", "huge-integer", "overflowing-float", "control-characters", "bom"],
+    ids=["million-points", "huge-string", "huge-integer", "overflowing-float", "control-characters"],
 )
 def test_huge_and_odd_files_are_refused(folder, content):
     assert load_outcome(folder, content) is None
