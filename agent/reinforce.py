@@ -21,15 +21,37 @@ def episode_weights(episodes: list[Episode], config: ReinforceConfig) -> np.ndar
 
     Episodes are concatenated in order; returns never cross from one into the next.
     Both are Monte Carlo returns: an episode cut by a time limit is treated as over.
+    Without a baseline, `normalize_returns` standardises them here (over the batch, or
+    episode by episode).
     """
+    lengths = [len(e.rewards) for e in episodes]
     rewards = np.concatenate([e.rewards for e in episodes])
     ends = np.zeros(len(rewards), dtype=np.bool_)
-    ends[np.cumsum([len(e.rewards) for e in episodes]) - 1] = True
+    ends[np.cumsum(lengths) - 1] = True
     returns = reward_to_go if config.reward_to_go else episode_returns
     weights = returns(rewards, ends, config.gamma)
-    if config.normalize_returns:
-        weights = (weights - weights.mean()) / (weights.std() + 1e-8)
+    if config.normalize_returns and not config.use_baseline:
+        weights = standardize(weights, lengths if config.normalize_per_episode else None)
     return weights
+
+
+def standardize(x: np.ndarray, lengths: list[int] | None = None) -> np.ndarray:
+    """Zero mean, unit standard deviation: over all of `x`, or over each of its consecutive
+    pieces of `lengths` (episodes) on its own. A constant piece becomes zeros."""
+    if lengths is None:
+        return (x - x.mean()) / (x.std() + 1e-8)
+    pieces = np.split(x, np.cumsum(lengths)[:-1])
+    return np.concatenate([standardize(piece) for piece in pieces])
+
+
+def symlog(x: torch.Tensor) -> torch.Tensor:
+    """sign(x) log(1 + |x|): squashes returns of any scale into a few units."""
+    return torch.sign(x) * torch.log1p(x.abs())
+
+
+def symexp(x: torch.Tensor) -> torch.Tensor:
+    """The inverse of `symlog`."""
+    return torch.sign(x) * torch.expm1(x.abs())
 
 
 class Reinforce:
@@ -56,23 +78,34 @@ class Reinforce:
         return len(self.buffer.completed) >= self.config.episodes_per_update
 
     def update(self, progress_remaining: float) -> Iterator[UpdateReport]:
-        """One gradient step on the complete episodes (`progress_remaining` is unused)."""
+        """One gradient step on the complete episodes.
+
+        `progress_remaining` goes from 1 (start of training) to 0 and scales the learning
+        rate when it is annealed.
+        """
         cfg = self.config
         model = self.policy.model
         episodes = self.buffer.take()
-        weights = torch.from_numpy(episode_weights(episodes, cfg))
+        returns = episode_weights(episodes, cfg)
         obs = torch.from_numpy(np.concatenate([e.obs for e in episodes]))
         actions = torch.from_numpy(np.concatenate([e.actions for e in episodes]))
         log_prob, entropy = model.evaluate_actions(obs, actions)
         value_loss = None
-        advantages = weights
+        advantages = returns
         loss = torch.zeros(())
         if model.critic is not None:
-            values = model.value(obs)
-            advantages = weights - values.detach()
-            value_loss = (weights - values).pow(2).mean()
+            # The critic predicts symlog(return), so one network and step size fit returns of
+            # any scale without running statistics (DreamerV3's symlog targets, Hafner et al.
+            # 2023); any baseline that ignores the action leaves the gradient unbiased.
+            predicted = model.value(obs)
+            baseline = symexp(predicted.detach()).numpy()
+            value_loss = (symlog(torch.from_numpy(returns)) - predicted).pow(2).mean()
             loss = cfg.vf_coef * value_loss
-        policy_loss = -(log_prob * advantages).mean()
+            advantages = returns - baseline
+            if cfg.normalize_returns:
+                lengths = [len(e.rewards) for e in episodes] if cfg.normalize_per_episode else None
+                advantages = standardize(advantages, lengths)
+        policy_loss = -(log_prob * torch.from_numpy(advantages)).mean()
         loss = loss + policy_loss - cfg.ent_coef * entropy.mean()
         grad = model.flat_parameters.grad
         grad.zero_()
@@ -80,6 +113,7 @@ class Reinforce:
         # clip each network on its own, so large value gradients never shrink the policy's
         clip_grad_norm(grad[: model.actor_size], cfg.max_grad_norm)
         clip_grad_norm(grad[model.actor_size :], cfg.max_grad_norm)
+        self.optimizer.lr = cfg.learning_rate * (progress_remaining if cfg.anneal_lr else 1.0)
         self.optimizer.step()
         stats = UpdateStats(
             policy_loss=policy_loss.item(),
@@ -88,11 +122,10 @@ class Reinforce:
             approx_kl=None,
             clip_fraction=None,
             explained_variance=(
-                None if value_loss is None
-                else explained_variance((weights - advantages).numpy(), weights.numpy())
+                None if value_loss is None else explained_variance(baseline, returns)
             ),
-            learning_rate=cfg.learning_rate,
+            learning_rate=self.optimizer.lr,
             gradient_steps=1,
-            samples=len(weights),
+            samples=len(returns),
         )  # fmt: skip
         yield UpdateReport(1, 1, stats)

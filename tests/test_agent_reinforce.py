@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
+import torch
 
 from agent.config import ReinforceConfig
 from agent.learner import Transition
 from agent.policy import PolicyOutput
-from agent.reinforce import Reinforce, episode_weights
+from agent.reinforce import Reinforce, episode_weights, symexp, symlog
 from agent.rollout import Episode, EpisodeBuffer
 
 
@@ -58,6 +59,36 @@ def test_weights_switch_between_reward_to_go_and_whole_returns():
     normalized = episode_weights(episodes, ReinforceConfig(gamma=0.5))
     assert normalized.mean() == pytest.approx(0.0, abs=1e-6)
     assert normalized.std() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_per_episode_normalization_standardizes_each_episode_alone():
+    episodes = [episode([1.0, 0.0, 2.0]), episode([4.0, 1.0])]
+    config = ReinforceConfig(gamma=0.5, normalize_per_episode=True)
+    weights = episode_weights(episodes, config)
+    # reward-to-go [1.5, 1.0, 2.0] and [4.5, 1.0], each standardised on its own
+    first, second = np.array([1.5, 1.0, 2.0]), np.array([4.5, 1.0])
+    expected = [(first - first.mean()) / first.std(), (second - second.mean()) / second.std()]
+    np.testing.assert_allclose(weights, np.concatenate(expected), rtol=1e-5)
+    # a one-step episode has nothing to compare with: weight 0
+    assert episode_weights([episode([3.0])], config).tolist() == [0.0]
+
+
+def test_symlog_is_inverted_by_symexp_at_every_scale():
+    x = torch.tensor([-1000.0, -3.0, -0.5, 0.0, 0.5, 3.0, 1000.0])
+    torch.testing.assert_close(symexp(symlog(x)), x)
+    assert symlog(torch.tensor(1000.0)) < 7.0
+
+
+def test_annealed_learning_rate_follows_progress():
+    config = ReinforceConfig(episodes_per_update=1, hidden_sizes=(), anneal_lr=True,
+                             learning_rate=0.01)  # fmt: skip
+    learner = Reinforce(config, obs_dim=1, n_actions=2, num_envs=1, seed=0)
+    obs = np.ones((1, 1), np.float32)
+    out = learner.policy.act(obs)
+    done = np.array([True])
+    learner.observe(Transition(obs, out, np.ones(1, np.float32), done, ~done, obs, obs))
+    (report,) = learner.update(0.25)
+    assert report.stats.learning_rate == pytest.approx(0.0025)
 
 
 @pytest.mark.parametrize("use_baseline", [False, True])
