@@ -1,0 +1,41 @@
+"""CartPole-v1 target: PPO and REINFORCE each reach a mean return of at least 475 over 100
+evaluation episodes (greedy actions), PPO within 50,000 env steps.
+
+Each run trains from the tuned defaults in agent/config.py, evaluating every EVERY env steps
+(a 10-episode screen, then 100 episodes when the screen passes), and stops at the first
+100-episode evaluation that reaches 475; bench/protocol.py describes the protocol.
+
+    python bench/cartpole.py                      # PPO and REINFORCE, seeds 0-4
+    python bench/cartpole.py --algos ppo --seeds 0 1 2 --json cartpole.json
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from protocol import Criterion, Protocol, base_parser, report, run_seeds, setup, train_ours, warm_up
+
+THRESHOLD = 475.0
+BUDGETS = {"ppo": 50_000, "reinforce": 200_000}
+EVERY = {"ppo": 1_000, "reinforce": 5_000}
+COLUMNS = ("label", "seed", "steps_to_criterion", "seconds_to_criterion", "mean_return",
+           "std_return", "success_rate", "episodes")  # fmt: skip
+
+
+def main() -> None:
+    parser = base_parser(__doc__.splitlines()[0])
+    parser.add_argument("--algos", nargs="+", default=["ppo", "reinforce"])
+    args = parser.parse_args()
+    info = setup()
+    rows = []
+    for algo in args.algos:
+        warm_up("cartpole", algo)
+        protocol = Protocol(Criterion(min_mean=THRESHOLD), eval_every=EVERY[algo])
+        run = partial(train_ours, "cartpole", algo, protocol=protocol, budget=BUDGETS[algo])
+        results = run_seeds(f"cartpole {algo}", args.seeds or range(5), run)
+        rows += [r.row() for r in results]
+    report(rows, COLUMNS, info, args.json)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,388 @@
+"""Shared measuring tools for the bench scripts: the machine, a pausable clock, the evaluation
+protocol, and one timed training run of our learners.
+
+The protocol (used for our learners and Stable-Baselines3's alike):
+- every `eval_every` env steps, training pauses and the current policy plays `screen_episodes`
+  seeded evaluation episodes on fresh single envs made with render_mode=None;
+- if the screen passes the criterion, the same policy plays `confirm_episodes` (100) episodes,
+  and only that evaluation decides whether the criterion is reached;
+- evaluation time is excluded from the training clock; the clock starts before the envs and
+  the model are built, after one untimed warm-up run in the same process (imports, numba
+  compilation and torch's lazy initialisation are one-off process costs, not training).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # run as `python bench/x.py` from anywhere
+
+import game  # noqa: E402
+from agent import EnvStepReport, EvalResult, Trainer, default_config, run_evaluation  # noqa: E402
+
+TORCH_THREADS = 1
+EVAL_SEED = 10_000
+"""Evaluation episode i is reset with seed EVAL_SEED + i (far from the training seeds)."""
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    model = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch": str(torch.__version__),
+        "python": platform.python_version(),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+    }
+
+
+class Clock:
+    """Wall seconds with pauses taken out (evaluation is not training)."""
+
+    def __init__(self) -> None:
+        self.start_s = time.perf_counter()
+        self.paused_s = 0.0
+        self._pause_start: float | None = None
+
+    def pause(self) -> None:
+        self._pause_start = time.perf_counter()
+
+    def resume(self) -> None:
+        assert self._pause_start is not None
+        self.paused_s += time.perf_counter() - self._pause_start
+        self._pause_start = None
+
+    @property
+    def seconds(self) -> float:
+        """Unpaused seconds since the start (up to the pause, while paused)."""
+        now = self._pause_start if self._pause_start is not None else time.perf_counter()
+        return now - self.start_s - self.paused_s
+
+
+@dataclasses.dataclass(frozen=True)
+class Criterion:
+    """When a policy counts as having reached the target."""
+
+    min_mean: float | None = None
+    """Mean return over the evaluation episodes at least this."""
+    min_success: float | None = None
+    """Success rate (info["is_success"] at episode end) at least this, in [0, 1]."""
+
+    def met(self, result: EvalResult) -> bool:
+        return (self.min_mean is None or result.mean_return >= self.min_mean) and (
+            self.min_success is None or result.success_rate >= self.min_success
+        )
+
+    def describe(self) -> str:
+        parts = []
+        if self.min_mean is not None:
+            parts.append(f"mean return >= {self.min_mean:g}")
+        if self.min_success is not None:
+            parts.append(f"success >= {self.min_success:.0%}")
+        return " and ".join(parts)
+
+
+@dataclasses.dataclass(frozen=True)
+class Protocol:
+    """How and when a training run is evaluated."""
+
+    criterion: Criterion
+    eval_every: int
+    """Env steps (summed over envs) between evaluations."""
+    screen_episodes: int = 10
+    confirm_episodes: int = 100
+    deterministic: bool = True
+    """Greedy actions at evaluation; False samples them from the policy."""
+    stop_at_criterion: bool = True
+    """Stop training once the criterion is confirmed (else train the whole budget)."""
+    eval_envs: int = 10
+    final_eval: bool = True
+    """Also evaluate the policy at the end of the budget (when the criterion was not reached)."""
+    verbose: bool = False
+    """Print every evaluation as it happens."""
+
+
+class Evaluation(NamedTuple):
+    """One evaluation point of a run."""
+
+    steps: int
+    train_s: float
+    result: EvalResult
+
+
+class RunResult(NamedTuple):
+    """One timed training run."""
+
+    label: str
+    seed: int
+    steps_to_criterion: int | None
+    """Env steps when the criterion was first confirmed; None = never within the budget."""
+    seconds_to_criterion: float | None
+    confirmed: EvalResult | None
+    """The confirming evaluation (confirm_episodes episodes)."""
+    last: Evaluation | None
+    """The last evaluation made (a screen, or a confirmation)."""
+    total_steps: int
+    train_s: float
+    eval_s: float
+    policy: Any = None
+    """The policy as training stopped (the confirmed one when the criterion was reached)."""
+
+    def row(self) -> dict[str, Any]:
+        """A flat, JSON-able summary."""
+        best = self.confirmed or (self.last.result if self.last else None)
+        return {
+            "label": self.label,
+            "seed": self.seed,
+            "steps_to_criterion": self.steps_to_criterion,
+            "seconds_to_criterion": _round(self.seconds_to_criterion),
+            "episodes": best.episodes if best else None,
+            "mean_return": _round(best.mean_return) if best else None,
+            "std_return": _round(best.std_return) if best else None,
+            "success_rate": best.success_rate if best else None,
+            "total_steps": self.total_steps,
+            "train_s": _round(self.train_s),
+            "eval_s": _round(self.eval_s),
+        }
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+class Watcher:
+    """Evaluates a policy on the protocol's schedule, outside the training clock."""
+
+    def __init__(self, protocol: Protocol, make_eval_env: Callable[[], Any], clock: Clock):
+        self.protocol = protocol
+        self.clock = clock
+        self.envs = [make_eval_env() for _ in range(protocol.eval_envs)]
+        self.next_eval = protocol.eval_every
+        self.hit: Evaluation | None = None
+        self.last: Evaluation | None = None
+        self.history: list[Evaluation] = []
+
+    def due(self, steps: int) -> bool:
+        return steps >= self.next_eval
+
+    def check(self, policy: Any, steps: int) -> bool:
+        """Evaluate `policy` (paused clock); True once the criterion is confirmed."""
+        protocol = self.protocol
+        self.clock.pause()
+        train_s = self.clock.seconds
+        result = self._play(policy, protocol.screen_episodes)
+        if protocol.criterion.met(result) and protocol.confirm_episodes > result.episodes:
+            result = self._play(policy, protocol.confirm_episodes)
+        self.last = Evaluation(steps, train_s, result)
+        self.history.append(self.last)
+        if protocol.verbose:
+            print(
+                f"  {steps:>9} steps {train_s:7.1f} s: {result.mean_return:8.2f} ± "
+                f"{result.std_return:6.2f} over {result.episodes}, "
+                f"success {result.success_rate:.0%}",
+                flush=True,
+            )
+        if protocol.criterion.met(result) and self.hit is None:
+            self.hit = self.last
+        self.next_eval = (steps // protocol.eval_every + 1) * protocol.eval_every
+        self.clock.resume()
+        return self.hit is not None
+
+    def _play(self, policy: Any, episodes: int) -> EvalResult:
+        envs = self.envs[: min(len(self.envs), episodes)]
+        for report in run_evaluation(
+            policy, envs, episodes, EVAL_SEED, self.protocol.deterministic
+        ):
+            pass
+        assert report.result is not None
+        return report.result
+
+    def close(self) -> None:
+        for env in self.envs:
+            env.close()
+
+    def run_result(self, label: str, seed: int, steps: int, policy: Any = None) -> RunResult:
+        """The run's outcome, `steps` being the env steps trained in all."""
+        hit = self.hit
+        return RunResult(
+            label=label,
+            seed=seed,
+            steps_to_criterion=hit.steps if hit else None,
+            seconds_to_criterion=hit.train_s if hit else None,
+            confirmed=hit.result if hit else None,
+            last=self.last,
+            total_steps=steps,
+            train_s=self.clock.seconds,
+            eval_s=self.clock.paused_s,
+            policy=policy,
+        )
+
+
+def train_ours(
+    scene: str,
+    algo: str,
+    seed: int,
+    protocol: Protocol,
+    budget: int | None = None,
+    train_overrides: dict[str, Any] | None = None,
+    algo_overrides: dict[str, Any] | None = None,
+    env_options: dict[str, Any] | None = None,
+    eval_env_options: dict[str, Any] | None = None,
+    label: str | None = None,
+) -> RunResult:
+    """Train our learner from its tuned defaults (plus overrides) until the criterion or budget.
+
+    `env_options` shape the training envs (e.g. random_start); evaluation envs get
+    `eval_env_options` (default: the training ones without random_start).
+    """
+    env_options = dict(env_options or {})
+    if eval_env_options is None:
+        eval_env_options = {k: v for k, v in env_options.items() if k != "random_start"}
+    train_config, algo_config = default_config(scene, algo)
+    overrides = {"seed": seed, "eval_every_steps": 0, "checkpoint_every_steps": 1 << 40}
+    if budget is not None:
+        overrides["total_timesteps"] = budget
+    train_config = dataclasses.replace(train_config, **overrides, **(train_overrides or {}))
+    algo_config = dataclasses.replace(algo_config, **(algo_overrides or {}))
+    clock = Clock()
+    envs = game.make_vector_env(scene, train_config.num_envs, **env_options)
+    trainer = Trainer(envs, train_config, algo_config)
+    watcher = Watcher(protocol, lambda: game.make_env(scene, **eval_env_options), clock)
+    try:
+        for report in trainer.run():
+            if isinstance(report, EnvStepReport) and watcher.due(trainer.num_timesteps):
+                if watcher.check(trainer.policy, trainer.num_timesteps) and (
+                    protocol.stop_at_criterion
+                ):
+                    break
+        else:
+            last = watcher.last
+            if protocol.final_eval and (last is None or last.steps != trainer.num_timesteps):
+                watcher.check(trainer.policy, trainer.num_timesteps)  # score the final policy
+    finally:
+        envs.close()
+        watcher.close()
+    return watcher.run_result(
+        label or f"ours {algo}", seed, trainer.num_timesteps, trainer.policy
+    )
+
+
+def warm_up(scene: str, algo: str) -> None:
+    """Pay one-off process costs (imports, compilation, lazy init) outside any clock."""
+    protocol = Protocol(Criterion(), eval_every=1 << 40, eval_envs=1, final_eval=False)
+    train_ours(scene, algo, seed=0, protocol=protocol, budget=2_000)
+
+
+def median(values: Iterable[float | None]) -> float | None:
+    """The median, counting None (never reached) as infinitely late; None if that is the median."""
+    ordered = sorted(float("inf") if v is None else v for v in values)
+    if not ordered:
+        return None
+    m = statistics.median(ordered)
+    return None if m == float("inf") else m
+
+
+def run_seeds(
+    name: str, seeds: Iterable[int], run: Callable[[int], RunResult]
+) -> list[RunResult]:
+    """`run(seed)` for each seed, one console line each, then the medians over the seeds."""
+    results = []
+    for seed in seeds:
+        result = run(seed)
+        print(summary_line(result), flush=True)
+        results.append(result)
+    reached = sum(r.steps_to_criterion is not None for r in results)
+    steps = median(r.steps_to_criterion for r in results)
+    seconds = median(r.seconds_to_criterion for r in results)
+    print(
+        f"{name}: {reached}/{len(results)} seeds reached the criterion; median "
+        f"{'-' if steps is None else f'{steps:.0f}'} steps, "
+        f"{'-' if seconds is None else f'{seconds:.1f}'} s",
+        flush=True,
+    )
+    return results
+
+
+def markdown_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    """Rows as a GitHub markdown table (None printed as a dash)."""
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        lines.append("| " + " | ".join(_cell(row.get(c)) for c in columns) + " |")
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def summary_line(result: RunResult) -> str:
+    """One line per run for the console."""
+    row = result.row()
+    reached = (
+        f"reached at {row['steps_to_criterion']} steps / {row['seconds_to_criterion']} s"
+        if result.steps_to_criterion is not None
+        else f"not reached in {row['total_steps']} steps / {row['train_s']} s"
+    )
+    return (
+        f"{row['label']:<28} seed {row['seed']}: {reached}; eval over {row['episodes']} episodes: "
+        f"{row['mean_return']} ± {row['std_return']}, success {row['success_rate']:.0%}"
+        if row["episodes"]
+        else f"{row['label']} seed {row['seed']}: {reached}"
+    )
+
+
+def base_parser(description: str) -> argparse.ArgumentParser:
+    """The flags every bench script shares."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--seeds", type=int, nargs="+", default=None, help="training seeds")
+    parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
+    return parser
+
+
+def setup() -> dict[str, Any]:
+    """Fix the thread count and return the machine description (printed)."""
+    torch.set_num_threads(TORCH_THREADS)
+    info = machine()
+    print("machine:", json.dumps(info))
+    print("command:", " ".join([Path(sys.executable).name, *sys.argv]))
+    return info
+
+
+def report(
+    rows: list[dict[str, Any]], columns: Sequence[str], info: dict[str, Any], path: Path | None
+) -> None:
+    """Print the rows as a markdown table and optionally save them with the machine as JSON."""
+    print()
+    print(markdown_table(rows, columns))
+    if path is not None:
+        payload = {"machine": info, "command": sys.argv, "rows": rows}
+        path.write_text(json.dumps(payload, indent=2) + "\n")
+        print(f"wrote {path}")
+
