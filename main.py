@@ -304,7 +304,7 @@ def run_drive(args: argparse.Namespace, target: Target) -> int:
 
 def run_train(args: argparse.Namespace, target: Target) -> int:
     """Train headless (progress bar) or live in the window; checkpoints and logs go to the run dir."""
-    from agent.config import default_config
+    from agent.config import default_config, fit_batch_size
     from agent.headless import train_headless
 
     scene, stored, options = target.scene, target.stored, target.options
@@ -317,6 +317,7 @@ def run_train(args: argparse.Namespace, target: Target) -> int:
         overrides["total_timesteps"] = args.steps
     if args.envs is not None:
         overrides["num_envs"] = args.envs
+        algo_config = fit_batch_size(algo_config, args.envs)
     train_config = dataclasses.replace(train_config, **overrides)
     run_dir = args.resume or args.run_dir or Path("runs") / f"{scene}-{algo}-{datetime.now():%Y%m%d-%H%M%S}"
     check_run_dir(run_dir, resume=args.resume is not None)

@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from agent import ConfigError, PPOConfig, ReinforceConfig, TrainConfig, default_config
-from agent.config import check_pair
+from agent.config import check_pair, fit_batch_size
 
 
 @pytest.mark.parametrize("scene", ["race", "lunar", "cartpole"])
@@ -65,3 +65,19 @@ def test_env_options_are_kept_as_plain_data():
     config = TrainConfig("race", "ppo", env_options={"track": Path("tracks/oval.json")})
     assert config.env_options == {"track": "tracks/oval.json"}
     assert dataclasses.asdict(config)["env_options"] == {"track": "tracks/oval.json"}
+
+
+@pytest.mark.parametrize("num_envs", [1, 3, 4, 7, 32, 100])
+def test_any_number_of_envs_gets_a_minibatch_that_divides_the_rollout(num_envs):
+    for scene in ("cartpole", "lunar", "race"):
+        for live in (False, True):
+            train_config, algo_config = default_config(scene, "ppo", live=live)
+            fitted = fit_batch_size(algo_config, num_envs)
+            rollout = fitted.n_steps * num_envs
+            assert rollout % fitted.batch_size == 0
+            assert 2 <= fitted.batch_size <= algo_config.batch_size
+            check_pair(dataclasses.replace(train_config, num_envs=num_envs), fitted)
+    # the tuned size is kept whenever it already fits
+    _, algo_config = default_config("cartpole", "ppo")
+    assert fit_batch_size(algo_config, 8).batch_size == algo_config.batch_size
+    assert fit_batch_size(algo_config, 3).batch_size == 96  # rollout 32 * 3
