@@ -5,7 +5,8 @@
 
 Runs under SDL's dummy video driver (no screen needed): the drawing work is the same software
 blitting a real window does; only the final copy to the screen is skipped.
-- fps: play (race, lunar, cartpole) and watch (race with 1 and 64 cars) at 1x for 10 s each;
+- fps: play (race, lunar, cartpole), watch (race with 1 and 64 cars) and live training (the
+  race swarm's PPO on 64 cars) at 1x for 10 s each;
   frames per second as pygame's clock reports them, and the slowest frame.
 - first lap: `python main.py --mode train` exactly as a new user runs it (90 s each), timed from
   the moment training starts to the first lap any car completes (the HUD shows the same figure),
@@ -35,11 +36,12 @@ def frame_rates(seconds: float) -> list[tuple[str, float, float]]:
     """(setup, mean fps, slowest frame in ms) for each windowed setup at 1x."""
     import dataclasses
 
-    from agent.config import default_config
+    from agent import Trainer
+    from agent.config import default_config, fit_batch_size
     from agent.policy import make_policy
     from game import make_vector_env, scene_spec
     from game.app import App, AppConfig
-    from game.modes import DriveMode
+    from game.modes import DriveMode, TrainMode
 
     _, race_config = default_config("race", "ppo")
     policy = make_policy(14, 9, dataclasses.replace(race_config, normalize_obs=False), seed=0)
@@ -50,12 +52,19 @@ def frame_rates(seconds: float) -> list[tuple[str, float, float]]:
         ("watch race, 1 car", "race", 1, policy),
         ("watch race, 64 cars", "race", 64, policy),
     ]
+    train_config, swarm_config = default_config("race", "ppo", live=True)
+    setups.append(("train race, 64 cars", "race", 64, None))
     rows = []
     for label, scene, cars, driver in setups:
         app = App(AppConfig(speed=1.0))
         envs = make_vector_env(scene, cars, render_first=True)
-        keyboard = None if driver is not None else app.keyboard
-        app.attach(DriveMode(scene_spec(scene), envs, keyboard, driver, seed=0))
+        if label.startswith("train"):
+            config = dataclasses.replace(train_config, num_envs=cars, checkpoint_every_steps=1 << 40)
+            trainer = Trainer(envs, config, fit_batch_size(swarm_config, cars))
+            app.attach(TrainMode(scene_spec(scene), trainer))
+        else:
+            keyboard = None if driver is not None else app.keyboard
+            app.attach(DriveMode(scene_spec(scene), envs, keyboard, driver, seed=0))
         slowest, start = 0.0, time.perf_counter()
         while time.perf_counter() - start < seconds:
             before = time.perf_counter()
