@@ -213,10 +213,16 @@ class Watcher:
 
     def _play(self, policy: Any, episodes: int) -> EvalResult:
         envs = self.envs[: min(len(self.envs), episodes)]
+        # sampled evaluation draws from the policy's generator: put it back afterwards, so the
+        # training run does not depend on when (or whether) it was evaluated
+        rng = getattr(policy, "rng", None)
+        rng_state = None if rng is None else rng.bit_generator.state
         for report in run_evaluation(
             policy, envs, episodes, EVAL_SEED, self.protocol.deterministic
         ):
             pass
+        if rng is not None:
+            rng.bit_generator.state = rng_state
         assert report.result is not None
         return report.result
 
