@@ -120,7 +120,8 @@ class Protocol:
     """Stop training once the criterion is confirmed (else train the whole budget)."""
     eval_envs: int = 10
     final_eval: bool = True
-    """Also evaluate the policy at the end of the budget (when the criterion was not reached)."""
+    """Also evaluate the policy at the end of the budget on confirm_episodes (when the
+    criterion was not reached)."""
     verbose: bool = False
     """Print every evaluation as it happens."""
 
@@ -188,12 +189,16 @@ class Watcher:
     def due(self, steps: int) -> bool:
         return steps >= self.next_eval
 
-    def check(self, policy: Any, steps: int) -> bool:
-        """Evaluate `policy` (paused clock); True once the criterion is confirmed."""
+    def check(self, policy: Any, steps: int, final: bool = False) -> bool:
+        """Evaluate `policy` (paused clock); True once the criterion is confirmed.
+
+        `final`: the policy training ended with, scored on confirm_episodes at once.
+        """
         protocol = self.protocol
         self.clock.pause()
         train_s = self.clock.seconds
-        result = self._play(policy, protocol.screen_episodes)
+        first = protocol.confirm_episodes if final else protocol.screen_episodes
+        result = self._play(policy, first)
         if protocol.criterion.met(result) and protocol.confirm_episodes > result.episodes:
             result = self._play(policy, protocol.confirm_episodes)
         self.last = Evaluation(steps, train_s, result)
@@ -286,8 +291,11 @@ def train_ours(
                     break
         else:
             last = watcher.last
-            if protocol.final_eval and (last is None or last.steps != trainer.num_timesteps):
-                watcher.check(trainer.policy, trainer.num_timesteps)  # score the final policy
+            scored = last is not None and last.steps == trainer.num_timesteps and (
+                last.result.episodes >= protocol.confirm_episodes
+            )
+            if protocol.final_eval and not scored:
+                watcher.check(trainer.policy, trainer.num_timesteps, final=True)
     finally:
         envs.close()
         watcher.close()
