@@ -229,9 +229,9 @@ _PPO_CARTPOLE = PPOConfig(
     ent_coef=0.0, anneal_lr=True, anneal_clip_range=True,
 )  # fmt: skip
 _PPO_LUNAR = PPOConfig(
-    # rl-zoo's LunarLander recipe with minibatches of 128 (half the gradient steps) at lr 5e-4:
-    # seed 0 evaluates 209 (100% landed) at 700k steps in 96 s; rl-zoo's batch 64: 196 at 600k
-    learning_rate=5e-4, n_steps=1024, batch_size=128, n_epochs=4, gamma=0.999, gae_lambda=0.98,
+    # rl-zoo's LunarLander recipe at lr 5e-4 (rl-zoo: 3e-4): a mean of 200 after a median 550k
+    # steps / 91 s over 3 seeds; minibatches of 128 took 575k / 81 s (SB3 with rl-zoo's: 550k)
+    learning_rate=5e-4, n_steps=1024, batch_size=64, n_epochs=4, gamma=0.999, gae_lambda=0.98,
     ent_coef=0.01,
 )  # fmt: skip
 _PPO_RACE = PPOConfig(
@@ -252,9 +252,10 @@ _REINFORCE_CARTPOLE = ReinforceConfig(
     max_grad_norm=1.0,
 )  # fmt: skip
 _REINFORCE_LUNAR = ReinforceConfig(
-    # hands-on-rl's VPG recipe (reward-to-go, one hidden layer of 64 ReLU units, lr 3e-3) with
-    # small batches of 4 episodes from 4 envs; gamma 0.99 beat 1.0 and 16-episode batches here
-    learning_rate=3e-3, gamma=0.99, hidden_sizes=(64,), activation="relu", episodes_per_update=4,
+    # reward-to-go, one hidden layer of 64 ReLU units, lr 3e-3, batches of 4 episodes from 4
+    # envs; gamma 0.98 (was 0.99) turns hovering into landing: seeds 0 and 2 reach 209 / 220
+    # over 100 episodes at 1M steps, where 0.99 ended at 123 / 185 (bench/RESULTS.md)
+    learning_rate=3e-3, gamma=0.98, hidden_sizes=(64,), activation="relu", episodes_per_update=4,
     max_grad_norm=1.0,
 )  # fmt: skip
 _REINFORCE_RACE = ReinforceConfig(
