@@ -95,10 +95,16 @@ def test_first_signal_asks_to_stop_a_second_interrupts(monkeypatch):
 
 def test_a_checkpoint_write_is_not_cut_short_by_ctrl_c():
     finished = False
-    with pytest.raises(KeyboardInterrupt):
-        with signals_held():
-            signal.raise_signal(signal.SIGINT)  # delivered in this thread, its handler run before returning
-            finished = True  # still running: the signal waits for the block's end
+    # Python's own Ctrl-C handler, whatever this process inherited: a shell that starts a job in
+    # the background without job control makes it ignore SIGINT, and Python keeps that
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with signals_held():
+                signal.raise_signal(signal.SIGINT)  # delivered in this thread, its handler run before returning
+                finished = True  # still running: the signal waits for the block's end
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert finished
 
 
