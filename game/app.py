@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
+import sys
 import time
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +28,22 @@ WORK_SHARE = 0.75
 """Share of each frame's time the world may use; drawing and events get the rest."""
 FREEZE_S = 0.25
 """A frame whose work (not its wait for the next frame) takes longer than this is a freeze."""
+HIDDEN_DRIVERS = ("offscreen", "dummy")
+"""SDL video drivers that draw in memory only: fine when asked for (tests), an error otherwise."""
+
+
+@contextmanager
+def c_stderr_silenced() -> Iterator[None]:
+    """Send what C libraries write to stderr (fd 2) to /dev/null for the block."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 @dataclass(frozen=True)
@@ -53,14 +73,24 @@ class App:
     """Owns the window; `attach` a mode, then run it frame by frame until quit."""
 
     def __init__(self, config: AppConfig):
-        pygame.init()
         try:
-            self.window = pygame.display.set_mode(config.size_px)
+            with c_stderr_silenced():  # SDL and its backends print their probing to fd 2
+                pygame.display.init()
+                pygame.font.init()
+                self.window = pygame.display.set_mode(config.size_px)
         except pygame.error as error:
             pygame.quit()
             raise DisplayError(
                 f"cannot open a window ({error}): use --headless to train without one"
             ) from None
+        driver = pygame.display.get_driver()
+        if driver in HIDDEN_DRIVERS and os.environ.get("SDL_VIDEODRIVER") != driver:
+            # with no display, SDL falls back to drawing in memory: a window nobody can see
+            pygame.quit()
+            raise DisplayError(
+                f"cannot open a window (no display found; SDL fell back to its {driver!r} "
+                "driver): use --headless to train without one"
+            )
         self.config = config
         self.keyboard = Keyboard()
         self.clock = pygame.time.Clock()

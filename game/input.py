@@ -39,8 +39,6 @@ HOTKEYS: dict[Hotkey, tuple[str, ...]] = {
 
 def key_code(name: str) -> int:
     """The pygame key constant for a key name such as "up", "w" or "space"."""
-    if not pygame.get_init():
-        pygame.init()
     return pygame.key.key_code(name)
 
 
