@@ -229,15 +229,14 @@ _PPO_CARTPOLE = PPOConfig(
     ent_coef=0.0, anneal_lr=True, anneal_clip_range=True,
 )  # fmt: skip
 _PPO_LUNAR = PPOConfig(
-    # rl-zoo's LunarLander recipe at lr 5e-4 (rl-zoo: 3e-4): a mean of 200 after a median 550k
-    # steps / 91 s over 3 seeds; minibatches of 128 took 575k / 81 s (SB3 with rl-zoo's: 550k)
+    # rl-zoo's LunarLander recipe at lr 5e-4 (rl-zoo: 3e-4): a mean of 200 with 95% landed
+    # after a median 550k steps / 94 s over 3 seeds; minibatches of 128 needed 600k / 78 s
     learning_rate=5e-4, n_steps=1024, batch_size=64, n_epochs=4, gamma=0.999, gae_lambda=0.98,
     ent_coef=0.01,
 )  # fmt: skip
 _PPO_RACE = PPOConfig(
-    # lr 1e-3 (was 3e-4) halves the time to >= 95% laps on the oval: a median 40k steps / 3.7 s
-    # over 3 seeds (was 70k / 7.3 s); more cars, random starts or bigger minibatches did not
-    # beat it by much, and it laps the other tracks too (bench/race.py, bench/RESULTS.md)
+    # lr 1e-3 (was 3e-4) nearly halves the time to >= 95% laps on the oval: a median 40k steps
+    # / 5.3 s over 3 seeds (was 70k / 7.6 s), and it laps the other tracks too (bench/race.py)
     learning_rate=1e-3, n_steps=256, batch_size=256, n_epochs=10, gamma=0.99, gae_lambda=0.95,
     ent_coef=0.01,
 )  # fmt: skip
