@@ -193,8 +193,8 @@ class Hud:
         return box.bottom
 
     def _footer(self, panel: pygame.Surface, state: HudState, y: int) -> None:
-        if state.status:
-            self._text(panel, state.status, (PAD, y), colour=WARN)
+        for line in wrap_text(state.status, self.font, panel.get_width() - 2 * PAD):
+            self._text(panel, line, (PAD, y), colour=WARN)
             y += ROW_H
         for keys, control in state.keys:
             self._text(panel, f"{keys:<14}", (PAD, y), self.small, DIM)
@@ -216,6 +216,17 @@ def draw_help(surface: pygame.Surface, rect: pygame.Rect, legend: Sequence[tuple
         box.blit(font.render(keys, True, TEXT), (24, y))
         box.blit(font.render(meaning, True, DIM), (200, y))
     surface.blit(box, rect.topleft)
+
+
+def wrap_text(text: str, font: pygame.font.Font, width_px: int) -> list[str]:
+    """`text` broken between words into lines no wider than `width_px` (a longer word keeps a line)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and font.size(f"{lines[-1]} {word}")[0] <= width_px:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
 
 
 def _moving_mean(values: Sequence[float], window: int) -> list[float]:

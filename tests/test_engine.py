@@ -16,7 +16,7 @@ from agent.config import default_config
 from agent.trainer import Trainer
 from game import make_vector_env, scene_spec
 from game.app import SPEEDS, App, AppConfig
-from game.hud import BAR, BAR_CHOSEN, BAR_MAX_PX, Hud, HudState
+from game.hud import BAR, BAR_CHOSEN, BAR_MAX_PX, PAD, WARN, Hud, HudState, wrap_text
 from game.modes import DriveMode, TrainMode
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +50,22 @@ def test_hud_bars_are_as_long_as_the_probabilities():
     for index, (p, rect) in enumerate(zip(probs, hud.bar_rects, strict=True)):
         colour = BAR_CHOSEN if index == 1 else BAR
         assert bar_pixels(surface, rect, colour) == round(p * BAR_MAX_PX)
+
+
+def test_a_long_status_wraps_inside_the_hud_panel():
+    pygame.init()
+    hud = Hud((400, 720))
+    status = "episode 12: return 229.6, success: landed safely: came to rest on the ground"
+    lines = wrap_text(status, hud.font, 400 - 2 * PAD)
+    assert len(lines) >= 2 and " ".join(lines) == status
+    assert all(hud.font.size(line)[0] <= 400 - 2 * PAD for line in lines)
+    state = HudState(scene="Test", mode="watch", algo="ppo", episode=1, episode_step=0, episode_return=0.0,
+                     action_names=("a",), probs=(1.0,), chosen=0, status=status)  # fmt: skip
+    surface = pygame.Surface((400, 720))
+    hud.draw(surface, state)
+    # the status is drawn in WARN colour; none of it reaches the panel's right padding
+    right_margin = [surface.get_at((x, y))[:3] for x in range(400 - 10, 400) for y in range(720)]
+    assert WARN not in right_margin
 
 
 def open_app(make_mode, **config):
