@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import math
@@ -21,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
-from game.errors import GameError
+from game.errors import DisplayError, GameError
 from game.input import hotkey_legend
 from game.scenes import SCENES, make_env, make_vector_env, scene_spec
 
@@ -339,14 +340,19 @@ def run_train(args: argparse.Namespace, target: Target) -> int:
     from game import session
     from game.app import FREEZE_S
 
-    with StopSignals(close_window) as stop:
-        if args.resume is not None:
-            trainer = Trainer.resume(run_dir, make_envs(int(stored["train_config"]["num_envs"])), make_eval_env,
-                                     train_config.total_timesteps if args.steps else None)  # fmt: skip
-        else:
-            trainer = Trainer(make_envs(train_config.num_envs), train_config, algo_config, run_dir, make_eval_env,
-                              action_names)  # fmt: skip
-        app = session.train(scene, trainer, app_config(args, "8"), args.frames)
+    try:
+        with StopSignals(close_window) as stop:
+            if args.resume is not None:
+                trainer = Trainer.resume(run_dir, make_envs(int(stored["train_config"]["num_envs"])), make_eval_env,
+                                         train_config.total_timesteps if args.steps else None)  # fmt: skip
+            else:
+                trainer = Trainer(make_envs(train_config.num_envs), train_config, algo_config, run_dir,
+                                  make_eval_env, action_names)  # fmt: skip
+            app = session.train(scene, trainer, app_config(args, "8"), args.frames)
+    except DisplayError:
+        with contextlib.suppress(OSError):
+            run_dir.rmdir()  # a window that never opened leaves no empty run directory behind
+        raise
     if app.mode.first_lap_s is not None:
         print(f"first lap after {app.mode.first_lap_s:.1f} s")
     print(f"window: {app.frames:,} frames, the slowest took {1000 * app.slowest_frame_s:.0f} ms "

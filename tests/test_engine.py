@@ -275,6 +275,18 @@ def test_no_display_is_one_line_that_suggests_headless(driver):
     assert len(lines) == 1 and "--headless" in lines[0], result.stderr
 
 
+def test_live_training_without_a_display_leaves_no_empty_run_directory(tmp_path):
+    env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["SDL_VIDEODRIVER"] = "x11"
+    run_dir = tmp_path / "run"
+    result = subprocess.run([sys.executable, "main.py", "--mode", "train", "--scene", "cartpole", "--run-dir",
+                             str(run_dir), "--frames", "1"], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)  # fmt: skip
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "--headless" in result.stderr
+    assert not run_dir.exists()
+
+
 @pytest.mark.parametrize("suffix", [".gif", ".mp4"])
 def test_record_writes_a_playable_video_of_the_window(tmp_path, suffix):
     import imageio.v3 as iio
