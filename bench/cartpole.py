@@ -11,9 +11,7 @@ Each run trains from the tuned defaults in agent/config.py, evaluating every EVE
 
 from __future__ import annotations
 
-from functools import partial
-
-from protocol import Criterion, Protocol, base_parser, report, run_seeds, setup, train_ours, warm_up
+from protocol import Criterion, Protocol, base_parser, report, run_learners, setup
 
 THRESHOLD = 475.0
 BUDGETS = {"ppo": 50_000, "reinforce": 200_000}
@@ -27,13 +25,10 @@ def main() -> None:
     parser.add_argument("--algos", nargs="+", default=["ppo", "reinforce"])
     args = parser.parse_args()
     info = setup()
-    rows = []
-    for algo in args.algos:
-        warm_up("cartpole", algo)
-        protocol = Protocol(Criterion(min_mean=THRESHOLD), eval_every=EVERY[algo])
-        run = partial(train_ours, "cartpole", algo, protocol=protocol, budget=BUDGETS[algo])
-        results = run_seeds(f"cartpole {algo}", args.seeds or range(5), run)
-        rows += [r.row() for r in results]
+    protocols = {algo: Protocol(Criterion(min_mean=THRESHOLD), eval_every=every)
+                 for algo, every in EVERY.items()}  # fmt: skip
+    results = run_learners("cartpole", args.algos, args.seeds or range(5), protocols, BUDGETS)
+    rows = [r.row() for runs in results.values() for r in runs]
     report(rows, COLUMNS, info, args.json)
 
 

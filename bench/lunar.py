@@ -14,21 +14,9 @@ first 100-episode evaluation that meets the target; bench/protocol.py describes 
 
 from __future__ import annotations
 
-from functools import partial
-
 import game
 from agent import evaluate
-from protocol import (
-    EVAL_SEED,
-    Criterion,
-    Protocol,
-    base_parser,
-    report,
-    run_seeds,
-    setup,
-    train_ours,
-    warm_up,
-)
+from protocol import EVAL_SEED, Criterion, Protocol, base_parser, report, run_learners, setup
 
 BUDGET = 1_000_000
 PROTOCOLS = {
@@ -46,15 +34,13 @@ def main() -> None:
     parser.add_argument("--algos", nargs="+", default=["ppo", "reinforce"])
     args = parser.parse_args()
     info = setup()
+    budgets = dict.fromkeys(PROTOCOLS, BUDGET)
+    results = run_learners("lunar", args.algos, args.seeds or range(3), PROTOCOLS, budgets)
     rows = []
-    for algo in args.algos:
-        warm_up("lunar", algo)
-        protocol = PROTOCOLS[algo]
-        run = partial(train_ours, "lunar", algo, protocol=protocol, budget=BUDGET)
-        results = run_seeds(f"lunar {algo}", args.seeds or range(3), run)
-        for result in results:
+    for algo, runs in results.items():
+        for result in runs:
             row = result.row()
-            if not protocol.deterministic and result.policy is not None:
+            if not PROTOCOLS[algo].deterministic and result.policy is not None:
                 # the other way of acting, for comparison: the most probable action every step
                 greedy = evaluate(result.policy, lambda: game.make_env("lunar"), episodes=100,
                                   seed=EVAL_SEED, deterministic=True)  # fmt: skip

@@ -21,7 +21,8 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -308,6 +309,23 @@ def warm_up(scene: str, algo: str) -> None:
     """Pay one-off process costs (imports, compilation, lazy init) outside any clock."""
     protocol = Protocol(Criterion(), eval_every=1 << 40, eval_envs=1, final_eval=False)
     train_ours(scene, algo, seed=0, protocol=protocol, budget=2_000)
+
+
+def run_learners(
+    scene: str,
+    algos: Iterable[str],
+    seeds: Iterable[int],
+    protocols: Mapping[str, Protocol],
+    budgets: Mapping[str, int],
+) -> dict[str, list[RunResult]]:
+    """Each algorithm from its defaults on `scene`, warmed up once, then seed by seed."""
+    seeds = list(seeds)
+    results = {}
+    for algo in algos:
+        warm_up(scene, algo)
+        run = partial(train_ours, scene, algo, protocol=protocols[algo], budget=budgets[algo])
+        results[algo] = run_seeds(f"{scene} {algo}", seeds, run)
+    return results
 
 
 def median(values: Iterable[float | None]) -> float | None:
