@@ -60,8 +60,6 @@ class ActorCritic(nn.Module):
         self.critic = (
             mlp(obs_dim, hidden_sizes, 1, activation, out_std=1.0) if with_critic else None
         )
-        self.actor_size = sum(p.numel() for p in self.actor.parameters())
-        """Number of actor parameters: `flat_parameters[:actor_size]` is the actor."""
         self.flat_parameters = _flatten(list(self.parameters()))
 
     def value(self, obs: torch.Tensor) -> torch.Tensor:
@@ -91,12 +89,6 @@ def _flatten(params: list[nn.Parameter]) -> torch.Tensor:
         p.grad = flat.grad[offset : offset + size].view_as(p)
         offset += size
     return flat
-
-
-def clip_grad_norm(grad: torch.Tensor, max_norm: float) -> None:
-    """Rescale `grad` in place so its L2 norm is at most `max_norm` (no host sync)."""
-    norm = torch.linalg.vector_norm(grad)
-    grad.mul_((max_norm / (norm + 1e-6)).clamp(max=1.0))
 
 
 class NumpyMLP:

@@ -6,14 +6,71 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 import torch
 
 from agent.config import PPOConfig
 from agent.learner import Transition, UpdateReport, UpdateStats, explained_variance
-from agent.networks import clip_grad_norm
 from agent.optim import Adam
 from agent.policy import make_policy
-from agent.rollout import RolloutBuffer
+from agent.returns import compute_gae
+
+
+class RolloutBuffer:
+    """A fixed-size rollout of n_steps x num_envs transitions (PPO's batch)."""
+
+    def __init__(self, n_steps: int, num_envs: int, obs_shape: tuple[int, ...]):
+        shape = (n_steps, num_envs)
+        self.obs = np.zeros(shape + obs_shape, dtype=np.float32)  # [n_steps, num_envs, *obs]
+        self.actions = np.zeros(shape, dtype=np.int64)
+        self.log_probs = np.zeros(shape, dtype=np.float32)
+        self.values = np.zeros(shape, dtype=np.float32)
+        self.rewards = np.zeros(shape, dtype=np.float32)
+        self.terminated = np.zeros(shape, dtype=np.bool_)
+        self.truncated = np.zeros(shape, dtype=np.bool_)
+        self.final_values = np.zeros(shape, dtype=np.float32)
+        """V(final_obs) where step t truncated an episode (its bootstrap)."""
+        self.pos = 0
+
+    @property
+    def full(self) -> bool:
+        """True once n_steps steps are stored."""
+        return self.pos == len(self.obs)
+
+    def add(self, step: Transition, final_values: npt.NDArray[np.float32]) -> None:
+        """Store one vector step; `final_values` [num_envs] = V(final_obs) where truncated."""
+        assert step.output.value is not None, "PPO needs the value of every observation"
+        t = self.pos
+        self.obs[t] = step.obs
+        self.actions[t] = step.output.action
+        self.log_probs[t] = step.output.log_prob
+        self.values[t] = step.output.value
+        self.rewards[t] = step.reward
+        self.terminated[t] = step.terminated
+        self.truncated[t] = step.truncated
+        self.final_values[t] = final_values
+        self.pos += 1
+
+    def advantages(
+        self, last_values: npt.NDArray[np.float32], gamma: float, gae_lambda: float
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """GAE advantages and returns [n_steps, num_envs]; `last_values`: V(the last next obs)."""
+        following = np.concatenate([self.values[1:], last_values[None]])
+        ended = self.terminated | self.truncated
+        next_values = np.where(ended, self.final_values, following)
+        return compute_gae(
+            self.rewards,
+            self.values,
+            next_values,
+            self.terminated,
+            self.truncated,
+            gamma,
+            gae_lambda,
+        )
+
+    def reset(self) -> None:
+        """Start a new rollout (the arrays are reused)."""
+        self.pos = 0
 
 
 class PPOLoss(NamedTuple):
@@ -109,7 +166,7 @@ class PPO:
             grad = self.policy.model.flat_parameters.grad
             grad.zero_()
             terms.loss.backward()
-            clip_grad_norm(grad, cfg.max_grad_norm)
+            torch.nn.utils.clip_grad_norm_(self.policy.model.flat_parameters, cfg.max_grad_norm)
             self.optimizer.step()
             steps += 1
             totals += torch.stack(terms[1:]).detach().numpy()

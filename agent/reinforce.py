@@ -3,17 +3,85 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 import torch
 
 from agent.config import ReinforceConfig
 from agent.learner import Transition, UpdateReport, UpdateStats, explained_variance
-from agent.networks import clip_grad_norm
 from agent.optim import Adam
 from agent.policy import make_policy
 from agent.returns import episode_returns, reward_to_go
-from agent.rollout import Episode, EpisodeBuffer
+
+
+class Episode(NamedTuple):
+    """One complete episode of one env."""
+
+    obs: npt.NDArray[np.float32]
+    """[length, obs_dim] normalised observations."""
+    actions: npt.NDArray[np.int64]
+    """[length]"""
+    rewards: npt.NDArray[np.float32]
+    """[length]"""
+
+
+class EpisodeBuffer:
+    """Per-env trajectories of a vector env, cut into complete episodes (REINFORCE's batch).
+
+    Steps are stored as rows of growable [capacity, num_envs] arrays, so adding a step never
+    loops over envs; only envs whose episode just ended are sliced out.
+    """
+
+    def __init__(self, num_envs: int, obs_shape: tuple[int, ...], capacity: int = 1024):
+        self.obs = np.zeros((capacity, num_envs, *obs_shape), dtype=np.float32)
+        self.actions = np.zeros((capacity, num_envs), dtype=np.int64)
+        self.rewards = np.zeros((capacity, num_envs), dtype=np.float32)
+        self.starts = np.zeros(num_envs, dtype=np.int64)
+        """Row where each env's running episode began."""
+        self.pos = 0
+        self.completed: list[Episode] = []
+
+    def add(self, step: Transition) -> None:
+        """Store one vector step and cut out the episodes it ended."""
+        if self.pos == len(self.obs):
+            self._make_room()
+        t = self.pos
+        self.obs[t] = step.obs
+        self.actions[t] = step.output.action
+        self.rewards[t] = step.reward
+        self.pos += 1
+        for env in np.flatnonzero(step.terminated | step.truncated):
+            rows = slice(self.starts[env], self.pos)
+            self.completed.append(
+                Episode(
+                    self.obs[rows, env].copy(),
+                    self.actions[rows, env].copy(),
+                    self.rewards[rows, env].copy(),
+                )
+            )
+            self.starts[env] = self.pos
+
+    def take(self) -> list[Episode]:
+        """The complete episodes so far (they are removed; running episodes stay)."""
+        completed, self.completed = self.completed, []
+        return completed
+
+    def _make_room(self) -> None:
+        """Drop rows no running episode needs; double the arrays if still full."""
+        first = int(self.starts.min())
+        kept = self.pos - first
+        if kept == len(self.obs):
+            grow = len(self.obs)
+            self.obs = np.concatenate([self.obs, np.zeros_like(self.obs[:grow])])
+            self.actions = np.concatenate([self.actions, np.zeros_like(self.actions[:grow])])
+            self.rewards = np.concatenate([self.rewards, np.zeros_like(self.rewards[:grow])])
+        else:
+            for array in (self.obs, self.actions, self.rewards):
+                array[:kept] = array[first : self.pos]
+        self.starts -= first
+        self.pos = kept
 
 
 def episode_weights(episodes: list[Episode], config: ReinforceConfig) -> np.ndarray:
@@ -111,8 +179,9 @@ class Reinforce:
         grad.zero_()
         loss.backward()
         # clip each network on its own, so large value gradients never shrink the policy's
-        clip_grad_norm(grad[: model.actor_size], cfg.max_grad_norm)
-        clip_grad_norm(grad[model.actor_size :], cfg.max_grad_norm)
+        torch.nn.utils.clip_grad_norm_(model.actor.parameters(), cfg.max_grad_norm)
+        if model.critic is not None:
+            torch.nn.utils.clip_grad_norm_(model.critic.parameters(), cfg.max_grad_norm)
         self.optimizer.lr = cfg.learning_rate * (progress_remaining if cfg.anneal_lr else 1.0)
         self.optimizer.step()
         stats = UpdateStats(

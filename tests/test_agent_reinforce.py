@@ -7,8 +7,7 @@ import torch
 from agent.config import ReinforceConfig
 from agent.learner import Transition
 from agent.policy import PolicyOutput
-from agent.reinforce import Reinforce, episode_weights, symexp, symlog
-from agent.rollout import Episode, EpisodeBuffer
+from agent.reinforce import Episode, EpisodeBuffer, Reinforce, episode_weights, symexp, symlog
 
 
 def step(t, ends, num_envs=2):
