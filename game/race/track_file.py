@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Callable
@@ -95,6 +96,42 @@ def read_track_file(path: Path) -> TrackSpec:
     except ValueError as error:
         raise TrackError(f"{source}: invalid JSON: {error}") from None
     return parse_track(data, source)
+
+
+def write_track_file(spec: TrackSpec, path: str | Path) -> None:
+    """Save `spec` as a track file at `path`, atomically; it reads back to the same spec geometry.
+
+    The control points are written in driving order (so without `reverse`), every number as
+    Python's shortest exact repr, one point a line. A temp file beside `path` is swapped in by
+    os.replace, so a crash leaves the old file or the new one, never half of one.
+    """
+    path = Path(path)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with temp.open("w", encoding="utf-8") as handle:
+            handle.write(track_file_text(spec))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException as error:
+        temp.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise TrackError(f"{path}: cannot write the file ({error.strerror or error})") from None
+        raise
+
+
+def track_file_text(spec: TrackSpec) -> str:
+    """`spec` as the JSON text of a track file (the format in tracks/README.md)."""
+    fields: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "name": spec.name}
+    if spec.description:
+        fields["description"] = spec.description
+    fields.update(width_m=spec.width_m, smooth=spec.smooth, start_fraction=spec.start_fraction)
+    if spec.time_limit_s is not None:
+        fields["time_limit_s"] = spec.time_limit_s
+    closed = [*spec.control_points_m.tolist(), spec.control_points_m[0].tolist()]
+    points = ",\n".join(f"    [{json.dumps(x)}, {json.dumps(y)}]" for x, y in closed)
+    head = json.dumps(fields, indent=2, ensure_ascii=False).removesuffix("\n}")
+    return f'{head},\n  "centerline_m": [\n{points}\n  ]\n}}\n'
 
 
 def _reject_constant(name: str) -> float:
