@@ -1,46 +1,53 @@
 """A scripted driver that laps any valid track: for tests, as a baseline, and as a demo.
 
-Steering is pure pursuit of a point on the centreline a little ahead; speed follows a profile
-precomputed from the track's curvature (grip) and the car's brakes. It reads the simulation's
-state, not the observation (like LunarLander's `heuristic`), and drives all cars at once.
+Steering is pure pursuit of a point a little ahead on the track's racing line; speed follows
+the line's profile (grip in its corners, braking in time for them), and never more than grip
+allows on the arc being steered. It reads the simulation's state, not the observation (like
+LunarLander's `heuristic`), and drives all cars at once.
+
+"Any" within what the car can do: at 8 m wide (the narrowest generated width) it laps the
+tightest curve the validator allows and its sharpest corner (tests/test_driver.py); on valid
+tracks under about 7 m wide, a curve of half the width leaves no room for the car's 5.4 m
+turning circle, and it fails there.
 """
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import numpy.typing as npt
 
-from game.race.car import CarParams
-from game.race.sim import ACTION_STEER, ACTION_THROTTLE, RaceSim
+from game.race.racing_line import GRIP_MARGIN, RacingLine, racing_line
+from game.race.sim import ACTION_STEER, ACTION_THROTTLE, RaceSim, RaceState
 from game.race.track import Track
 
 LOOKAHEAD_S = 0.5
-"""Pure pursuit aims this many seconds ahead along the centreline..."""
+"""Pure pursuit aims this many seconds ahead along the racing line..."""
 MIN_LOOKAHEAD_M = 5.0
 """...but never closer than this."""
-GRIP_MARGIN = 0.7
-"""Corner at this fraction of the car's grip limit."""
-BRAKE_MARGIN = 0.6
-"""Plan braking at this fraction of the car's brakes."""
 SPEED_BAND_MPS = 0.5
 """Coast while within this much of the target speed."""
+SEARCH_POINTS = 12
+"""A car is looked for on the line this many points either side of its guess (36 m)."""
 
-_ACTION_OF = {(int(t), int(s)): a for a, (t, s) in enumerate(zip(ACTION_THROTTLE, ACTION_STEER, strict=True))}
+_ACTION_OF = {
+    (int(t), int(s)): a for a, (t, s) in enumerate(zip(ACTION_THROTTLE, ACTION_STEER, strict=True))
+}
 ACTION_TABLE = np.array([[_ACTION_OF[(t, s)] for s in (-1, 0, 1)] for t in (-1, 0, 1)])
 """ACTION_TABLE[throttle + 1, steer + 1] is the action with that pedal and steering command."""
 
 
 def drive(sim: RaceSim, dt_s: float | None = None) -> npt.NDArray[np.intp]:
-    """[N] actions that keep every car of `sim` on the centreline at a safe speed."""
+    """[N] actions that keep every car of `sim` on the racing line at a safe speed."""
     track, st, params = sim.track, sim.state, sim.car
     dt_s = sim.config.dt_s if dt_s is None else dt_s
+    line = racing_line(track, params)
+    along_m = line_position(line, track, st)
     lookahead_m = np.maximum(MIN_LOOKAHEAD_M, st.speed_mps * LOOKAHEAD_S)
-    target_xy, _ = track.pose_at(st.s_m + lookahead_m)
+    target_xy = line.at(along_m + lookahead_m)
     to_target = target_xy - np.column_stack([st.x_m, st.y_m])
     bearing = np.arctan2(to_target[:, 1], to_target[:, 0]) - st.heading_rad
-    wanted = 2.0 * np.sin(bearing) / lookahead_m
+    # The curvature of the arc from the car through the target.
+    wanted = 2.0 * np.sin(bearing) / np.maximum(np.hypot(*to_target.T), 1e-9)
     # The wheels move at the steering rate and grip caps the curvature they give:
     # pick the command whose resulting curvature lands nearest the wanted one.
     commands = np.array([-1.0, 0.0, 1.0])
@@ -55,7 +62,9 @@ def drive(sim: RaceSim, dt_s: float | None = None) -> npt.NDArray[np.intp]:
     wanted_steer = np.arctan(wanted * params.wheelbase_m)
     cost = np.abs(curvature - wanted[:, None]) + 1e-3 * np.abs(reach - wanted_steer[:, None])
     steer = np.argmin(cost, axis=1) - 1
-    target_speed = speed_profile(track, params)[st.seg]
+    # Never faster than grip allows on the arc being steered for (it matters off the line).
+    arc_speed = np.sqrt(GRIP_MARGIN * params.max_lateral_mps2 / np.maximum(np.abs(wanted), 1e-9))
+    target_speed = np.minimum(line.speed_at(along_m), arc_speed)
     throttle = np.where(
         st.speed_mps < target_speed - SPEED_BAND_MPS,
         1,
@@ -64,24 +73,25 @@ def drive(sim: RaceSim, dt_s: float | None = None) -> npt.NDArray[np.intp]:
     return ACTION_TABLE[throttle + 1, steer + 1]
 
 
-@functools.lru_cache(maxsize=16)
-def speed_profile(track: Track, params: CarParams) -> npt.NDArray[np.float64]:
-    """[M] the speed to hold on each segment: within grip in its corner, and able to brake for the next."""
-    turn = np.arctan2(
-        np.roll(track.seg_dir, -1, axis=0)[:, 1] * track.seg_dir[:, 0]
-        - np.roll(track.seg_dir, -1, axis=0)[:, 0] * track.seg_dir[:, 1],
-        np.einsum("ij,ij->i", np.roll(track.seg_dir, -1, axis=0), track.seg_dir),
-    )
-    curvature = np.abs(turn) / track.seg_len_m
-    window = 7
-    curvature = np.max([np.roll(curvature, k) for k in range(-window, window + 1)], axis=0)
-    grip = GRIP_MARGIN * params.max_lateral_mps2
-    speed = np.minimum(params.max_speed_mps, np.sqrt(grip / np.maximum(curvature, 1e-9)))
-    brake = BRAKE_MARGIN * params.brake_mps2
-    # Braking backwards from every corner, twice round so the loop's wrap is covered.
-    for _ in range(2):
-        for k in range(len(speed) - 1, -1, -1):
-            following = speed[(k + 1) % len(speed)]
-            speed[k] = min(speed[k], np.sqrt(following**2 + 2 * brake * track.seg_len_m[k]))
-    return speed
+def line_position(line: RacingLine, track: Track, st: RaceState) -> npt.NDArray[np.float64]:
+    """[N] arc length along the line of each car's nearest point on it.
 
+    Searched among the line's points near where the car's quad puts it: inside a sharp corner
+    a car can be some way past the point its projection on the centreline suggests.
+    """
+    seg = st.seg
+    fraction = np.clip((st.s_m - track.seg_s_m[seg]) / track.seg_len_m[seg], 0.0, 1.0)
+    per_quad = np.diff(line.first_point)[seg]
+    guess = line.first_point[seg] + np.minimum((fraction * per_quad).astype(np.int64), per_quad - 1)
+    window = np.arange(-SEARCH_POINTS, SEARCH_POINTS + 1)
+    start = (guess[:, None] + window) % (len(line.xy) - 1)  # [N, W]
+    a = line.xy[start]
+    edge = line.xy[start + 1] - a
+    to_car = np.column_stack([st.x_m, st.y_m])[:, None, :] - a
+    edge_sq = np.maximum(np.einsum("nwi,nwi->nw", edge, edge), 1e-12)
+    along = np.clip(np.einsum("nwi,nwi->nw", to_car, edge) / edge_sq, 0.0, 1.0)
+    miss = to_car - along[..., None] * edge
+    best = np.argmin(np.einsum("nwi,nwi->nw", miss, miss), axis=1)
+    cars = np.arange(len(seg))
+    nearest = start[cars, best]
+    return line.s_m[nearest] + along[cars, best] * np.sqrt(edge_sq[cars, best])
