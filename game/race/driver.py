@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from game.race.racing_line import GRIP_MARGIN, RacingLine, racing_line
-from game.race.sim import ACTION_STEER, ACTION_THROTTLE, RaceSim, RaceState
+from game.race.sim import ACTION_STEER, ACTION_THROTTLE, X, Y, RaceSim, RaceState
 from game.race.track import Track
 
 LOOKAHEAD_S = 0.5
@@ -44,7 +44,7 @@ def drive(sim: RaceSim, dt_s: float | None = None) -> npt.NDArray[np.intp]:
     along_m = line_position(line, track, st)
     lookahead_m = np.maximum(MIN_LOOKAHEAD_M, st.speed_mps * LOOKAHEAD_S)
     target_xy = line.at(along_m + lookahead_m)
-    to_target = target_xy - np.column_stack([st.x_m, st.y_m])
+    to_target = target_xy - st.floats[:, X : Y + 1]
     bearing = np.arctan2(to_target[:, 1], to_target[:, 0]) - st.heading_rad
     # The curvature of the arc from the car through the target.
     wanted = 2.0 * np.sin(bearing) / np.maximum(np.hypot(*to_target.T), 1e-9)
@@ -52,11 +52,11 @@ def drive(sim: RaceSim, dt_s: float | None = None) -> npt.NDArray[np.intp]:
     # pick the command whose resulting curvature lands nearest the wanted one.
     commands = np.array([-1.0, 0.0, 1.0])
     limit = params.steer_rate_radps * dt_s
-    reach = st.steer_rad[:, None] + np.clip(
-        commands * params.max_steer_rad - st.steer_rad[:, None], -limit, limit
-    )
+    turn = commands * params.max_steer_rad - st.steer_rad[:, None]
+    reach = st.steer_rad[:, None] + np.minimum(np.maximum(turn, -limit), limit)
     grip_cap = params.max_lateral_mps2 / np.maximum(st.speed_mps**2, 1e-9)
-    curvature = np.clip(np.tan(reach) / params.wheelbase_m, -grip_cap[:, None], grip_cap[:, None])
+    curvature = np.tan(reach) / params.wheelbase_m
+    curvature = np.minimum(np.maximum(curvature, -grip_cap[:, None]), grip_cap[:, None])
     # Past the grip cap several commands give the same curvature: then prefer the wheel angle
     # nearest the wanted one, so the wheels never stay stuck at full lock.
     wanted_steer = np.arctan(wanted * params.wheelbase_m)
@@ -80,16 +80,16 @@ def line_position(line: RacingLine, track: Track, st: RaceState) -> npt.NDArray[
     a car can be some way past the point its projection on the centreline suggests.
     """
     seg = st.seg
-    fraction = np.clip((st.s_m - track.seg_s_m[seg]) / track.seg_len_m[seg], 0.0, 1.0)
-    per_quad = np.diff(line.first_point)[seg]
+    fraction = (st.s_m - track.seg_s_m[seg]) / track.seg_len_m[seg]  # in [0, 1]: see project()
+    per_quad = line.first_point[seg + 1] - line.first_point[seg]
     guess = line.first_point[seg] + np.minimum((fraction * per_quad).astype(np.int64), per_quad - 1)
     window = np.arange(-SEARCH_POINTS, SEARCH_POINTS + 1)
     start = (guess[:, None] + window) % (len(line.xy) - 1)  # [N, W]
     a = line.xy[start]
     edge = line.xy[start + 1] - a
-    to_car = np.column_stack([st.x_m, st.y_m])[:, None, :] - a
+    to_car = st.floats[:, None, X : Y + 1] - a
     edge_sq = np.maximum(np.einsum("nwi,nwi->nw", edge, edge), 1e-12)
-    along = np.clip(np.einsum("nwi,nwi->nw", to_car, edge) / edge_sq, 0.0, 1.0)
+    along = np.minimum(np.maximum(np.einsum("nwi,nwi->nw", to_car, edge) / edge_sq, 0.0), 1.0)
     miss = to_car - along[..., None] * edge
     best = np.argmin(np.einsum("nwi,nwi->nw", miss, miss), axis=1)
     cars = np.arange(len(seg))

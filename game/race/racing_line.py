@@ -29,7 +29,9 @@ Array = npt.NDArray[np.float64]
 SPACING_M = 3.0
 """Cross-sections at most this far apart along the centreline."""
 MARGIN_M = 1.2
-"""The line keeps this far from the borders: room for the car's tracking error."""
+"""The line keeps this far from the borders: room for the car's tracking error. Over 300
+generated tracks (4 cars, 2 laps each) 0.6 m lost 33 tracks, 1.2 m and 1.8 m none; the mean
+flying lap was no faster at 0.6 m (22.30 against 22.29 m/s; 22.17 at 1.8 m)."""
 COARSE_EVERY = 4
 """The line is solved on every this-many-th cross-section first..."""
 ITERATIONS = 200
@@ -172,7 +174,7 @@ def _fista(offset: Array, mid: Points, half: Points, low: Array, high: Array) ->
         second = np.roll(xy, 1, axis=0) - 2 * xy + np.roll(xy, -1, axis=0)
         fourth = np.roll(second, 1, axis=0) - 2 * second + np.roll(second, -1, axis=0)
         gradient = 2 * np.einsum("ij,ij->i", half, fourth)
-        previous, offset = offset, np.clip(guess - step * gradient, low, high)
+        previous, offset = offset, np.minimum(np.maximum(guess - step * gradient, low), high)
     return offset
 
 
