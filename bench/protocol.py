@@ -34,6 +34,7 @@ if str(ROOT) not in sys.path:
 
 import game  # noqa: E402
 from agent import EnvStepReport, EvalResult, Trainer, default_config, run_evaluation  # noqa: E402
+from agent.run import RunPlan
 
 TORCH_THREADS = 1
 EVAL_SEED = 10_000
@@ -281,7 +282,7 @@ def train_ours(
     algo_config = dataclasses.replace(algo_config, **(algo_overrides or {}))
     clock = Clock()
     envs = game.make_vector_env(scene, train_config.num_envs, **env_options)
-    trainer = Trainer(envs, train_config, algo_config)
+    trainer = Trainer(RunPlan(train_config, algo_config), envs)
     watcher = Watcher(protocol, lambda: game.make_env(scene, **eval_env_options), clock)
     try:
         for report in trainer.run():
