@@ -10,7 +10,7 @@ from gymnasium.utils.env_checker import check_env
 import game  # noqa: F401  (registers RaceTrack-v0)
 from game.race.driver import drive
 from game.race.env import RaceEnv
-from game.race.reward import LAP_BONUS, OFF_TRACK_PENALTY, PROGRESS_PER_LAP
+from game.race.reward import LAP_BONUS, OFF_TRACK_PENALTY, PROGRESS_PER_LAP, REWARD_TERMS
 from game.race.sim import ACTION_NAMES
 from game.race.track_file import shipped_tracks
 
@@ -170,6 +170,8 @@ def test_flooring_it_into_the_first_bend_crashes():
         if terminated:
             break
     assert terminated and not truncated and info["crashed"] and step > 40
+    assert info["ending"] == "left the track"
+    assert tuple(info["reward_components"]) == REWARD_TERMS  # every term, from the one table
     assert info["reward_components"]["off_track"] == OFF_TRACK_PENALTY
     assert reward == pytest.approx(sum(info["reward_components"].values()))
 
