@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
@@ -115,44 +116,58 @@ def main(argv: list[str] | None = None) -> int:
         return 128 + signal.SIGINT
 
 
+def _window_less(a: argparse.Namespace) -> bool:
+    return a.headless or a.mode == "eval"
+
+
+FlagRule = tuple[Callable[[argparse.Namespace], bool], Callable[[argparse.Namespace], str]]
+FLAG_RULES: tuple[FlagRule, ...] = (
+    (lambda a: a.mode in ("watch", "eval") and a.checkpoint is None and not a.random and not a.driver,
+     lambda a: f"--checkpoint: expected a .pt file to {a.mode} (e.g. runs/<run>/best.pt)"),
+    (lambda a: a.driver and (a.mode == "train" or a.checkpoint is not None or a.random),
+     lambda a: "--driver: expected with --mode watch, play or eval, instead of --checkpoint or --random"),
+    (lambda a: a.driver and a.scene not in (None, "race"),
+     lambda a: f"--driver: expected with the race scene (it drives a car), got --scene {a.scene}"),
+    (lambda a: a.mode == "play" and (a.checkpoint is not None or a.driver) and a.scene not in (None, "race"),
+     lambda a: "--checkpoint: expected with --mode play only on the race (to race the agent)"),
+    (lambda a: a.mode in ("play", "watch") and a.envs not in (None, 1)
+     and (a.mode == "play" or a.scene not in (None, "race")),
+     lambda a: "--envs: expected with --mode watch on the race only (several copies of the agent)"),
+    (lambda a: a.random and a.mode != "eval", lambda a: "--random: expected with --mode eval only"),
+    (lambda a: a.random and a.checkpoint is not None,
+     lambda a: "--random: expected either --random or --checkpoint, not both"),
+    (lambda a: a.checkpoint is not None and a.mode == "train",
+     lambda a: "--checkpoint: expected with --mode watch, play or eval (to continue training, use --resume)"),
+    (lambda a: a.checkpoint is not None and not a.checkpoint.is_file(),
+     lambda a: f"--checkpoint: expected an existing file, got {str(a.checkpoint)!r}"),
+    (lambda a: a.resume is not None and a.mode != "train", lambda a: "--resume: expected with --mode train only"),
+    (lambda a: a.resume is not None and not (a.resume / "last.pt").is_file(),
+     lambda a: f"--resume: expected a run directory containing last.pt, got {str(a.resume)!r}"),
+    (lambda a: a.resume is not None and a.run_dir is not None,
+     lambda a: "--run-dir: expected either --run-dir or --resume (which is the run directory)"),
+    (lambda a: a.resume is not None and a.track is not None,
+     lambda a: "--track: expected a new run (a resumed run keeps its own track)"),
+    (lambda a: a.resume is not None and a.envs is not None,
+     lambda a: "--envs: expected a new run (a resumed run keeps its own number of envs)"),
+    (lambda a: a.headless and a.mode != "train",
+     lambda a: "--headless: expected with --mode train only (play and watch need a window)"),
+    (lambda a: a.record is not None and _window_less(a),
+     lambda a: "--record: expected with a window (train, watch or play without --headless)"),
+    (lambda a: a.screenshot is not None and _window_less(a),
+     lambda a: "--screenshot: expected with a window (train, watch or play without --headless)"),
+    (lambda a: a.screenshot is not None and a.screenshot.suffix.lower() != ".png",
+     lambda a: f"--screenshot: expected a file ending in .png, got {str(a.screenshot)!r}"),
+    (lambda a: a.record is not None and a.record.suffix.lower() not in (".gif", ".mp4"),
+     lambda a: f"--record: expected a file ending in .gif or .mp4, got {str(a.record)!r}"),
+)  # fmt: skip
+"""(is the combination wrong, what to say): checked in order, the first that applies is said."""
+
+
 def check_flags(args: argparse.Namespace) -> None:
     """Flags that only make sense in some modes, or together, are checked before anything runs."""
-    if args.mode in ("watch", "eval") and args.checkpoint is None and not args.random and not args.driver:
-        raise UsageError(f"--checkpoint: expected a .pt file to {args.mode} (e.g. runs/<run>/best.pt)")
-    if args.driver and (args.mode == "train" or args.checkpoint is not None or args.random):
-        raise UsageError("--driver: expected with --mode watch, play or eval, instead of --checkpoint or --random")
-    if args.driver and args.scene not in (None, "race"):
-        raise UsageError(f"--driver: expected with the race scene (it drives a car), got --scene {args.scene}")
-    if args.mode == "play" and (args.checkpoint is not None or args.driver) and args.scene not in (None, "race"):
-        raise UsageError("--checkpoint: expected with --mode play only on the race (to race the agent)")
-    if args.mode in ("play", "watch") and args.envs not in (None, 1) and (args.mode == "play" or args.scene not in (None, "race")):
-        raise UsageError("--envs: expected with --mode watch on the race only (several copies of the agent)")
-    if args.random and args.mode != "eval":
-        raise UsageError("--random: expected with --mode eval only")
-    if args.random and args.checkpoint is not None:
-        raise UsageError("--random: expected either --random or --checkpoint, not both")
-    if args.checkpoint is not None and args.mode == "train":
-        raise UsageError("--checkpoint: expected with --mode watch, play or eval (to continue training, use --resume)")
-    if args.checkpoint is not None and not args.checkpoint.is_file():
-        raise UsageError(f"--checkpoint: expected an existing file, got {str(args.checkpoint)!r}")
-    if args.resume is not None and args.mode != "train":
-        raise UsageError("--resume: expected with --mode train only")
-    if args.resume is not None and not (args.resume / "last.pt").is_file():
-        raise UsageError(f"--resume: expected a run directory containing last.pt, got {str(args.resume)!r}")
-    if args.resume is not None and args.run_dir is not None:
-        raise UsageError("--run-dir: expected either --run-dir or --resume (which is the run directory)")
-    for flag, value in (("--track", args.track), ("--envs", args.envs)):
-        if args.resume is not None and value is not None:
-            raise UsageError(f"{flag}: expected a new run (a resumed run keeps its own {flag[2:]})")
-    if args.headless and args.mode != "train":
-        raise UsageError("--headless: expected with --mode train only (play and watch need a window)")
-    for flag, value in (("--record", args.record), ("--screenshot", args.screenshot)):
-        if value is not None and (args.headless or args.mode == "eval"):
-            raise UsageError(f"{flag}: expected with a window (train, watch or play without --headless)")
-    if args.screenshot is not None and args.screenshot.suffix.lower() != ".png":
-        raise UsageError(f"--screenshot: expected a file ending in .png, got {str(args.screenshot)!r}")
-    if args.record is not None and args.record.suffix.lower() not in (".gif", ".mp4"):
-        raise UsageError(f"--record: expected a file ending in .gif or .mp4, got {str(args.record)!r}")
+    for broken, message in FLAG_RULES:
+        if broken(args):
+            raise UsageError(message(args))
 
 
 if __name__ == "__main__":

@@ -72,8 +72,9 @@ def finished_episodes(
         return []
     stats, final = infos["episode"], infos.get("final_info", {})
     return [
-        FinishedEpisode(int(i), float(stats["r"][i]), int(stats["l"][i]), bool(terminated[i]),
-                        env_info(final, int(i)))  # fmt: skip
+        FinishedEpisode(
+            int(i), float(stats["r"][i]), int(stats["l"][i]), bool(terminated[i]), env_info(final, int(i))
+        )
         for i in np.flatnonzero(infos["_episode"])
     ]
 

@@ -24,7 +24,7 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # before pygame is imported
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-from soak import MemoryLog, soak_parser  # noqa: E402  (bench/ is this script's folder)
+from soak import MemoryLog, soak_parser  # bench/ is this script's folder
 from agent.run import RunPlan
 
 

@@ -33,8 +33,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as `python bench/x.py` from anywhere
 
 import game  # noqa: E402
-from agent import EnvStepReport, EvalResult, Trainer, default_config, run_evaluation  # noqa: E402
-from agent.run import RunPlan
+from agent import EnvStepReport, EvalResult, RunPlan, Trainer, default_config, run_evaluation  # noqa: E402
 
 TORCH_THREADS = 1
 EVAL_SEED = 10_000
@@ -224,7 +223,7 @@ class Watcher:
         # training run does not depend on when (or whether) it was evaluated
         rng = getattr(policy, "rng", None)
         rng_state = None if rng is None else rng.bit_generator.state
-        for report in run_evaluation(
+        for report in run_evaluation(  # noqa: B007  (the last report carries the result)
             policy, envs, episodes, EVAL_SEED, self.protocol.deterministic
         ):
             pass

@@ -12,6 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
+from gymnasium.vector import VectorEnv
+
 from game.errors import DisplayError, UsageError
 from game.scenes import make_env, make_vector_env, scene_spec
 
@@ -185,8 +188,13 @@ def run_train(args: argparse.Namespace) -> int:
     """Train headless (progress bar) or live in the window; checkpoints and logs go to the run dir."""
     plan = plan_run(args)
     scene, options, run_dir = plan.scene, plan.train_config.env_options, plan.run_dir
-    make_envs = lambda n: make_vector_env(scene, n, render_first=not args.headless, **options)  # noqa: E731
-    make_eval_env = lambda: make_env(scene, **options)  # noqa: E731
+
+    def make_envs(n: int) -> VectorEnv:
+        return make_vector_env(scene, n, render_first=not args.headless, **options)
+
+    def make_eval_env() -> gym.Env:
+        return make_env(scene, **options)
+
     tensorboard = f"run directory: {run_dir}  (tensorboard --logdir {run_dir.parent})"
     if args.headless:
         from agent.headless import train_headless

@@ -153,7 +153,7 @@ def test_screenshot_is_a_png_of_the_window(tmp_path):
 
 
 def test_screenshot_key_writes_into_the_screenshot_folder(tmp_path):
-    app, mode = play_app("cartpole", screenshot_dir=tmp_path)
+    app, _mode = play_app("cartpole", screenshot_dir=tmp_path)
     press(pygame.K_F12)
     app.frame()
     assert len(list(tmp_path.glob("cartpole-play-*.png"))) == 1
@@ -189,7 +189,7 @@ def test_live_training_changes_the_policy_and_grows_the_curve(tmp_path):
 
 def test_quitting_during_training_leaves_a_loadable_checkpoint(tmp_path):
     trainer = tiny_cartpole_trainer(tmp_path, total=1_000_000)
-    app, mode = open_app(lambda _: TrainMode(scene_spec("cartpole"), trainer), speed=math.inf)
+    app, _mode = open_app(lambda _: TrainMode(scene_spec("cartpole"), trainer), speed=math.inf)
     for _ in range(20):
         app.frame()
     press(pygame.K_ESCAPE)

@@ -124,6 +124,6 @@ def test_bad_flags_in_a_real_process(cartpole_run, tmp_path):
     cases = bad_invocations(cartpole_run, tmp_path)
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = pool.map(lambda name: run_main(*cases[name][0], cwd=tmp_path), SUBPROCESS_CASES)
-    for name, result in zip(SUBPROCESS_CASES, results):
+    for name, result in zip(SUBPROCESS_CASES, results, strict=True):
         check_error_line(name, result.returncode, result.stderr, cases[name][1])
         assert "Traceback" not in result.stdout + result.stderr

@@ -33,7 +33,7 @@ def train_race(run_dir: Path, seed: int) -> subprocess.CompletedProcess:
 def test_same_seed_same_race_run_through_main_run_after_run(tmp_path):
     runs = {"first": 3, "again": 3, "other seed": 4}
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = dict(zip(runs, pool.map(lambda item: train_race(tmp_path / item[0], item[1]), runs.items())))
+        results = dict(zip(runs, pool.map(lambda item: train_race(tmp_path / item[0], item[1]), runs.items()), strict=True))
     assert all(r.returncode == 0 for r in results.values()), [r.stderr for r in results.values()]
     first, again, other = (tmp_path / name for name in runs)
     assert len(curve(first)) >= 5  # episodes, after 4 PPO updates

@@ -55,7 +55,7 @@ def wait_for_the_next_second() -> None:
 def chaos(run_dir: Path, kills: int, seed: int, max_delay_s: float) -> list[dict]:
     """Fork a training child, SIGKILL it after a random delay, check last.pt; `kills` times (~1 s each)."""
     import torch
-    import torch.utils.tensorboard  # noqa: F401  (imported once here, not in every child)
+    import torch.utils.tensorboard  # imported once here, not in every child
 
     import game  # noqa: F401
     from agent import CheckpointError, load_checkpoint

@@ -21,7 +21,7 @@ def test_every_scene_describes_itself_the_same_way(name):
     assert spec.noop_action in range(env.action_space.n)
     for combo, action in spec.control_actions.items():
         assert combo <= set(spec.controls) and action in range(env.action_space.n)
-    obs, info = env.reset(seed=0)
+    _obs, info = env.reset(seed=0)
     assert info["is_success"] is False
     _, _, _, _, info = env.step(spec.noop_action)
     assert "is_success" in info
@@ -56,7 +56,7 @@ def test_lunar_keys_fire_the_engines():
 def run_episode(env, policy, seed):
     obs, info = env.reset(seed=seed)
     while True:
-        obs, reward, terminated, truncated, info = env.step(policy(obs))
+        obs, _reward, terminated, truncated, info = env.step(policy(obs))
         if terminated or truncated:
             return info, terminated, truncated
 
@@ -104,7 +104,7 @@ def test_race_success_is_a_completed_lap():
     from game.race.driver import drive
 
     env = make_env("race")
-    info, terminated, truncated = run_episode(env, lambda obs: int(drive(env.unwrapped.sim)[0]), seed=0)
+    info, _terminated, truncated = run_episode(env, lambda obs: int(drive(env.unwrapped.sim)[0]), seed=0)
     assert info["is_success"] and info["laps"] >= 1
     assert truncated and info["ending"] == "time limit"
 
@@ -115,7 +115,7 @@ def test_vector_envs_autoreset_on_the_same_step_and_only_env_0_renders():
     assert [e.render_mode for e in envs.envs] == ["rgb_array", None, None]
     envs.reset(seed=0)
     for _ in range(200):
-        obs, reward, terminated, truncated, info = envs.step(np.zeros(3, dtype=np.int64))
+        obs, _reward, terminated, _truncated, info = envs.step(np.zeros(3, dtype=np.int64))
         if terminated.any():
             break
     done = np.flatnonzero(terminated)

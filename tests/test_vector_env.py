@@ -52,7 +52,7 @@ def test_driven_cars_lap_and_report_their_laps_in_info():
     envs.reset(seed=0)
     best = None
     for _ in range(1000):
-        obs, rewards, terminated, truncated, info = envs.step(drive(envs.sim))
+        _obs, _rewards, terminated, _truncated, info = envs.step(drive(envs.sim))
         assert not terminated.any()
         best = info["best_lap_s"]
     assert (info["laps"] >= 2).all() and info["_best_lap_s"].all()

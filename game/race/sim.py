@@ -17,7 +17,8 @@ from numba import njit
 from game.race.car import CarParams, advance
 from game.race.reward import REWARD_TERMS, race_reward
 from game.race.sensors import OBS_SIZE, observe_car
-from game.race.track import CX, CY, DX, DY, S, Track, locate, project
+from game.race.quads import CX, CY, DX, DY, S, locate, project
+from game.race.track import Track
 
 ACTION_NAMES = (
     "coast", "left", "right",
