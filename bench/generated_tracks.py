@@ -80,8 +80,10 @@ def main() -> None:
         generate.generate_track(seed)
         times.append(time.perf_counter() - start)
     ms = np.array(times) * 1e3
-    print(f"generation over {len(seeds)} seeds: median {np.median(ms):.1f} ms, "
-          f"90th percentile {np.percentile(ms, 90):.1f} ms, worst {ms.max():.1f} ms")  # fmt: skip
+    print(
+        f"generation over {len(seeds)} seeds: median {np.median(ms):.1f} ms, "
+        f"90th percentile {np.percentile(ms, 90):.1f} ms, worst {ms.max():.1f} ms"
+    )
     total = sum(draws.values())
     valid = sum(n for (_, ok), n in draws.items() if ok)
     print(f"draws: {total} for {len(seeds)} tracks, {valid / total:.0%} valid")
@@ -97,17 +99,21 @@ def main() -> None:
             failed.append(seed)
         speeds.extend(speed[np.isfinite(speed)])
     mean_speed, mean_wall = statistics.mean(speeds), statistics.mean(wall)
-    print(f"driver on {len(seeds)} generated tracks, {args.cars} cars, {args.laps} laps: "
-          f"{len(failed)} tracks failed {failed}; "
-          f"mean lap speed {mean_speed:.2f} m/s; {mean_wall:.2f} s a track")  # fmt: skip
+    print(
+        f"driver on {len(seeds)} generated tracks, {args.cars} cars, {args.laps} laps: "
+        f"{len(failed)} tracks failed {failed}; "
+        f"mean lap speed {mean_speed:.2f} m/s; {mean_wall:.2f} s a track"
+    )
 
     for name in shipped_tracks():
         result = evaluate_driver({"track": name}, episodes=100, seed=0)
         length = load_track(name).length_m
         best = result.best_lap_s
-        print(f"{name:9s} success {result.success_rate:.0%}, "
-              f"return {result.mean_return:.2f} ± {result.std_return:.2f}, "
-              f"laps {result.mean_laps:.2f}, best lap {best:.2f} s ({length / best:.2f} m/s)")
+        print(
+            f"{name:9s} success {result.success_rate:.0%}, "
+            f"return {result.mean_return:.2f} ± {result.std_return:.2f}, "
+            f"laps {result.mean_laps:.2f}, best lap {best:.2f} s ({length / best:.2f} m/s)"
+        )
 
 
 if __name__ == "__main__":

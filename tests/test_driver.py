@@ -38,8 +38,14 @@ def lapped(track: Track, cars: int, laps: int = 1) -> np.ndarray:
 
 
 def track_from(points: list[list[float]], width_m: float, smooth: bool, **fields) -> Track:
-    data = {"schema_version": 1, "name": "Hard", "width_m": width_m, "smooth": smooth,
-            "centerline_m": [*points, points[0]], **fields}  # fmt: skip
+    data = {
+        "schema_version": 1,
+        "name": "Hard",
+        "width_m": width_m,
+        "smooth": smooth,
+        "centerline_m": [*points, points[0]],
+        **fields,
+    }
     return build_track(parse_track(data, "hard case"))
 
 
@@ -96,6 +102,7 @@ def test_a_loop_of_sharp_right_angles_is_lapped(width_m):
 def test_the_sharpest_corner_the_validator_allows_is_lapped():
     """A narrow triangle turning 154 degrees at its tip; 155 is refused (the check is 1 + cos(turn)
     >= 0.1, so 154.2 degrees, although the message and tracks/README.md say 150)."""
+
     def triangle(tip_turn_deg: float) -> Track:
         spread = 160 * math.tan(math.radians(180 - tip_turn_deg) / 2)
         tip_and_sides = [[0, 0], [80, -spread / 2], [160, -spread], [160, spread], [80, spread / 2]]

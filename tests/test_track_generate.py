@@ -71,8 +71,11 @@ def test_every_seed_gives_a_valid_file_that_loads_into_the_same_track(seed, tmp_
     loaded = load_track(path)
     assert np.array_equal(loaded.geometry, track.geometry)
     assert (loaded.name, loaded.description, loaded.width_m, loaded.time_limit_s) == (
-        track.name, track.description, track.width_m, track.time_limit_s,
-    )  # fmt: skip
+        track.name,
+        track.description,
+        track.width_m,
+        track.time_limit_s,
+    )
     assert not list(path.parent.glob(".*.tmp"))
 
 

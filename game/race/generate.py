@@ -161,8 +161,9 @@ def _base_loop(rng: np.random.Generator, perimeter_m: float, count: int, wobble:
     return points * (perimeter_m / closed_length(points))
 
 
-def _with_features(rng: np.random.Generator, base: Points, width_m: float, count: int,
-                   feature: Feature, noun: str) -> Draw:  # fmt: skip
+def _with_features(
+    rng: np.random.Generator, base: Points, width_m: float, count: int, feature: Feature, noun: str
+) -> Draw:
     """`base` with a feature in each of its `count` longest edges; None if one does not fit."""
     longest = np.argsort(-np.hypot(*(np.roll(base, -1, axis=0) - base).T))[:count]
     pieces = []
