@@ -108,7 +108,8 @@ class App:
         self.recorder = None if config.record is None else Recorder(config.record, config.fps)
         self.mode: Mode | None = None
         self.slowest_frame_s = 0.0
-        """The longest a frame's work took (events, world, drawing; not the wait), after the first."""
+        """The longest a frame's work took (events, world, drawing; not the wait), after the first.
+        """
         self.freezes = 0
         """Frames whose work took longer than FREEZE_S: the window did not respond meanwhile."""
 
@@ -143,7 +144,9 @@ class App:
             ran = self.mode.advance(quota, start + budget_s)
             self._step_quota -= ran
             if ran < quota:
-                self._step_quota %= 1.0  # the world can't keep up: drop the backlog, don't race to catch up
+                self._step_quota %= (
+                    1.0  # the world can't keep up: drop the backlog, don't race to catch up
+                )
             self._ran(ran)
         self.draw()
         pygame.display.flip()
@@ -212,7 +215,9 @@ class App:
         """Save what the window shows as a PNG (in screenshot_dir unless a path is given)."""
         if path is None:
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-            path = self.config.screenshot_dir / f"{self.mode.scene.name}-{self.mode.name}-{stamp}.png"
+            path = (
+                self.config.screenshot_dir / f"{self.mode.scene.name}-{self.mode.name}-{stamp}.png"
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         pygame.image.save(self.window, str(path))
         return path

@@ -2,7 +2,8 @@
 
 
 class GameError(Exception):
-    """A problem the user can fix; the message is one line naming the input and what was expected."""
+    """A problem the user can fix; the message is one line naming the input and what was
+    expected."""
 
 
 class SceneError(GameError, ValueError):
@@ -18,4 +19,5 @@ class DisplayError(GameError):
 
 
 class UsageError(GameError):
-    """A flag, or a combination of flags, that cannot work; the message names the flag and what was expected."""
+    """A flag, or a combination of flags, that cannot work; the message names the flag and what was
+    expected."""

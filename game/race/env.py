@@ -39,14 +39,14 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
     ## Observation Space
     `Box(14,)` float32:
 
-    | Index | Observation                                          | Min | Max | Unit              |
-    |-------|------------------------------------------------------|-----|-----|-------------------|
-    | 0-8   | distance to the border along rays at -90, -67.5, ..., +90 deg from the heading | 0 | 1 | x 50 m |
-    | 9     | speed                                                | 0   | 1   | x 40 m/s          |
-    | 10    | steering angle (positive = left)                     | -1  | 1   | x 0.45 rad        |
-    | 11    | sin of heading error (car heading - track direction) | -1  | 1   |                   |
-    | 12    | cos of heading error (negative = driving backwards)  | -1  | 1   |                   |
-    | 13    | offset left of the centreline                        | -1  | 1   | x half the width  |
+    | Index | Observation                                            | Min | Max | Unit         |
+    |-------|--------------------------------------------------------|-----|-----|--------------|
+    | 0-8   | border distance along 9 rays, -90 to +90 deg by 22.5   | 0   | 1   | x 50 m       |
+    | 9     | speed                                                  | 0   | 1   | x 40 m/s     |
+    | 10    | steering angle (positive = left)                       | -1  | 1   | x 0.45 rad   |
+    | 11    | sin of heading error (car heading - track direction)   | -1  | 1   |              |
+    | 12    | cos of heading error (negative = driving backwards)    | -1  | 1   |              |
+    | 13    | offset left of the centreline                          | -1  | 1   | x half width |
 
     Rays are cast exactly against the border polylines (walking the ray through the track's
     quads), never read from pixels.
@@ -110,10 +110,14 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
         self._lap_times_s = []
         return self.sim.observe()[0], self._info(dict.fromkeys(REWARD_TERMS, 0.0))
 
-    def step(self, action: int | np.integer) -> tuple[npt.NDArray[np.float32], float, bool, bool, dict[str, Any]]:
+    def step(
+        self, action: int | np.integer
+    ) -> tuple[npt.NDArray[np.float32], float, bool, bool, dict[str, Any]]:
         """Drive one step of 0.05 s with `action`."""
         if not 0 <= action < len(ACTION_NAMES):
-            raise ValueError(f"action: expected an integer in [0, {len(ACTION_NAMES)}), got {action!r}")
+            raise ValueError(
+                f"action: expected an integer in [0, {len(ACTION_NAMES)}), got {action!r}"
+            )
         self._action[0] = action
         out = self.sim.step(self._action)
         # One car: read its rows once as Python numbers (cheaper than a view per field).
@@ -146,7 +150,9 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
     def render(self) -> npt.NDArray[np.uint8] | None:
         """The track and the car as an RGB array [height, width, 3] (render_mode="rgb_array")."""
         if self.render_mode is None:
-            gym.logger.warn("RaceEnv.render() called without a render_mode; pass render_mode='rgb_array'.")
+            gym.logger.warn(
+                "RaceEnv.render() called without a render_mode; pass render_mode='rgb_array'."
+            )
             return None
         from game.race.render import render_frame  # pygame is imported only to draw
 
