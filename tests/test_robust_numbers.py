@@ -19,7 +19,8 @@ from game import launch
 from test_robust_cli import load_main
 
 KEPT = re.compile(
-    r"; training stopped at step (?P<now>[\d,]+), the last good checkpoint is (?P<path>\S+) \(step (?P<step>[\d,]+)\)$"
+    r"; training stopped at step (?P<now>[\d,]+), "
+    r"the last good checkpoint is (?P<path>\S+) \(step (?P<step>[\d,]+)\)$"
 )
 
 
@@ -112,13 +113,25 @@ def test_a_nan_loss_refuses_the_update_and_keeps_the_last_checkpoint(tmp_path, a
             break
     model = trainer.policy.model
     weights = model.flat_parameters.detach().clone()
-    evaluate_actions = model.evaluate_actions
+    # the loss of every later update is NaN: PPO's numpy forward pass (agent/ppo_loss.py) or
+    # REINFORCE's torch one returns NaN log-probabilities
+    if algo == "ppo":
+        actor = trainer.learner.gradient.actor
+        trace = actor.trace
 
-    def nan_log_probs(obs, actions):  # the loss of every later update is NaN
-        log_prob, entropy = evaluate_actions(obs, actions)
-        return log_prob * math.nan, entropy
+        def nan_logits(obs):
+            layers = trace(obs)
+            return [*layers[:-1], layers[-1] * math.nan]
 
-    model.evaluate_actions = nan_log_probs
+        actor.trace = nan_logits
+    else:
+        evaluate_actions = model.evaluate_actions
+
+        def nan_log_probs(obs, actions):
+            log_prob, entropy = evaluate_actions(obs, actions)
+            return log_prob * math.nan, entropy
+
+        model.evaluate_actions = nan_log_probs
     with pytest.raises(TrainingStopped) as stopped:
         for _ in run:
             pass
@@ -173,7 +186,7 @@ def test_main_reports_a_nan_from_the_env_in_one_line_with_exit_code_1(
     assert code == 1
     last_line = capsys.readouterr().err.rstrip("\n").rsplit("\n", 1)[-1]
     assert last_line == (
-        "main.py: error: cartpole env 0: reward: expected finite numbers, got nan (update refused); "
-        "training stopped at step 16, no checkpoint was written"
+        "main.py: error: cartpole env 0: reward: expected finite numbers, got nan "
+        "(update refused); training stopped at step 16, no checkpoint was written"
     )
     assert not (tmp_path / "last.pt").exists()

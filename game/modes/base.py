@@ -7,8 +7,10 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+import pygame
 from gymnasium.vector import VectorEnv
 
 from agent.episodes import FinishedEpisode
@@ -91,9 +93,13 @@ class Mode:
         """The notice to show now, if any."""
         return self._notice if time.perf_counter() < self._notice_until else ""
 
-    def hud_state(self) -> HudState:
-        """What the HUD should show now (the engine adds fps, speed and pause)."""
+    def hud_state(self) -> HudState | None:
+        """What the HUD should show now (the engine adds fps, speed and pause); None: no HUD."""
         raise NotImplementedError
+
+    def handle_event(self, event: pygame.event.Event) -> bool:
+        """Take a window event before the engine's hotkeys see it; whether it was used."""
+        return False
 
     def close(self) -> None:
         """Release the envs (and, when training, save first)."""
@@ -125,6 +131,12 @@ def episode_message(scene: SceneSpec, episode: FinishedEpisode) -> str:
     """One finished episode in a few words: its return and how it ended."""
     ending = scene.ending(episode.info, episode.terminated)
     return f"episode: return {episode.episode_return:.1f}, {ending}"
+
+
+def reward_terms(infos: dict[str, Any] | None, index: int) -> tuple[tuple[str, float], ...]:
+    """Env `index`'s last reward term by term, from a vector info dict (empty where unnamed)."""
+    terms = None if infos is None else infos.get("reward_components")
+    return () if terms is None else tuple((name, float(v[index])) for name, v in terms.items())
 
 
 def scene_view(envs: VectorEnv, focus: Callable[[], int]) -> SceneView:
