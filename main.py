@@ -5,6 +5,8 @@ python main.py --mode play                      drive it yourself (arrows or WAS
 python main.py --mode train --headless          train at full speed, no window
 python main.py --mode watch --checkpoint runs/.../best.pt
 python main.py --mode eval --checkpoint runs/.../best.pt --episodes 100
+python main.py --mode sweep --scene cartpole --algo ppo,reinforce --seeds 5   (on Ray Tune)
+python main.py --mode plot runs/...             learning curves of any runs, as a PNG
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from typing import NoReturn
 
 from game.errors import GameError, UsageError
 from game.input import hotkey_legend
+from game.experiments import EXPERIMENT_RULES, add_experiment_flags
 from game.launch import run
 from game.scenes import SCENES
 
-MODES = ("train", "watch", "play", "eval")
+MODES = ("train", "watch", "play", "eval", "sweep", "plot")
 ALGOS = ("ppo", "reinforce")
+SWEEP_ALGOS = (*ALGOS, "random")
 SPEEDS = ("1", "2", "4", "8", "16", "32", "64", "max")
 
 
@@ -55,6 +59,17 @@ def seed_int(text: str) -> int:
     return value
 
 
+def algo_names(text: str) -> str:
+    """--algo: one learner, or for a sweep a comma list that may include the random baseline."""
+    for name in text.split(","):
+        if name not in SWEEP_ALGOS:
+            raise argparse.ArgumentTypeError(
+                f"invalid choice: {name!r} (choose from {', '.join(ALGOS)}; "
+                f"a sweep takes a comma list, random too)"
+            )
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Every flag, with what it expects."""
     keys = "\n".join(f"  {k:<16} {meaning}" for k, meaning in hotkey_legend())
@@ -70,14 +85,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--mode",
         choices=MODES,
         default="train",
-        help="train (default), watch a checkpoint, play yourself, or eval",
+        help="train (default), watch a checkpoint, play yourself, eval, sweep (Ray Tune) or "
+        "plot runs",
     )
     add(
         "--scene",
         choices=tuple(SCENES),
         help="race (default), lunar or cartpole; watch/eval/--resume take it from the checkpoint",
     )
-    add("--algo", choices=ALGOS, help="learner for train: ppo (default) or reinforce")
+    add(
+        "--algo",
+        type=algo_names,
+        help="learner for train: ppo (default) or reinforce; sweep: a comma list, random too",
+    )
     add("--headless", action="store_true", help="train without a window, at full speed")
     add(
         "--track",
@@ -155,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--frames", type=positive_int, help=argparse.SUPPRESS
     )  # tests: stop the window after N frames
+    add_experiment_flags(add)
     return parser
 
 
@@ -245,11 +266,13 @@ FLAG_RULES: tuple[FlagRule, ...] = (
         lambda a: f"--checkpoint: expected an existing file, got {str(a.checkpoint)!r}",
     ),
     (
-        lambda a: a.resume is not None and a.mode != "train",
-        lambda a: "--resume: expected with --mode train only",
+        lambda a: a.resume is not None and a.mode not in ("train", "sweep"),
+        lambda a: "--resume: expected with --mode train or sweep only",
     ),
     (
-        lambda a: a.resume is not None and not (a.resume / "last.pt").is_file(),
+        lambda a: (
+            a.resume is not None and a.mode == "train" and not (a.resume / "last.pt").is_file()
+        ),
         lambda a: f"--resume: expected a run directory containing last.pt, got {str(a.resume)!r}",
     ),
     (
@@ -284,6 +307,7 @@ FLAG_RULES: tuple[FlagRule, ...] = (
         lambda a: a.record is not None and a.record.suffix.lower() not in (".gif", ".mp4"),
         lambda a: f"--record: expected a file ending in .gif or .mp4, got {str(a.record)!r}",
     ),
+    *EXPERIMENT_RULES,
 )
 """(is the combination wrong, what to say): checked in order, the first that applies is said."""
 

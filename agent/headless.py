@@ -12,7 +12,7 @@ import numpy as np
 from gymnasium.vector import VectorEnv
 from tqdm import tqdm
 
-from agent.evaluate import EvalResult
+from agent.evaluate import EvalReport, EvalResult
 from agent.episodes import EnvStepReport
 from agent.run import RunPlan
 from agent.trainer import Trainer
@@ -44,11 +44,13 @@ def train_headless(
     make_eval_env: Callable[[], gym.Env] | None,
     progress: bool = True,
     stop_requested: Callable[[], bool] = lambda: False,
+    on_evaluation: Callable[[int, EvalResult], None] | None = None,
 ) -> TrainSummary:
     """Train the planned run to its total_timesteps (new, or continuing its last.pt).
 
     Training stops cleanly, with last.pt and the logs written, at the first step after
-    `stop_requested()` turns true, or on Ctrl+C.
+    `stop_requested()` turns true, or on Ctrl+C. `on_evaluation(step, result)` hears of each
+    periodic evaluation (a sweep reports them to Ray Tune).
     """
     envs = make_envs(plan.num_envs)
     trainer = Trainer(plan, envs, make_eval_env)
@@ -70,6 +72,8 @@ def train_headless(
             if stop_requested():
                 interrupted = True
                 break
+            if isinstance(report, EvalReport) and report.result and on_evaluation is not None:
+                on_evaluation(trainer.num_timesteps, report.result)
             if not isinstance(report, EnvStepReport):
                 continue
             env_steps += 1

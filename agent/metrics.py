@@ -13,8 +13,10 @@ from agent.evaluate import EvalResult
 from agent.learner import UpdateStats
 
 CSV_NAME = "metrics.csv"
+EVAL_CSV_NAME = "evaluations.csv"
 TENSORBOARD_DIR = "tensorboard"
 BASE_COLUMNS = ("step", "episode", "return", "length", "is_success", "wall_s")
+EVAL_COLUMNS = ("step", "wall_s", "mean_return", "std_return", "success_rate", "episodes")
 
 _UPDATE_TAGS = {
     "policy_loss": "losses/policy_loss",
@@ -25,6 +27,29 @@ _UPDATE_TAGS = {
     "explained_variance": "losses/explained_variance",
     "learning_rate": "charts/learning_rate",
 }
+
+
+class CsvLog:
+    """One CSV of a run, appended row by row; resumed at `start_step`, rows after it dropped."""
+
+    def __init__(self, path: Path, columns: Sequence[str], start_step: int):
+        self.path = path
+        kept = _rows_up_to(path, start_step, len(columns)) if start_step > 0 else []
+        _write_atomically(path, [list(columns), *kept])
+        self._file = path.open("a", newline="")
+        self._csv = csv.writer(self._file)
+
+    def row(self, values: Sequence[Any]) -> None:
+        """Append one row."""
+        self._csv.writerow(values)
+
+    def flush(self) -> None:
+        """Push buffered rows to disk."""
+        self._file.flush()
+
+    def close(self) -> None:
+        """Flush and close."""
+        self._file.close()
 
 
 class RunLogger:
@@ -41,10 +66,8 @@ class RunLogger:
         self.info_keys = tuple(info_keys)
         self.columns = (*BASE_COLUMNS, *self.info_keys)
         self.csv_path = run_dir / CSV_NAME
-        kept = _rows_up_to(self.csv_path, start_step, len(self.columns)) if start_step > 0 else []
-        _write_atomically(self.csv_path, [list(self.columns), *kept])
-        self._file = self.csv_path.open("a", newline="")
-        self._csv = csv.writer(self._file)
+        self._episodes = CsvLog(self.csv_path, self.columns, start_step)
+        self._evaluations = CsvLog(run_dir / EVAL_CSV_NAME, EVAL_COLUMNS, start_step)
         _hush_writer_thread()
         # purge_step drops the events a crashed run logged after its last checkpoint
         self.writer = SummaryWriter(
@@ -70,7 +93,7 @@ class RunLogger:
             if value != "":
                 self.writer.add_scalar(f"charts/{key}", float(value), step)
         success = info.get("is_success", "")
-        self._csv.writerow(
+        self._episodes.row(
             [
                 step,
                 episode,
@@ -90,20 +113,33 @@ class RunLogger:
                 self.writer.add_scalar(tag, value, step)
         self.writer.add_scalar("charts/SPS", steps_per_s, step)
 
-    def evaluation(self, step: int, result: EvalResult) -> None:
-        """Log a periodic evaluation."""
+    def evaluation(self, step: int, result: EvalResult, wall_s: float) -> None:
+        """Log a periodic evaluation (also a row of evaluations.csv, for tables without
+        TensorBoard)."""
         self.writer.add_scalar("eval/mean_return", result.mean_return, step)
         self.writer.add_scalar("eval/success_rate", result.success_rate, step)
         self.writer.add_scalar("eval/mean_length", result.mean_length, step)
+        self._evaluations.row(
+            [
+                step,
+                f"{wall_s:.3f}",
+                f"{result.mean_return:.6g}",
+                f"{result.std_return:.6g}",
+                f"{result.success_rate:.6g}",
+                result.episodes,
+            ]
+        )
 
     def flush(self) -> None:
         """Push buffered rows and events to disk."""
-        self._file.flush()
+        self._episodes.flush()
+        self._evaluations.flush()
         self.writer.flush()
 
     def close(self) -> None:
-        """Flush and close both logs."""
-        self._file.close()
+        """Flush and close the logs."""
+        self._episodes.close()
+        self._evaluations.close()
         self.writer.close()
 
 

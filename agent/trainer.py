@@ -83,6 +83,9 @@ class Trainer:
         self.last_eval: EvalResult | None = None
         self._last_eval_step = -1
         self.recent_returns: deque[float] = deque(maxlen=100)
+        self.wall_s_before = 0.0
+        """Wall seconds the run trained before this process (a resumed run's, from last.pt)."""
+        self._start_s: float | None = None
         self.logger: RunLogger | None = None
         self._eval_envs: list[gym.Env] = []
         self.guard = RunGuard(lambda: self.num_timesteps)
@@ -91,6 +94,13 @@ class Trainer:
             assert plan.run_dir is not None, "a resumed run has a run directory"
             self._load_state(plan.run_dir / LAST, plan.resumed)
             self.guard.last_good = (plan.run_dir / LAST, self.num_timesteps)
+
+    @property
+    def wall_s(self) -> float:
+        """Wall seconds the run has trained, evaluations included, over all its sessions."""
+        if self._start_s is None:
+            return self.wall_s_before
+        return self.wall_s_before + time.perf_counter() - self._start_s
 
     @property
     def policy(self) -> Policy:
@@ -181,7 +191,6 @@ class Trainer:
         self.episodes += 1
         self.recent_returns.append(episode.episode_return)
         if self.logger is not None:
-            wall_s = time.perf_counter() - self._start_s
             with self.guard.writing(self.logger.csv_path):
                 self.logger.episode(
                     self.num_timesteps,
@@ -189,7 +198,7 @@ class Trainer:
                     episode.episode_return,
                     episode.length,
                     episode.info,
-                    wall_s,
+                    self.wall_s,
                 )
 
     def _update(self) -> Iterator[UpdateReport]:
@@ -204,7 +213,7 @@ class Trainer:
             ) from None
         self.updates += 1
         if self.logger is not None and report.stats is not None:
-            elapsed_s = max(time.perf_counter() - self._start_s, 1e-9)
+            elapsed_s = max(self.wall_s - self.wall_s_before, 1e-9)
             steps_per_s = (self.num_timesteps - self._start_steps) / elapsed_s
             with self.guard.writing(self.logger.csv_path):
                 self.logger.update(self.num_timesteps, report.stats, steps_per_s)
@@ -227,7 +236,8 @@ class Trainer:
         self.last_eval = result
         self._last_eval_step = self.num_timesteps
         if self.logger is not None:
-            self.logger.evaluation(self.num_timesteps, result)
+            with self.guard.writing(self.logger.csv_path):
+                self.logger.evaluation(self.num_timesteps, result, self.wall_s)
         if self.best_eval_mean is None or result.mean_return > self.best_eval_mean:
             self.best_eval_mean = result.mean_return
             if self.run_dir is not None:
@@ -274,6 +284,7 @@ class Trainer:
             "episodes": self.episodes,
             "updates": self.updates,
             "best_eval_mean": self.best_eval_mean,
+            "wall_s": self.wall_s,
             "torch_threads": torch.get_num_threads(),
             "torch_version": str(torch.__version__),
         }
@@ -304,6 +315,7 @@ class Trainer:
             self.episodes = int(metadata["episodes"])
             self.updates = int(metadata["updates"])
         self.best_eval_mean = metadata.get("best_eval_mean")
+        self.wall_s_before = float(metadata.get("wall_s", 0.0))
 
     def close(self) -> None:
         """Write last.pt, flush and close the logs and the evaluation envs."""

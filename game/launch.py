@@ -1,4 +1,5 @@
-"""What each mode does once main.py has checked the flags: train, watch, play or eval."""
+"""What each mode does once main.py has checked the flags: train, watch, play or eval (sweep and
+plot: game/experiments.py)."""
 
 from __future__ import annotations
 
@@ -77,6 +78,10 @@ def run(args: argparse.Namespace) -> int:
     """Dispatch to the mode (the flags have been checked)."""
     if args.mode == "train":
         return run_train(args)
+    if args.mode in ("sweep", "plot"):
+        from game import experiments
+
+        return experiments.run_sweep(args) if args.mode == "sweep" else experiments.run_plot(args)
     target = resolve(args)
     if args.mode == "eval":
         return run_eval(args, target)
