@@ -21,7 +21,15 @@ from typing import Any
 
 import numpy as np
 
-from agent.config import ALGOS, PPOConfig, ReinforceConfig, TrainConfig, check_pair, default_config
+from agent.config import (
+    ALGOS,
+    PPOConfig,
+    ReinforceConfig,
+    TrainConfig,
+    check_pair,
+    default_config,
+    fit_batch_size,
+)
 from agent.errors import ConfigError
 
 RANDOM = "random"
@@ -79,6 +87,8 @@ def build_configs(scene: str, variant: Variant, seed: int = 0) -> tuple[TrainCon
     ours = {k: v for k, v in variant.overrides.items() if k in train_fields}
     theirs = {k: v for k, v in variant.overrides.items() if k not in train_fields}
     train_config = dataclasses.replace(train_config, seed=seed, **ours)
+    if "num_envs" in ours and "batch_size" not in theirs:  # as --envs does: any number works
+        algo_config = fit_batch_size(algo_config, train_config.num_envs)
     algo_config = dataclasses.replace(algo_config, **theirs)
     check_pair(train_config, algo_config)
     return train_config, algo_config

@@ -103,7 +103,9 @@ def sweep_spec(args: argparse.Namespace):
     options = env_options(args, scene, None)
     if "track" in options and Path(options["track"]).is_file():
         options["track"] = str(Path(options["track"]).resolve())  # trials run in other dirs
-    variants = grid_variants(scene, args.algo.split(","), args.set, args.samples, args.seed)
+    variants = grid_variants(
+        scene, (args.algo or "ppo").split(","), args.set, args.samples, args.seed
+    )
     if args.steps is not None:
         variants = tuple(
             Variant(v.label, v.algo, {"total_timesteps": args.steps, **v.overrides})
