@@ -49,10 +49,10 @@ class EnvMakers(NamedTuple):
 
 def run_trial(config: dict[str, Any], spec: SweepSpec, sweep_dir: Path, makers: EnvMakers) -> None:
     """One trial (Tune calls it in a worker): train or continue the run, then score it."""
-    variant, seed = spec.variants[config["variant"]], int(config["seed"])
+    seed = int(config["seed"])
     run_dir = trial_dir(sweep_dir, spec, config["variant"], seed)
     try:
-        final = _train_and_score(spec, variant.algo, config["variant"], seed, run_dir, makers)
+        final = train_and_score(spec, config["variant"], seed, run_dir, makers, _report_evaluation)
     except Exception as error:
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / ERROR_NAME).write_text(one_line(error) + "\n")
@@ -60,11 +60,17 @@ def run_trial(config: dict[str, Any], spec: SweepSpec, sweep_dir: Path, makers: 
     tune.report({"final_mean": final["mean_return"], "final_success": final["success_rate"]})
 
 
-def _train_and_score(
-    spec: SweepSpec, algo: str, variant: int, seed: int, run_dir: Path, makers: EnvMakers
+def train_and_score(
+    spec: SweepSpec,
+    variant: int,
+    seed: int,
+    run_dir: Path,
+    makers: EnvMakers,
+    on_evaluation: Callable[[int, EvalResult], None] | None = None,
 ) -> dict[str, Any]:
-    """Train (unless the random baseline), evaluate the final policy, write final.json."""
-    options = dict(spec.env_options)
+    """A trial's work, without Ray: train (unless the random baseline), evaluate the final policy
+    on `spec.final_episodes` episodes, write and return final.json."""
+    options, algo = dict(spec.env_options), spec.variants[variant].algo
 
     def make_eval_env() -> gym.Env:
         return makers.single(spec.scene, **options)
@@ -83,7 +89,7 @@ def _train_and_score(
         lambda n: makers.vector(spec.scene, n, **options),
         make_eval_env,
         progress=False,
-        on_evaluation=_report_evaluation,
+        on_evaluation=on_evaluation,
     )
     if summary.interrupted:
         raise RuntimeError(f"{run_dir}: training was interrupted")

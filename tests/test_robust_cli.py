@@ -79,6 +79,33 @@ def bad_invocations(run: Path, tmp: Path) -> dict[str, tuple[list[str], str]]:
         ),
         "unknown algo": (["--algo", "dqn"], "argument --algo: invalid choice: 'dqn'"),
         "unknown mode": (["--mode", "fly"], "argument --mode: invalid choice"),
+        "algo list outside a sweep": (
+            ["--algo", "ppo,reinforce"],
+            "--algo: expected ppo or reinforce (lists and random: --mode sweep), got",
+        ),
+        "seeds outside a sweep": (["--seeds", "3"], "--seeds: expected with --mode sweep only"),
+        "unknown sweep key": (
+            ["--mode", "sweep", "--scene", "cartpole", "--set", "lr=1e-3"],
+            "--set lr: expected one of activation,",
+        ),
+        "sweep value out of range": (
+            ["--mode", "sweep", "--scene", "cartpole", "--set", "gamma=0.5,1.5"],
+            "--set (ppo gamma=1.5): PPOConfig: gamma: expected a number in (0, 1], got 1.5",
+        ),
+        "unknown lesson": (["--mode", "sweep", "--lesson", "x"], "--lesson: expected one of"),
+        "lesson with an algo": (
+            ["--mode", "sweep", "--lesson", "lunar", "--algo", "ppo"],
+            "--lesson: expected on its own",
+        ),
+        "resume a run as a sweep": (
+            ["--mode", "sweep", "--resume", str(run)],
+            "--resume: expected a sweep directory containing sweep.json, got",
+        ),
+        "plot without runs": (["--mode", "plot"], "RUN_DIR: expected one or more with --mode plot"),
+        "plot nothing": (
+            ["--mode", "plot", str(tmp / "a_file")],
+            "RUN_DIR: expected run directories holding a metrics.csv, found none",
+        ),
         "unknown flag": (["--stpes", "10"], "unrecognized arguments: --stpes"),
         "negative steps": (
             ["--steps", "-5"],
@@ -171,6 +198,7 @@ def test_every_bad_flag_is_one_line_and_exit_code_2(cartpole_run, tmp_path, monk
         assert captured.out == "", name
     assert not (tmp_path / "runs").exists()  # nothing was trained or written
     assert sorted(p.name for p in cartpole_run.iterdir()) == [
+        "evaluations.csv",
         "last.pt",
         "metrics.csv",
         "tensorboard",
