@@ -62,6 +62,8 @@ class SweepSpec:
     final_episodes: int = 100
     """Episodes of the final evaluation of each trained policy."""
     env_options: Mapping[str, Any] = field(default_factory=dict)
+    title: str = ""
+    """The plots' title (default: the scene and the number of seeds)."""
 
     def save(self, path: Path) -> None:
         """Write the spec as JSON (atomically): `--resume` reads it back."""

@@ -25,6 +25,7 @@ LESSONS: dict[str, SweepSpec] = {
         ),
         seeds=tuple(range(10)),
         target=475.0,
+        title="CartPole: whole returns, reward-to-go, a baseline, PPO (10 seeds)",
     ),
     "cartpole-network": SweepSpec(
         scene="cartpole",
@@ -34,6 +35,7 @@ LESSONS: dict[str, SweepSpec] = {
         ),
         seeds=tuple(range(10)),
         target=475.0,
+        title="CartPole: REINFORCE, linear policy vs one hidden layer (10 seeds)",
     ),
     "lunar": SweepSpec(
         scene="lunar",
@@ -44,6 +46,7 @@ LESSONS: dict[str, SweepSpec] = {
         ),
         seeds=(0, 1, 2),
         target=200.0,
+        title="LunarLander: random, REINFORCE and PPO (3 seeds)",
     ),
 }
 """Lesson name -> its sweep (1M steps per LunarLander learner: their tuned budgets)."""

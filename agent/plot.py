@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure  # no pyplot: no global state, no display needed
+from matplotlib.ticker import StrMethodFormatter
 
 from agent.curves import Curve, band, curve_of, read_episodes
 from agent.metrics import CSV_NAME
@@ -38,6 +39,7 @@ def plot_curves(
         axes.fill_between(curve.steps, curve.low, curve.high, color=line.get_color(), alpha=0.2)
     if target is not None:
         axes.axhline(target, color="grey", linestyle="--", linewidth=1, label=f"target {target:g}")
+    axes.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     axes.set_xlabel("env steps")
     axes.set_ylabel("episode return (mean of the last 20, over seeds)")
     axes.set_title(title)

@@ -212,7 +212,7 @@ def write_report(spec: SweepSpec, sweep_dir: Path) -> str:
     found = outcomes(spec, sweep_dir)
     table = rows(spec, found)
     write_csv(table, sweep_dir / RESULTS_NAME)
-    title = f"{spec.scene}: {len(spec.seeds)} seeds per configuration"
+    title = spec.title or f"{spec.scene}: {len(spec.seeds)} seeds per configuration"
     plot_curves(curves(spec, found), sweep_dir / CURVES_NAME, title, spec.target)
     finals = {
         v.label: [o.final["mean_return"] for o in found if o.variant == i and o.final]

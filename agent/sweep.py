@@ -24,6 +24,7 @@ from gymnasium.vector import VectorEnv
 from ray import tune
 
 from agent.checkpoint import load_policy, one_line
+from agent.errors import ConfigError
 from agent.evaluate import EvalResult, evaluate
 from agent.grid import RANDOM, SPEC_NAME, SweepSpec, build_configs
 from agent.headless import train_headless
@@ -183,7 +184,12 @@ def start_ray(address: str | None) -> bool:
     logging.getLogger("ray.tune").setLevel(logging.CRITICAL)  # failures: Progress says them
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # with verbose=0: Tune prints nothing
     if address is not None:
-        ray.init(address=address, log_to_driver=False)
+        try:
+            ray.init(address=address, log_to_driver=False)
+        except (ConnectionError, RuntimeError) as error:  # Ray's AuthenticationError is one too
+            raise ConfigError(
+                f"--address: expected a running Ray cluster at {address}, got {one_line(error)}"
+            ) from None
         return True
     # Ray treats any Linux machine as a cluster node and listens on its network address; this
     # makes it use the loopback address instead (checked with `ss -ltn` while a sweep ran)
@@ -202,10 +208,10 @@ def run_sweep(
 ) -> None:
     """Run (or, with `resume`, continue) every trial of the sweep in `sweep_dir`."""
     sweep_dir = sweep_dir.resolve()  # workers may run elsewhere (another cwd, another machine)
+    started = start_ray(address)  # a cluster that is not there leaves no sweep directory behind
     sweep_dir.mkdir(parents=True, exist_ok=True)
     if not resume:
         spec.save(sweep_dir / SPEC_NAME)
-    started = start_ray(address)
     trainable = tune.with_resources(
         tune.with_parameters(run_trial, spec=spec, sweep_dir=sweep_dir, makers=makers),
         {"cpu": 1},
