@@ -130,12 +130,14 @@ def _report_evaluation(step: int, result: EvalResult) -> None:
 
 
 class Progress(tune.Callback):
-    """One line per finished or failed trial, and every PROGRESS_EVERY_S: done, best so far."""
+    """One line per finished or failed trial (trials done, best final score so far), and every
+    PROGRESS_EVERY_S a line with the counts and the best periodic evaluation of any trial yet."""
 
     def __init__(self, spec: SweepSpec, sweep_dir: Path):
         self.spec = spec
         self.sweep_dir = sweep_dir
         self.best: tuple[float, str] | None = None
+        self.best_eval: tuple[float, str] | None = None
         self.next_s = time.monotonic() + PROGRESS_EVERY_S
 
     def _name(self, trial: Any) -> str:
@@ -155,6 +157,10 @@ class Progress(tune.Callback):
         score = result.get("final_mean")
         if score is not None and (self.best is None or score > self.best[0]):
             self.best = (float(score), self._name(trial))
+        score = result.get("eval_mean")
+        if score is not None and (self.best_eval is None or score > self.best_eval[0]):
+            where = f"{self._name(trial)}, at {result['step']:,} steps"
+            self.best_eval = (float(score), where)
 
     def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info):
         score = (trial.last_result or {}).get("final_mean")
@@ -174,7 +180,13 @@ class Progress(tune.Callback):
     def on_step(self, iteration: int, trials: list, **info):
         if time.monotonic() >= self.next_s:
             self.next_s = time.monotonic() + PROGRESS_EVERY_S
-            print(self._status(trials), flush=True)
+            evaluation = self.best_eval
+            shown = (
+                ""
+                if evaluation is None
+                else f" best evaluation {evaluation[0]:.1f}: {evaluation[1]}"
+            )
+            print(f"{self._status(trials)}{shown}", flush=True)
 
 
 def start_ray(address: str | None) -> bool:

@@ -7,10 +7,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from agent.grid import SweepSpec, Variant
-from agent.results import ERROR_NAME, FINAL_NAME, outcomes, write_report
-from agent.sweep import EnvMakers, run_sweep
+from agent.results import ERROR_NAME, FINAL_NAME, outcomes, trial_dir, write_report
+from agent.sweep import EnvMakers, Progress, run_sweep
 from game.scenes import make_env, make_vector_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,6 +53,36 @@ def test_tiny_sweep_writes_runs_table_and_plots_and_reports_a_failed_trial(tmp_p
     assert (tmp_path / "results.csv").read_text().startswith("config,seeds,finished,failed,")
     for name in ("curves.png", "finals.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_progress_counts_trials_and_names_the_best(tmp_path, capsys):
+    spec = SweepSpec("cartpole", (Variant("a", "ppo"), Variant("b", "reinforce")), seeds=(0, 1))
+    trials = [
+        SimpleNamespace(config={"variant": v, "seed": s}, status="RUNNING", last_result={})
+        for v in (0, 1)
+        for s in (0, 1)
+    ]
+    progress = Progress(spec, tmp_path)
+    progress.on_trial_result(0, trials, trials[1], {"step": 4_000, "eval_mean": 80.0})
+    progress.on_trial_result(0, trials, trials[2], {"step": 2_000, "eval_mean": 60.0})
+    trials[1].last_result = {"final_mean": 95.0}
+    progress.on_trial_result(0, trials, trials[1], trials[1].last_result)
+    progress.on_trial_complete(0, trials, trials[1])
+    trials[1].status = "TERMINATED"
+    broken = trial_dir(tmp_path, spec, 1, 1)
+    broken.mkdir(parents=True)
+    (broken / ERROR_NAME).write_text("ValueError: nope\n")
+    progress.on_trial_error(0, trials, trials[3])
+    trials[3].status = "ERROR"
+    progress.next_s = 0.0
+    progress.on_step(0, trials)
+    assert capsys.readouterr().out.splitlines() == [
+        "a, seed 1: final mean 95.0  [1/4 done, 3 running, 0 failed; best so far 95.0: a, seed 1]",
+        "b, seed 1: FAILED: ValueError: nope  [1/4 done, 2 running, 1 failed; best so far 95.0: "
+        "a, seed 1]",
+        "[1/4 done, 2 running, 1 failed; best so far 95.0: a, seed 1] best evaluation 80.0: "
+        "a, seed 1, at 4,000 steps",
+    ]
 
 
 def sweep(*flags: str) -> subprocess.Popen:
