@@ -14,6 +14,7 @@ from game.errors import UsageError
 from game.scenes import make_env, make_vector_env, scene_spec
 
 DEFAULT_SEEDS = 3
+PLOT_FILE = Path("curves.png")
 SPEC = "sweep.json"
 """A sweep directory's spec (agent/grid.py SPEC_NAME; not imported here: flags load no torch)."""
 SWEEP_FLAGS = ("--seeds", "--set", "--samples", "--address", "--lesson")
@@ -34,7 +35,7 @@ def add_experiment_flags(add: Callable[..., object]) -> None:
     add("--address", help="sweep: join the Ray cluster at this address instead of starting Ray")
     add("--lesson", help="sweep: a ready comparison: cartpole-returns, cartpole-network, lunar")
     add("runs", nargs="*", type=Path, metavar="RUN_DIR", help="plot: run directories (or above)")
-    add("--out", type=Path, default=Path("curves.png"), help="plot: the PNG to write")
+    add("--out", type=Path, default=PLOT_FILE, help=f"plot: the PNG to write (default {PLOT_FILE})")
 
 
 Rule = tuple[Callable[[argparse.Namespace], bool], Callable[[argparse.Namespace], str]]
@@ -68,7 +69,11 @@ EXPERIMENT_RULES: tuple[Rule, ...] = (
         lambda a: f"--resume: expected a sweep directory containing {SPEC}, got {str(a.resume)!r}",
     ),
     (
-        lambda a: a.mode == "sweep" and a.resume is not None and (a.algo or a.scene or a.set),
+        lambda a: (
+            a.mode == "sweep"
+            and a.resume is not None
+            and any((a.algo, a.scene, a.set, a.seeds, a.samples, a.steps))
+        ),
         lambda a: "--resume: expected on its own in a sweep (it continues the sweep as it was)",
     ),
     (
@@ -81,6 +86,10 @@ EXPERIMENT_RULES: tuple[Rule, ...] = (
     (
         lambda a: a.samples is not None and not a.set,
         lambda a: "--samples: expected with --set (what to draw)",
+    ),
+    (
+        lambda a: a.mode != "plot" and a.out != PLOT_FILE,
+        lambda a: "--out: expected with --mode plot only",
     ),
     (
         lambda a: (a.mode == "plot") != bool(a.runs),

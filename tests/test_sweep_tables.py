@@ -199,3 +199,24 @@ def test_table_from_the_trials_files(tmp_path):
     assert written[1]["steps_to_target"] == ""
     for name in ("curves.png", "finals.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_plot_mode_groups_seeds_of_one_configuration(tmp_path):
+    import game
+    from agent import PPOConfig, RunPlan, TrainConfig, Trainer
+    from agent.plot import group_runs
+
+    for name, seed, lr in (("a", 0, 3e-4), ("b", 1, 3e-4), ("c", 0, 1e-3)):
+        config = TrainConfig("cartpole", "ppo", 128, num_envs=2, seed=seed, eval_every_steps=0)
+        plan = RunPlan(
+            config, PPOConfig(learning_rate=lr, n_steps=64, batch_size=64), tmp_path / name
+        )
+        trainer = Trainer(plan, game.make_vector_env("cartpole", 2))
+        for _ in trainer.run():
+            pass
+        trainer.close()
+    groups = group_runs([tmp_path / name for name in "abc"])
+    assert groups == {
+        "cartpole ppo learning_rate=0.0003": [tmp_path / "a", tmp_path / "b"],
+        "cartpole ppo learning_rate=0.001": [tmp_path / "c"],
+    }
