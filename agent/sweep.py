@@ -70,7 +70,9 @@ def train_and_score(
     on_evaluation: Callable[[int, EvalResult], None] | None = None,
 ) -> dict[str, Any]:
     """A trial's work, without Ray: train (unless the random baseline), evaluate the final policy
-    on `spec.final_episodes` episodes, write and return final.json."""
+    on `spec.final_episodes` episodes, write and return final.json (with `train_s`, the run's
+    training seconds over all its sessions, and `trial_s`, this call's seconds)."""
+    start_s = time.perf_counter()
     options, algo = dict(spec.env_options), spec.variants[variant].algo
 
     def make_eval_env() -> gym.Env:
@@ -82,6 +84,7 @@ def train_and_score(
         run_dir.mkdir(parents=True, exist_ok=True)
         result = evaluate(None, make_eval_env, spec.final_episodes, eval_seed)
         final = {**_scores(result), "num_timesteps": 0, "train_s": 0.0}
+        final["trial_s"] = time.perf_counter() - start_s
         write_json(run_dir / FINAL_NAME, final)
         return final
     plan = _plan(spec, variant, seed, run_dir)
@@ -100,6 +103,7 @@ def train_and_score(
         **_scores(result),
         "num_timesteps": metadata["num_timesteps"],
         "train_s": metadata["wall_s"],
+        "trial_s": time.perf_counter() - start_s,
     }
     write_json(run_dir / FINAL_NAME, final)
     return final
