@@ -203,8 +203,13 @@ def start_ray(address: str | None) -> bool:
         try:
             ray.init(address=address, log_to_driver=False)
         except (ConnectionError, RuntimeError) as error:  # Ray's AuthenticationError is one too
+            while error.__cause__ is not None:  # the first reason: a wrong token, no answer...
+                error = error.__cause__
+            # Ray puts the reason last, below a traceback it quotes in the message
+            lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+            reason = lines[-1][:200] if lines else type(error).__name__
             raise ConfigError(
-                f"--address: expected a running Ray cluster at {address}, got {one_line(error)}"
+                f"--address: expected a running Ray cluster at {address}, got {reason}"
             ) from None
         return True
     # Ray treats any Linux machine as a cluster node and listens on its network address; this
