@@ -182,6 +182,9 @@ def grid_variants(
         for overrides in combos:
             shown = {k: v for k, v in overrides.items() if samples or len(values[k]) > 1}
             label = " ".join([algo, *(f"{k}={_show(v)}" for k, v in shown.items())])
+            repeats = sum(v.label == label or v.label.startswith(f"{label} #") for v in variants)
+            if repeats:  # random search may draw the same values twice: labels stay unique
+                label = f"{label} #{repeats + 1}"
             variants.append(Variant(label, algo, overrides))
     for variant in variants:
         check_variant(scene, variant)

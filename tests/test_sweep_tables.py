@@ -70,6 +70,9 @@ def test_random_search_draws_within_ranges_reproducibly():
     assert 5 <= sum(r < 1e-3 for r in rates) <= 15
     assert {v.overrides["n_epochs"] for v in first} <= set(range(2, 7))
     assert {v.overrides["activation"] for v in first} == {"tanh", "relu"}
+    drawn = grid_variants("cartpole", ["ppo"], ["activation=tanh,relu"], samples=4)
+    labels = [v.label for v in drawn]
+    assert len(set(labels)) == 4 and any(label.endswith(" #2") for label in labels)
 
 
 @pytest.mark.parametrize(
