@@ -10,7 +10,17 @@ class SceneError(GameError, ValueError):
 
 
 class TrackError(SceneError):
-    """A track file is unusable; the message names the file, the field and what was expected."""
+    """A track file is unusable; the message names the file, the field and what was expected.
+
+    The validator also says where the problem is, when it is somewhere (the editor marks it):
+    `at_m` a world position [m], `point` the index of a centreline point in the file.
+    """
+
+    def __init__(self, message: str, *, at_m: tuple[float, float] | None = None,
+                 point: int | None = None):  # fmt: skip
+        super().__init__(message)
+        self.at_m = at_m
+        self.point = point
 
 
 class DisplayError(GameError):
