@@ -5,6 +5,7 @@
     python main.py --mode train --headless          train at full speed, no window
     python main.py --mode watch --checkpoint runs/.../best.pt
     python main.py --mode eval --checkpoint runs/.../best.pt --episodes 100
+    python main.py --mode edit --track my_track.json    draw a track with the mouse
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from game.errors import DisplayError, GameError
 from game.input import hotkey_legend
 from game.scenes import SCENES, make_env, make_vector_env, scene_spec
 
-MODES = ("train", "watch", "play", "eval")
+MODES = ("train", "watch", "play", "eval", "edit")
 ALGOS = ("ppo", "reinforce")
 SPEEDS = ("1", "2", "4", "8", "16", "32", "64", "max")
 
@@ -70,11 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add = parser.add_argument
-    add("--mode", choices=MODES, default="train", help="train (default), watch a checkpoint, play yourself, or eval")
+    add("--mode", choices=MODES, default="train", help="train (default), watch a checkpoint, play yourself, eval, or edit a track")
     add("--scene", choices=tuple(SCENES), help="race (default), lunar or cartpole; watch/eval/--resume take it from the checkpoint")
     add("--algo", choices=ALGOS, help="learner for train: ppo (default) or reinforce")
     add("--headless", action="store_true", help="train without a window, at full speed")
-    add("--track", help="race track: a shipped name (oval, hairpins, chicanes, speedway) or a .json path (default oval)")
+    add("--track", help="race track: a shipped name (oval, hairpins, chicanes, speedway) or a .json path (default oval); edit: a new .json path too (default: a new track)")
     add("--steps", type=positive_int, help="env steps to train for (default: tuned per scene and algorithm)")
     add("--envs", type=positive_int, help="envs (cars) trained on together (default: tuned); watch: copies of the agent on the race")
     add("--seed", type=seed_int, default=0, help="random seed (default 0)")
@@ -179,6 +180,8 @@ class Target:
 
 def run(args: argparse.Namespace) -> int:
     """Dispatch to the mode (the flags have been checked)."""
+    if args.mode == "edit":
+        return run_edit(args)
     target = resolve(args)
     if args.mode == "eval":
         return run_eval(args, target)
@@ -199,6 +202,9 @@ def check_flags(args: argparse.Namespace) -> None:
         raise UsageError("--checkpoint: expected with --mode play only on the race (to race the agent)")
     if args.mode in ("play", "watch") and args.envs not in (None, 1) and (args.mode == "play" or args.scene not in (None, "race")):
         raise UsageError("--envs: expected with --mode watch on the race only (several copies of the agent)")
+    if args.mode == "edit" and (args.checkpoint or args.resume or args.driver
+                                or args.scene not in (None, "race")):  # fmt: skip
+        raise UsageError("--mode edit: expected only --track and the window flags (it edits a race track)")
     if args.random and args.mode != "eval":
         raise UsageError("--random: expected with --mode eval only")
     if args.random and args.checkpoint is not None:
@@ -281,6 +287,14 @@ def run_eval(args: argparse.Namespace, target: Target) -> int:
     if result.mean_laps is not None:
         best = "-" if result.best_lap_s is None else f"{result.best_lap_s:.2f} s"
         print(f"Mean laps {result.mean_laps:.2f}, best lap {best}")
+    return 0
+
+
+def run_edit(args: argparse.Namespace) -> int:
+    """The track editor in a window (game/editor)."""
+    from game.editor.launch import edit
+
+    edit(args.track, app_config(args, "1"), args.frames)
     return 0
 
 

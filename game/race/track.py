@@ -154,7 +154,11 @@ class Track:
 
 def build_track(spec: TrackSpec) -> Track:
     """Turn a validated spec into track geometry, rejecting tracks whose borders cross."""
-    center = centreline(spec)
+    return track_along(spec, centreline(spec))
+
+
+def track_along(spec: TrackSpec, center: Points) -> Track:
+    """The track with this centreline (`centreline(spec)`): its borders checked, then packed."""
     borders = miter_borders(center, spec.width_m)
     if borders.bend.min() < HAIRPIN_BEND:
         x, y = center[int(borders.bend.argmin())]
