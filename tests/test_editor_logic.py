@@ -3,6 +3,7 @@
 import json
 import math
 import os
+import stat
 
 import numpy as np
 import pytest
@@ -167,6 +168,13 @@ def test_clicks_place_points_in_order_then_on_segments_and_a_drag_is_one_undo_st
     assert np.array_equal(editor.check.track.geometry, check(before, "x").track.geometry)
     click(editor, (0.0, -41.0), RIGHT)  # a right click deletes
     assert editor.draft.points == HEXAGON
+    near = editor.viewport.to_screen(HEXAGON[4]) + np.array([2.5, -2])  # a click on it selects it...
+    editor.press(near, LEFT)
+    editor.release(near + np.array([1, 1]))
+    assert editor.selected == 4 and editor.draft.points == HEXAGON  # ...and does not move it
+    editor.press(near, LEFT)  # a drag moves it by as much as the mouse moved, without a jump
+    editor.release(near + np.array([8, -4]))
+    assert editor.draft.points[4] == (-38.0, 51.0)
 
 
 def test_dragging_the_start_line_moves_it_along_the_track():
@@ -232,6 +240,9 @@ def test_a_saved_file_loads_back_to_the_same_track(tmp_path):
     assert TrackDraft.from_spec(spec) == editor.draft
     assert np.array_equal(build_track(spec).geometry, editor.check.track.geometry)
     assert spec.name == "mine"  # a new track is named after its file
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask  # not the temporary file's 0o600
 
 
 @pytest.mark.parametrize("where", ["read-only folder", "folder that is a file"])

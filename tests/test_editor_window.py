@@ -2,6 +2,9 @@
 
 import json
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pygame
@@ -18,6 +21,7 @@ from game.modes import DriveMode, TrainMode
 from game.race.track import load_track
 from game.race.track_file import read_track_file
 
+ROOT = Path(__file__).resolve().parents[1]
 HEXAGON = ((-50.0, -40.0), (50.0, -40.0), (70.0, 10.0), (40.0, 50.0), (-40.0, 50.0), (-70.0, 10.0))
 
 
@@ -231,3 +235,35 @@ def test_a_missing_track_name_is_one_line():
         open_track("no_such_track")
     with pytest.raises(TrackError, match="generated tracks are not available"):
         open_track("random:3")
+
+
+def run_main(*args, cwd):
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    command = [sys.executable, str(ROOT / "main.py"), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=cwd, env=env)
+
+
+def test_main_edit_opens_a_new_track_file_and_refuses_other_flags_in_one_line(tmp_path):
+    done = run_main(
+        "--mode",
+        "edit",
+        "--track",
+        "new.json",
+        "--frames",
+        "3",
+        "--screenshot",
+        "s.png",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0 and (tmp_path / "s.png").stat().st_size > 0, done.stderr
+    assert not (tmp_path / "new.json").exists()  # nothing is written until it is saved
+    for args, expected in (
+        (
+            ("--checkpoint", "x.pt"),
+            "main.py: error: --mode edit: expected only --track and the window flags",
+        ),
+        (("--track", "no_such_track"), "main.py: error: --track: expected a shipped track"),
+    ):
+        refused = run_main("--mode", "edit", *args, cwd=tmp_path)
+        assert refused.returncode == 2 and refused.stderr.startswith(expected)
+        assert refused.stderr.count("\n") == 1

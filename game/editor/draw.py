@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +24,9 @@ PROBLEM = (255, 60, 60)
 GOOD = (120, 220, 140)
 POINT_PX = 5
 """Radius of a point's dot [px]."""
+LEGEND_ROW_PX = 15
+LEGEND_KEYS_PX = 112
+"""Width of the keys' column in the panel's list [px]."""
 FAR_PX = 100_000.0
 """Screen coordinates are clamped to this [px] before pygame draws them."""
 
@@ -174,7 +178,7 @@ class EditorView:
         width_px = panel.w - 2 * PAD
         surface.blit(self.title_font.render("Track editor", True, ACCENT), (x, y))
         y += 34
-        where = "new track (not saved yet)" if editor.path is None else str(editor.path)
+        where = "new track (not saved yet)" if editor.path is None else _shown(editor.path)
         if editor.dirty:
             state = "unsaved changes"
         else:
@@ -196,22 +200,28 @@ class EditorView:
                     (x + 80, y),
                 )
                 y += ROW_H - 2
-        y += 8
+        keys_top = panel.bottom - PAD - len(self.legend) * LEGEND_ROW_PX
         if check.error is None:
-            status, colour = ["valid: ready to save and drive"], GOOD
+            status, status_colour = ["valid: ready to save and drive"], GOOD
         else:
-            status, colour = wrap_text(str(check.error), self.font, width_px), PROBLEM
-        for line in status:
-            surface.blit(self.font.render(line, True, colour), (x, y))
-            y += ROW_H - 2
-        y += 8
-        for line in wrap_text(editor.message, self.font, width_px):
-            surface.blit(self.font.render(line, True, ACCENT), (x, y))
-            y += ROW_H - 2
-        y = max(y + 8, panel.bottom - PAD - (len(self.legend) + 1) * (ROW_H - 5))
-        for keys, meaning in self.legend:
-            if y > panel.bottom - PAD - 14:
-                break
+            status, status_colour = wrap_text(str(check.error), self.font, width_px), PROBLEM
+        message = wrap_text(editor.message, self.font, width_px)
+        for lines, colour in ((status, status_colour), (message, ACCENT)):
+            y += 8
+            for line in lines:
+                if y + ROW_H > keys_top:
+                    break  # the list of keys stays whole
+                surface.blit(self.font.render(line, True, colour), (x, y))
+                y += ROW_H - 2
+        for row, (keys, meaning) in enumerate(self.legend):
+            y = keys_top + row * LEGEND_ROW_PX
             surface.blit(self.small.render(keys, True, DIM), (x, y))
-            surface.blit(self.small.render(meaning, True, TEXT), (x + 96, y))
-            y += ROW_H - 5
+            surface.blit(self.small.render(meaning, True, TEXT), (x + LEGEND_KEYS_PX, y))
+
+
+def _shown(path: Path) -> str:
+    """A path as the panel shows it: relative to the working folder when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)

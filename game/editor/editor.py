@@ -34,6 +34,8 @@ ZOOM_STEP = 1.2
 """One wheel notch (or + / -) zooms by this factor."""
 PAN_STEP_PX = 60
 WIDTH_STEP_M = 1.0
+DRAG_PX = 3.0
+"""The mouse must move this far with the button down before a point moves (a click selects)."""
 LEFT, MIDDLE, RIGHT = 1, 2, 3
 """Mouse buttons, as pygame numbers them."""
 
@@ -96,7 +98,10 @@ class Editor:
         self.selected: int | None = None
         self.gesture = Gesture.NONE
         self._gesture_moved = False
-        self._last_px = np.zeros(2)
+        """Whether the gesture has changed the draft yet (its first change is a new undo step)."""
+        self._last_px = self._press_px = np.zeros(2)
+        self._grab_m = np.zeros(2)
+        """Where the grabbed point is from the mouse [m]: it follows the mouse without a jump."""
         self.prompt: Prompt | None = None
         self.offer: Offer | None = None
         self.message = ""
@@ -130,7 +135,7 @@ class Editor:
 
     def press(self, xy_px: tuple[float, float], button: int) -> None:
         """A mouse button went down at `xy_px` (in the view)."""
-        self._last_px = np.asarray(xy_px, dtype=np.float64)
+        self._last_px = self._press_px = np.asarray(xy_px, dtype=np.float64)
         self._gesture_moved = False
         if self.offer is not None or self.prompt is not None:
             return
@@ -147,13 +152,15 @@ class Editor:
             return
         if button != LEFT:
             return
-        if point is not None:
-            self.selected, self.gesture = point, Gesture.MOVE_POINT
-        elif self._on_start_handle(xy_px):
+        if self._on_start_handle(xy_px) and point is None:
             self.gesture = Gesture.MOVE_START
-        else:
+            return
+        if point is None:
             self._add_point(xy_px)
-            self.gesture = Gesture.MOVE_POINT
+        else:
+            self.selected = point
+        self.gesture = Gesture.MOVE_POINT
+        self._grab_m = self._points()[self.selected] - self.viewport.to_world(xy_px)
 
     def drag(self, xy_px: tuple[float, float]) -> None:
         """The mouse moved to `xy_px` (with the button still held, if a gesture is going on)."""
@@ -161,8 +168,11 @@ class Editor:
         delta, self._last_px = xy_px - self._last_px, xy_px
         if self.gesture is Gesture.PAN:
             self.viewport.pan(*delta)
+        elif not self._gesture_moved and np.hypot(*(xy_px - self._press_px)) < DRAG_PX:
+            return  # a click, not yet a drag: nothing moves
         elif self.gesture is Gesture.MOVE_POINT and self.selected is not None:
-            self._edit(model.move_point(self.draft, self.selected, self.viewport.to_world(xy_px)))
+            where = self.viewport.to_world(xy_px) + self._grab_m
+            self._edit(model.move_point(self.draft, self.selected, where))
         elif self.gesture is Gesture.MOVE_START:
             fraction = self._fraction_at(self.viewport.to_world(xy_px))
             if fraction is not None:

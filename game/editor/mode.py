@@ -72,7 +72,7 @@ MODE_COMMANDS = ("try_track", "toggle_help")
 MOUSE_LEGEND = (
     ("click", "add a point after the selected one"),
     ("click a segment", "insert a point there"),
-    ("drag", "move a point, or the start line's ring"),
+    ("drag", "move a point, or the start line by its arrow"),
     ("right click", "delete a point"),
 )
 PASS_THROUGH = ("f12", "p")

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ def write_atomic(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        tmp.chmod(_file_mode(path))  # a temporary file is private; a track file is not
         os.replace(tmp, path)
     except OSError as error:
         if tmp is not None:
@@ -56,6 +58,16 @@ def write_atomic(path: Path, text: str) -> None:
         raise SaveError(
             f"{path}: cannot save here ({error.strerror or type(error).__name__})"
         ) from None
+
+
+def _file_mode(path: Path) -> int:
+    """The permissions the file has, or a new file gets (0o666 less the umask)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def save_target(text: str) -> Path:
