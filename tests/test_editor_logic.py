@@ -168,7 +168,7 @@ def test_clicks_place_points_in_order_then_on_segments_and_a_drag_is_one_undo_st
     assert np.array_equal(editor.check.track.geometry, check(before, "x").track.geometry)
     click(editor, (0.0, -41.0), RIGHT)  # a right click deletes
     assert editor.draft.points == HEXAGON
-    near = editor.viewport.to_screen(HEXAGON[4]) + np.array([2.5, -2])  # a click on it selects it...
+    near = editor.viewport.to_screen(HEXAGON[4]) + np.array([2.5, -2])  # a click selects it...
     editor.press(near, LEFT)
     editor.release(near + np.array([1, 1]))
     assert editor.selected == 4 and editor.draft.points == HEXAGON  # ...and does not move it
