@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import pygame
 
+from game.editor import storage
 from game.editor.editor import Editor
 from game.editor.validation import Check
 from game.hud import ACCENT, DIM, PAD, PANEL_BG, ROW_H, TEXT, WARN, draw_help, wrap_text
@@ -178,7 +178,7 @@ class EditorView:
         width_px = panel.w - 2 * PAD
         surface.blit(self.title_font.render("Track editor", True, ACCENT), (x, y))
         y += 34
-        where = "new track (not saved yet)" if editor.path is None else _shown(editor.path)
+        where = "new track (not saved yet)" if editor.path is None else storage.shown(editor.path)
         if editor.dirty:
             state = "unsaved changes"
         else:
@@ -218,10 +218,3 @@ class EditorView:
             surface.blit(self.small.render(keys, True, DIM), (x, y))
             surface.blit(self.small.render(meaning, True, TEXT), (x + LEGEND_KEYS_PX, y))
 
-
-def _shown(path: Path) -> str:
-    """A path as the panel shows it: relative to the working folder when it is inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
-        return str(path)

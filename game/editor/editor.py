@@ -407,7 +407,7 @@ class Editor:
             self.validator.rename(self._source(path))
         self.history.push(draft)  # a new name is an edit: undo gives back the old one
         self.path, self.saved = path, draft
-        self.message = f"saved {path}"
+        self.message = f"saved {storage.shown(path)}"
         return True
 
     @staticmethod

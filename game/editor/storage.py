@@ -84,6 +84,14 @@ def save_target(text: str) -> Path:
     return TRACKS_DIR / f"{slug}.json"
 
 
+def shown(path: Path) -> str:
+    """A path as the editor shows it: relative to the working folder when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
 def is_name(text: str) -> bool:
     """Whether a save-as answer is a track name (not a path): no folder, no .json."""
     text = text.strip()

@@ -54,7 +54,7 @@ def train_mode(draft: TrackDraft) -> Mode:
         ) from None
     track_file = run_dir / "track.json"
     storage.write_atomic(track_file, storage.track_text(draft.to_file()))
-    options = {"track": str(track_file)}
+    options = {"track": str(track_file.resolve())}  # found again from any folder
     train_config, algo_config = default_config(SCENE, "ppo", live=True)
     train_config = dataclasses.replace(train_config, env_options=options)
     envs = make_vector_env(SCENE, train_config.num_envs, render_first=True, **options)
