@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from game.editor import storage
-from game.editor.editor import LEFT, RIGHT, Editor, Gesture
+from game.editor.editor import Editor
+from game.editor.gestures import LEFT, RIGHT, Gesture
 from game.editor.hittest import nearest_point, nearest_segment
 from game.editor.history import History
 from game.editor.model import (
@@ -143,8 +144,8 @@ def editor_on(draft, path=None):
 
 def click(editor, xy_m, button=LEFT):
     xy_px = editor.viewport.to_screen(xy_m)
-    editor.press(xy_px, button)
-    editor.release(xy_px)
+    editor.pointer.press(xy_px, button)
+    editor.pointer.release(xy_px)
 
 
 def test_clicks_place_points_in_order_then_on_segments_and_a_drag_is_one_undo_step():
@@ -156,12 +157,12 @@ def test_clicks_place_points_in_order_then_on_segments_and_a_drag_is_one_undo_st
     assert editor.draft.points[1] == (0.0, -41.0) and len(editor.draft.points) == 7
     before = editor.draft
     start = editor.viewport.to_screen(HEXAGON[2])
-    editor.press(start, LEFT)
-    assert editor.gesture is Gesture.MOVE_POINT
-    editor.drag(start)  # a first motion that does not move it yet
+    editor.pointer.press(start, LEFT)
+    assert editor.pointer.gesture is Gesture.MOVE_POINT
+    editor.pointer.drag(start)  # a first motion that does not move it yet
     for step in range(1, 6):
-        editor.drag(start + np.array([4 * step, 0]))  # 1 m a step
-    editor.release(start + np.array([20, 0]))
+        editor.pointer.drag(start + np.array([4 * step, 0]))  # 1 m a step
+    editor.pointer.release(start + np.array([20, 0]))
     assert editor.draft.points[3] == (75.0, 10.0)
     editor.undo()
     assert editor.draft == before
@@ -169,11 +170,11 @@ def test_clicks_place_points_in_order_then_on_segments_and_a_drag_is_one_undo_st
     click(editor, (0.0, -41.0), RIGHT)  # a right click deletes
     assert editor.draft.points == HEXAGON
     near = editor.viewport.to_screen(HEXAGON[4]) + np.array([2.5, -2])  # a click selects it...
-    editor.press(near, LEFT)
-    editor.release(near + np.array([1, 1]))
+    editor.pointer.press(near, LEFT)
+    editor.pointer.release(near + np.array([1, 1]))
     assert editor.selected == 4 and editor.draft.points == HEXAGON  # ...and does not move it
-    editor.press(near, LEFT)  # a drag moves it by as much as the mouse moved, without a jump
-    editor.release(near + np.array([8, -4]))
+    editor.pointer.press(near, LEFT)  # a drag moves it as much as the mouse moved, without a jump
+    editor.pointer.release(near + np.array([8, -4]))
     assert editor.draft.points[4] == (-38.0, 51.0)
 
 
@@ -181,9 +182,9 @@ def test_dragging_the_start_line_moves_it_along_the_track():
     editor = editor_on(TrackDraft(HEXAGON))
     pose = editor.start_pose()
     assert np.allclose(pose.xy_m, HEXAGON[0]) and pose.ahead[0] > 0.8  # along the first side
-    editor.press(editor.viewport.to_screen(pose.handle_m), LEFT)  # the arrow beyond the line
-    assert editor.gesture is Gesture.MOVE_START
-    editor.release(editor.viewport.to_screen((0.0, -45.0)))  # near the first side's middle
+    editor.pointer.press(editor.viewport.to_screen(pose.handle_m), LEFT)  # the arrow past the line
+    assert editor.pointer.gesture is Gesture.MOVE_START
+    editor.pointer.release(editor.viewport.to_screen((0.0, -45.0)))  # near the first side's middle
     moved = editor.start_pose()  # the spline sags to y = -49.8 there: the line is straight below
     assert abs(moved.xy_m[0]) < 0.1 and moved.ahead[0] > 0.999
     assert 0.1 < editor.draft.start_fraction < 0.2

@@ -1,13 +1,13 @@
-"""The editor's behaviour, without a window: mouse gestures and commands on the draft.
+"""The editor's behaviour, without a window: the draft, its history, view, selection and check,
+and the commands on them.
 
-The pygame layer calls `press`, `drag`, `release` and `wheel` with screen pixels in the view,
-the commands (`undo`, `save`, ...) by key, and `type_text`/`submit` while a name is asked for.
+The pygame layer calls the commands (`undo`, `save`, ...) by key, `type_text`/`submit` while a
+name is asked for, and the mouse's gestures on `editor.pointer` (game/editor/gestures.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import enum
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +16,8 @@ from typing import NamedTuple
 import numpy as np
 
 from game.editor import model, storage
-from game.editor.hittest import (
-    SEGMENT_RADIUS_PX,
-    distance_to_segments,
-    nearest_point,
-    nearest_segment,
-)
+from game.editor.gestures import ZOOM_STEP, Gesture, Pointer
+from game.editor.hittest import distance_to_segments
 from game.editor.history import History
 from game.editor.model import TrackDraft
 from game.editor.storage import SaveError
@@ -30,16 +26,8 @@ from game.editor.viewport import Viewport
 from game.race.track import Track
 from game.race.track_file import MAX_NAME_CHARS
 
-ZOOM_STEP = 1.2
-"""One wheel notch (or + / -) zooms by this factor."""
 PAN_STEP_PX = 60
 WIDTH_STEP_M = 1.0
-DRAG_PX = 3.0
-"""The mouse must move this far with the button down before a point moves (a click selects)."""
-LEFT, MIDDLE, RIGHT = 1, 2, 3
-"""Mouse buttons, as pygame numbers them."""
-
-
 ARROW_PX = 14
 """The start line's arrow is at least this long on screen [px]."""
 
@@ -55,15 +43,6 @@ class StartPose(NamedTuple):
     """The arrow's size [m]."""
     handle_m: np.ndarray
     """The arrow's middle: drag it to move the start line [m]."""
-
-
-class Gesture(enum.Enum):
-    """What a held mouse button is doing."""
-
-    NONE = "none"
-    MOVE_POINT = "move a point"
-    MOVE_START = "move the start line"
-    PAN = "pan"
 
 
 @dataclass
@@ -96,12 +75,7 @@ class Editor:
         self.viewport = Viewport(view_size_px)
         self.validator = LiveValidator(self._source(path))
         self.selected: int | None = None
-        self.gesture = Gesture.NONE
-        self._gesture_moved = False
-        """Whether the gesture has changed the draft yet (its first change is a new undo step)."""
-        self._last_px = self._press_px = np.zeros(2)
-        self._grab_m = np.zeros(2)
-        """Where the grabbed point is from the mouse [m]: it follows the mouse without a jump."""
+        self.pointer = Pointer(self)
         self.prompt: Prompt | None = None
         self.offer: Offer | None = None
         self.message = ""
@@ -128,87 +102,11 @@ class Editor:
 
     def validate(self) -> bool:
         """Bring the live check up to date (throttled while dragging); whether it ran."""
-        busy = self.gesture is not Gesture.NONE and self.validator.latest is not None
+        busy = self.pointer.gesture is not Gesture.NONE and self.validator.latest is not None
         return self.validator.update(self.draft, busy=busy)
 
-    # Mouse.
-
-    def press(self, xy_px: tuple[float, float], button: int) -> None:
-        """A mouse button went down at `xy_px` (in the view)."""
-        self._last_px = self._press_px = np.asarray(xy_px, dtype=np.float64)
-        self._gesture_moved = False
-        if self.offer is not None or self.prompt is not None:
-            return
-        if button == MIDDLE:
-            self.gesture = Gesture.PAN
-            return
-        point = nearest_point(self.viewport.to_screen(self._points()), xy_px)
-        if button == RIGHT:
-            if point is not None:
-                self.selected = point
-                self.delete_point()
-            else:
-                self.gesture = Gesture.PAN
-            return
-        if button != LEFT:
-            return
-        if self._on_start_handle(xy_px) and point is None:
-            self.gesture = Gesture.MOVE_START
-            return
-        if point is None:
-            self._add_point(xy_px)
-        else:
-            self.selected = point
-        self.gesture = Gesture.MOVE_POINT
-        self._grab_m = self._points()[self.selected] - self.viewport.to_world(xy_px)
-
-    def drag(self, xy_px: tuple[float, float]) -> None:
-        """The mouse moved to `xy_px` (with the button still held, if a gesture is going on)."""
-        xy_px = np.asarray(xy_px, dtype=np.float64)
-        delta, self._last_px = xy_px - self._last_px, xy_px
-        if self.gesture is Gesture.PAN:
-            self.viewport.pan(*delta)
-        elif not self._gesture_moved and np.hypot(*(xy_px - self._press_px)) < DRAG_PX:
-            return  # a click, not yet a drag: nothing moves
-        elif self.gesture is Gesture.MOVE_POINT and self.selected is not None:
-            where = self.viewport.to_world(xy_px) + self._grab_m
-            self._edit(model.move_point(self.draft, self.selected, where))
-        elif self.gesture is Gesture.MOVE_START:
-            fraction = self._fraction_at(self.viewport.to_world(xy_px))
-            if fraction is not None:
-                self._edit(model.set_start(self.draft, fraction))
-
-    def release(self, xy_px: tuple[float, float]) -> None:
-        """The mouse button came up: the gesture ends (a drag is one undo step)."""
-        self.drag(xy_px)
-        self.gesture = Gesture.NONE
-
-    def wheel(self, xy_px: tuple[float, float], notches: float) -> None:
-        """Zoom in (notches > 0) or out about `xy_px`."""
-        self.viewport.zoom(ZOOM_STEP**notches, xy_px)
-
-    def _edit(self, draft: TrackDraft) -> None:
-        """Apply an edit made by the mouse: the first change of a gesture is a new undo step."""
-        if self._gesture_moved:
-            self.history.amend(draft)
-        else:
-            self._gesture_moved = self.history.push(draft)
-
-    def _add_point(self, xy_px: tuple[float, float]) -> None:
-        """A click off the points: on a segment, insert there; elsewhere, after the selected one."""
-        screen = self.viewport.to_screen(self._points())
-        radius = max(SEGMENT_RADIUS_PX, self.draft.width_m / 2 * self.viewport.scale)
-        segment = nearest_segment(screen, xy_px, radius)
-        if segment is not None:
-            index = segment + 1
-        elif self.selected is not None:
-            index = self.selected + 1
-        else:
-            index = len(self.draft.points)
-        self.history.push(model.insert_point(self.draft, index, self.viewport.to_world(xy_px)))
-        self.selected, self._gesture_moved = index, True
-
-    def _points(self) -> np.ndarray:
+    def points_m(self) -> np.ndarray:
+        """[K, 2] the draft's points [m]."""
         return np.asarray(self.draft.points, dtype=np.float64).reshape(-1, 2)
 
     def start_pose(self) -> StartPose | None:
@@ -221,13 +119,7 @@ class Editor:
         arrow_m = max(track.half_width_m, ARROW_PX / self.viewport.scale)
         return StartPose(xy[0], ahead, arrow_m, xy[0] + ahead * arrow_m * 1.1)
 
-    def _on_start_handle(self, xy_px: tuple[float, float]) -> bool:
-        pose = self.start_pose()
-        if pose is None:
-            return False
-        return nearest_point(self.viewport.to_screen(pose.handle_m), xy_px) is not None
-
-    def _fraction_at(self, xy_m: np.ndarray) -> float | None:
+    def fraction_at(self, xy_m: np.ndarray) -> float | None:
         """The lap fraction of the centreline point nearest `xy_m` (None when invalid)."""
         track: Track | None = self.check.track
         if track is None:
@@ -287,7 +179,7 @@ class Editor:
         """Put the start line at the selected point."""
         fraction = None
         if self.selected is not None:
-            fraction = self._fraction_at(self._points()[self.selected])
+            fraction = self.fraction_at(self.points_m()[self.selected])
         if fraction is None:
             self.message = "select a point of a valid track first"
             return
@@ -384,8 +276,8 @@ class Editor:
             self.offer, self.message = None, "kept the saved file (the unsaved changes stay kept)"
         elif self.prompt is not None:
             self.prompt, self.message = None, "not saved"
-        elif self.gesture is not Gesture.NONE:
-            self.gesture = Gesture.NONE
+        elif self.pointer.gesture is not Gesture.NONE:
+            self.pointer.gesture = Gesture.NONE
         else:
             return False
         return True

@@ -113,18 +113,18 @@ class EditMode(Mode):
         if event.type == pygame.MOUSEBUTTONDOWN:
             self._mouse_px = event.pos
             if event.button in (1, 2, 3) and self._in_view(event.pos):
-                editor.press(event.pos, event.button)
+                editor.pointer.press(event.pos, event.button)
             return True
         if event.type == pygame.MOUSEMOTION:
             self._mouse_px = event.pos
-            editor.drag(event.pos)
+            editor.pointer.drag(event.pos)
             return True
         if event.type == pygame.MOUSEBUTTONUP:
             if event.button in (1, 2, 3):
-                editor.release(event.pos)
+                editor.pointer.release(event.pos)
             return True
         if event.type == pygame.MOUSEWHEEL:
-            editor.wheel(self._mouse_px, getattr(event, "precise_y", event.y))
+            editor.pointer.wheel(self._mouse_px, getattr(event, "precise_y", event.y))
             return True
         if event.type == pygame.TEXTINPUT:
             editor.type_text(event.text)
