@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from game.editor import model, storage
+from game.editor import model, storage, validation
 from game.editor.gestures import ZOOM_STEP, Gesture, Pointer
 from game.editor.hittest import distance_to_segments
 from game.editor.history import History
@@ -273,7 +273,7 @@ class Editor:
     def cancel(self) -> bool:
         """Esc: close the prompt, dismiss the offer, or stop a gesture; False if there was none."""
         if self.offer is not None:
-            self.offer, self.message = None, "kept the saved file (the unsaved changes stay kept)"
+            self.offer, self.message = None, "the file as saved (its unsaved changes stay kept)"
         elif self.prompt is not None:
             self.prompt, self.message = None, "not saved"
         elif self.pointer.gesture is not Gesture.NONE:
@@ -286,7 +286,7 @@ class Editor:
         """Validate, then write the file atomically (the draft, renamed for save-as); whatever
         happens the work is kept."""
         draft = self.draft if draft is None else draft
-        error = self.validator.current(self.draft).error
+        error = validation.check(draft, self._source(path)).error  # what is written is checked
         try:
             if error is not None:
                 raise SaveError(str(error))

@@ -92,8 +92,8 @@ class EditMode(Mode):
 
     def __init__(self, editor: Editor, keyboard: Keyboard, open_mode: OpenMode):
         self.editor = editor
-        self.view_ = EditorView(editor, legend())
-        super().__init__(scene_spec(trials.SCENE), self.view_, steps_per_second=0.0)
+        self.editor_view = EditorView(editor, legend())
+        super().__init__(scene_spec(trials.SCENE), self.editor_view, steps_per_second=0.0)
         self.keyboard = keyboard
         self.open_mode = open_mode
         self.kept: Path | None = None
@@ -166,7 +166,7 @@ class EditMode(Mode):
 
     def toggle_help(self) -> None:
         """Show or hide the list of keys over the track."""
-        self.view_.show_help = not self.view_.show_help
+        self.editor_view.show_help = not self.editor_view.show_help
 
     def try_track(self, how: str) -> None:
         """Drive, watch or train on the track as it is now (if it is valid)."""
