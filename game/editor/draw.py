@@ -217,4 +217,3 @@ class EditorView:
             y = keys_top + row * LEGEND_ROW_PX
             surface.blit(self.small.render(keys, True, DIM), (x, y))
             surface.blit(self.small.render(meaning, True, TEXT), (x + LEGEND_KEYS_PX, y))
-
