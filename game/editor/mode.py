@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
@@ -106,6 +107,11 @@ class EditMode(Mode):
                     self._bindings[key_code(key), binding.ctrl, shift] = binding
         self._pass = {key_code(key) for key in PASS_THROUGH}
         self._mouse_px = (0.0, 0.0)
+        # Everything loaded so far (numpy, numba, gymnasium, torch, pygame) is there to stay:
+        # frozen, the full garbage collections that dragging triggers skip it. Measured with
+        # the editor open: 202,000 objects, a full collection 100 ms of CPU (a dragged point
+        # froze for as long); frozen, under 0.1 ms.
+        gc.freeze()
 
     def handle_event(self, event: pygame.event.Event) -> bool:
         """Mouse, wheel, typing and the editor's keys (Esc with nothing to cancel: the engine's)."""
@@ -200,6 +206,7 @@ class EditMode(Mode):
 
     def close(self) -> None:
         """Keep unsaved changes next to the track file, to be offered next time."""
+        gc.unfreeze()
         try:
             self.kept = self.editor.keep_draft()
         except SaveError as error:
