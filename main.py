@@ -204,7 +204,7 @@ def check_flags(args: argparse.Namespace) -> None:
         raise UsageError("--envs: expected with --mode watch on the race only (several copies of the agent)")
     if args.mode == "edit" and (args.checkpoint or args.resume or args.driver
                                 or args.scene not in (None, "race")):  # fmt: skip
-        raise UsageError("--mode edit: expected only --track and the window flags (it edits a race track)")
+        raise UsageError("--mode edit: expected only --track and the window flags")
     if args.random and args.mode != "eval":
         raise UsageError("--random: expected with --mode eval only")
     if args.random and args.checkpoint is not None:

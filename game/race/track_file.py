@@ -171,8 +171,8 @@ def _control_points(value: Any, fail: Fail) -> npt.NDArray[np.float64]:
             or len(point) != 2
             or not all(_is_real(c) and abs(c) <= MAX_ABS_COORD_M for c in point)
         ):
-            error = fail(f"{field}[{index}]",
-                         f"[x, y] with finite numbers within ±{MAX_ABS_COORD_M:g} m", _describe(point))  # fmt: skip
+            expected = f"[x, y] with finite numbers within ±{MAX_ABS_COORD_M:g} m"
+            error = fail(f"{field}[{index}]", expected, _describe(point))
             error.point = index
             raise error
     points = np.asarray(value, dtype=np.float64)
@@ -201,7 +201,7 @@ def _sharp_corners(value: Any, count: int, smooth: bool, fail: Fail) -> list[int
     if len(set(value)) != len(value):
         raise fail(field, expected, f"{_describe(value)} (an index repeated)")
     if value and not smooth:
-        raise fail(field, 'none with "smooth": false (every corner is sharp then)', _describe(value))
+        raise fail(field, 'none with "smooth": false (every corner is sharp)', _describe(value))
     return sorted(value)
 
 
