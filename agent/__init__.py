@@ -1,6 +1,12 @@
 """The learners: REINFORCE and PPO over Gymnasium vector envs; pure torch and numpy, no pygame."""
 
-from agent.checkpoint import FORMAT_VERSION, load_checkpoint, load_policy, save_checkpoint
+from agent.checkpoint import (
+    FORMAT_VERSION,
+    load_checkpoint,
+    load_policy,
+    policy_from_checkpoint,
+    save_checkpoint,
+)
 from agent.config import (
     ALGOS,
     LearnerConfig,
@@ -15,7 +21,9 @@ from agent.guard import TrainingStopped
 from agent.headless import TrainSummary, train_headless
 from agent.learner import UpdateReport, UpdateStats
 from agent.policy import Policy, PolicyOutput
-from agent.trainer import EnvStepReport, FinishedEpisode, Report, Trainer
+from agent.episodes import EnvStepReport, EpisodeStepper, FinishedEpisode
+from agent.run import RunPlan, new_run, resume_run
+from agent.trainer import Report, Trainer
 
 __all__ = [
     "ALGOS",
@@ -23,6 +31,7 @@ __all__ = [
     "CheckpointError",
     "ConfigError",
     "EnvStepReport",
+    "EpisodeStepper",
     "EvalReport",
     "EvalResult",
     "FinishedEpisode",
@@ -32,16 +41,20 @@ __all__ = [
     "PolicyOutput",
     "ReinforceConfig",
     "Report",
+    "RunPlan",
     "TrainConfig",
     "TrainSummary",
-    "TrainingStopped",
     "Trainer",
+    "TrainingStopped",
     "UpdateReport",
     "UpdateStats",
     "default_config",
     "evaluate",
     "load_checkpoint",
     "load_policy",
+    "new_run",
+    "policy_from_checkpoint",
+    "resume_run",
     "run_evaluation",
     "save_checkpoint",
     "train_headless",

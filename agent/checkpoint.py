@@ -194,14 +194,18 @@ def restore_policy(path: Path, payload: dict[str, Any], policy: Policy) -> None:
             policy.obs_rms.load_state_dict(payload["obs_rms"])
 
 
-def load_policy(path: str | Path, expect_scene: str | None = None) -> tuple[Policy, dict[str, Any]]:
-    """The policy stored in a checkpoint and its plain metadata (for watching and evaluating)."""
-    path = Path(path)
-    payload = load_checkpoint(path, expect_scene)
+def policy_from_checkpoint(path: Path, payload: dict[str, Any]) -> Policy:
+    """The policy stored in a checkpoint already read from `path` (for watching and evaluating)."""
     metadata = payload["metadata"]
     with reading(path, "metadata", "a valid configuration"):
         config = algo_config_from_dict(metadata["algo"], dict(metadata["algo_config"]))
         (obs_dim,) = metadata["obs_shape"]
         policy = make_policy(int(obs_dim), int(metadata["n_actions"]), config, seed=0)
     restore_policy(path, payload, policy)
-    return policy, metadata
+    return policy
+
+
+def load_policy(path: str | Path, expect_scene: str | None = None) -> tuple[Policy, dict[str, Any]]:
+    """Read a checkpoint: its policy and its plain metadata."""
+    payload = load_checkpoint(path, expect_scene)
+    return policy_from_checkpoint(Path(path), payload), payload["metadata"]

@@ -9,7 +9,9 @@ from typing import Any, NamedTuple
 import gymnasium as gym
 import numpy as np
 import torch
+from gymnasium.wrappers import RecordEpisodeStatistics
 
+from agent.episodes import FinishedEpisode
 from agent.policy import Policy
 
 
@@ -29,6 +31,24 @@ class EvalResult(NamedTuple):
     """Race only: laps completed per episode."""
     best_lap_s: float | None = None
     """Race only: the fastest lap of any episode, when one was completed."""
+
+    @classmethod
+    def of(cls, episodes: Sequence[FinishedEpisode], wall_s: float) -> EvalResult:
+        """The scores of these finished episodes (success and laps from their final infos)."""
+        returns = np.array([e.episode_return for e in episodes])
+        laps = [float(e.info["laps"]) for e in episodes if "laps" in e.info]
+        lap_times = [float(e.info["best_lap_s"]) for e in episodes if "best_lap_s" in e.info]
+        return cls(
+            episodes=len(episodes),
+            mean_return=float(returns.mean()),
+            std_return=float(returns.std()),
+            success_rate=float(np.mean([bool(e.info.get("is_success", False)) for e in episodes])),
+            mean_length=float(np.mean([e.length for e in episodes])),
+            wall_s=wall_s,
+            returns=tuple(returns.tolist()),
+            mean_laps=float(np.mean(laps)) if laps else None,
+            best_lap_s=min(lap_times) if lap_times else None,
+        )
 
     def to_json_dict(self) -> dict[str, Any]:
         """The scores as one JSON-able dict (per-episode returns left out)."""
@@ -66,11 +86,8 @@ def run_evaluation(
     """
     start_s = time.perf_counter()
     rng = np.random.default_rng(seed)
-    returns = np.zeros(episodes)
-    lengths = np.zeros(episodes, dtype=np.int64)
-    successes = np.zeros(episodes, dtype=np.bool_)
-    laps: list[float] = []
-    lap_times: list[float] = []
+    envs = [RecordEpisodeStatistics(env) for env in envs]  # books each episode's return and length
+    finished: list[FinishedEpisode | None] = [None] * episodes
     slots = [-1] * len(envs)
     """The episode each env is playing (-1 = idle)."""
     obs: list[Any] = [None] * len(envs)
@@ -93,31 +110,15 @@ def run_evaluation(
         else:
             actions = policy.act(np.stack([obs[j] for j in active]), deterministic).action
         for j, action in zip(active, actions, strict=True):
-            obs[j], reward, terminated, truncated, info = envs[j].step(action)
-            episode = slots[j]
-            returns[episode] += float(reward)
-            lengths[episode] += 1
+            obs[j], _, terminated, truncated, info = envs[j].step(action)
             if terminated or truncated:
-                successes[episode] = bool(info.get("is_success", False))
-                if "laps" in info:
-                    laps.append(float(info["laps"]))
-                if "best_lap_s" in info:
-                    lap_times.append(float(info["best_lap_s"]))
+                stats = info["episode"]
+                finished[slots[j]] = FinishedEpisode(slots[j], float(stats["r"]), int(stats["l"]), terminated, info)
                 done += 1
                 start(j)
         if done < episodes:
             yield EvalReport(done, episodes, None)
-    yield EvalReport(episodes, episodes, EvalResult(
-        episodes=episodes,
-        mean_return=float(returns.mean()),
-        std_return=float(returns.std()),
-        success_rate=float(successes.mean()),
-        mean_length=float(lengths.mean()),
-        wall_s=time.perf_counter() - start_s,
-        returns=tuple(returns.tolist()),
-        mean_laps=float(np.mean(laps)) if laps else None,
-        best_lap_s=min(lap_times) if lap_times else None,
-    ))  # fmt: skip
+    yield EvalReport(episodes, episodes, EvalResult.of(finished, time.perf_counter() - start_s))
 
 
 def evaluate(

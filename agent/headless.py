@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -12,9 +12,10 @@ import numpy as np
 from gymnasium.vector import VectorEnv
 from tqdm import tqdm
 
-from agent.config import AlgoConfig, TrainConfig
 from agent.evaluate import EvalResult
-from agent.trainer import EnvStepReport, Trainer
+from agent.episodes import EnvStepReport
+from agent.run import RunPlan
+from agent.trainer import Trainer
 
 PROGRESS_EVERY_STEPS = 50
 """Vector steps between progress-bar refreshes (tqdm per step would cost more than a step)."""
@@ -23,7 +24,7 @@ PROGRESS_EVERY_STEPS = 50
 class TrainSummary(NamedTuple):
     """How a headless run ended."""
 
-    run_dir: Path
+    run_dir: Path | None
     num_timesteps: int
     episodes: int
     updates: int
@@ -37,32 +38,19 @@ class TrainSummary(NamedTuple):
 
 
 def train_headless(
-    train_config: TrainConfig,
-    algo_config: AlgoConfig,
-    run_dir: Path,
+    plan: RunPlan,
     make_envs: Callable[[int], VectorEnv],
     make_eval_env: Callable[[], gym.Env] | None,
-    resume: bool = False,
     progress: bool = True,
-    action_names: Sequence[str] | None = None,
     stop_requested: Callable[[], bool] = lambda: False,
 ) -> TrainSummary:
-    """Train to train_config.total_timesteps (or continue run_dir/last.pt when `resume`).
+    """Train the planned run to its total_timesteps (new, or continuing its last.pt).
 
-    On resume the checkpoint's configs are used, except total_timesteps, taken from
-    `train_config` so a run can be extended. Training stops cleanly, with last.pt and the logs
-    written, at the first step after `stop_requested()` turns true, or on Ctrl+C.
+    Training stops cleanly, with last.pt and the logs written, at the first step after
+    `stop_requested()` turns true, or on Ctrl+C.
     """
-    run_dir = Path(run_dir)
-    if resume:
-        from agent.checkpoint import load_checkpoint  # only to size the envs like the run's
-
-        metadata = load_checkpoint(run_dir / "last.pt")["metadata"]
-        envs = make_envs(int(metadata["train_config"]["num_envs"]))
-        trainer = Trainer.resume(run_dir, envs, make_eval_env, train_config.total_timesteps)
-    else:
-        envs = make_envs(train_config.num_envs)
-        trainer = Trainer(envs, train_config, algo_config, run_dir, make_eval_env, action_names)
+    envs = make_envs(plan.num_envs)
+    trainer = Trainer(plan, envs, make_eval_env)
     start_s = time.perf_counter()
     total = trainer.train_config.total_timesteps
     bar = tqdm(total=total, initial=trainer.num_timesteps, unit="step", disable=not progress,
@@ -95,7 +83,7 @@ def train_headless(
         finally:
             envs.close()
     return TrainSummary(
-        run_dir=run_dir,
+        run_dir=plan.run_dir,
         num_timesteps=trainer.num_timesteps,
         episodes=trainer.episodes,
         updates=trainer.updates,

@@ -60,6 +60,8 @@ class ActorCritic(nn.Module):
         self.critic = (
             mlp(obs_dim, hidden_sizes, 1, activation, out_std=1.0) if with_critic else None
         )
+        self.actor_size = sum(p.numel() for p in self.actor.parameters())
+        """Number of actor parameters: `flat_parameters[:actor_size]` is the actor."""
         self.flat_parameters = _flatten(list(self.parameters()))
 
     def value(self, obs: torch.Tensor) -> torch.Tensor:

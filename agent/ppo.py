@@ -1,4 +1,25 @@
-"""PPO: the clipped surrogate objective over GAE advantages (Schulman et al. 2017)."""
+"""PPO: the clipped surrogate objective over GAE advantages (Schulman et al. 2017).
+
+One PPO update, followed through the code (file: function):
+
+1. Collect. trainer.py: Trainer._env_step asks the policy for actions
+   (policy.py: Policy.act_normalized, numpy forward passes of networks.py's MLPs), steps the
+   envs (episodes.py: EpisodeStepper.step) and hands a `Transition` (learner.py) to
+   PPO.observe below, which stores it in the RolloutBuffer below; for an episode cut by a time
+   limit it also stores V(final observation), its bootstrap.
+2. Ready. Once n_steps steps of every env are stored, PPO.ready is true and the trainer runs
+   PPO.update.
+3. Advantages. RolloutBuffer.advantages computes GAE(lambda) advantages and returns
+   (returns.py: compute_gae): no bootstrap past a terminal state, V(final obs) past a truncation.
+4. Epochs. PPO.update shuffles the rollout into minibatches, n_epochs times (PPO._minibatches).
+5. Loss. PPO._loss re-evaluates the current networks on the minibatch (networks.py:
+   ActorCritic.evaluate_actions and .value) and ppo_loss builds the clipped policy loss, the
+   value loss and the entropy bonus.
+6. Step. Gradients are clipped (torch.nn.utils.clip_grad_norm_ on the one flat parameter
+   tensor) and optim.py's Adam moves the weights; an update stops early past target_kl.
+7. Report. Every gradient step yields an UpdateReport (learner.py), the last one with the
+   update's UpdateStats; the trainer logs them (metrics.py) and the window shows them.
+"""
 
 from __future__ import annotations
 

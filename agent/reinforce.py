@@ -178,10 +178,12 @@ class Reinforce:
         grad = model.flat_parameters.grad
         grad.zero_()
         loss.backward()
-        # clip each network on its own, so large value gradients never shrink the policy's
-        torch.nn.utils.clip_grad_norm_(model.actor.parameters(), cfg.max_grad_norm)
-        if model.critic is not None:
-            torch.nn.utils.clip_grad_norm_(model.critic.parameters(), cfg.max_grad_norm)
+        # clip each network on its own, by the norm of its part of the flat gradient, so large
+        # value gradients never shrink the policy's
+        for net, part in ((model.actor, grad[: model.actor_size]), (model.critic, grad[model.actor_size :])):
+            if net is not None:
+                norm = torch.nn.utils.get_total_norm(part)
+                torch.nn.utils.clip_grads_with_norm_(net.parameters(), cfg.max_grad_norm, norm)
         self.optimizer.lr = cfg.learning_rate * (progress_remaining if cfg.anneal_lr else 1.0)
         self.optimizer.step()
         stats = UpdateStats(

@@ -5,66 +5,33 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
-import numpy.typing as npt
 import torch
 from gymnasium.vector import AutoresetMode, VectorEnv
 
-from agent.checkpoint import load_checkpoint, reading, restore_policy, save_checkpoint
-from agent.config import AlgoConfig, PPOConfig, TrainConfig, algo_config_from_dict, check_pair
+from agent.checkpoint import reading, restore_policy, save_checkpoint
+from agent.config import AlgoConfig, PPOConfig, check_pair
 from agent.errors import CheckpointError
+from agent.episodes import EnvStepReport, EpisodeStepper, FinishedEpisode
 from agent.evaluate import EvalReport, EvalResult, run_evaluation
 from agent.guard import RunGuard
 from agent.learner import Learner, Transition, UpdateReport
 from agent.metrics import CSV_NAME, RunLogger
-from agent.policy import Policy, PolicyOutput
+from agent.policy import Policy
 from agent.ppo import PPO
 from agent.reinforce import Reinforce
+from agent.run import BEST, LAST, RunPlan
 
-LAST = "last.pt"
-BEST = "best.pt"
 EVAL_SEED_OFFSET = 1_000_000
 """Evaluation episodes use seeds far from the training envs' ones."""
 CHECKPOINT_EVERY_S = 60.0
 """last.pt is also written at least this often (wall time): a power cut loses at most this much."""
-
-
-class FinishedEpisode(NamedTuple):
-    """An episode that ended on this step."""
-
-    env_index: int
-    episode_return: float
-    length: int
-    info: dict[str, Any]
-    """The episode's final info (e.g. is_success, laps)."""
-
-
-class EnvStepReport(NamedTuple):
-    """One vector-env step of training."""
-
-    obs: npt.NDArray[np.float32]
-    """[num_envs, obs_dim] raw observations after the step (new episodes' first where reset)."""
-    actions: npt.NDArray[np.int64]
-    policy: PolicyOutput
-    """The policy's decision that chose `actions` (probabilities and values for the HUD)."""
-    rewards: npt.NDArray[np.float32]
-    terminated: npt.NDArray[np.bool_]
-    truncated: npt.NDArray[np.bool_]
-    infos: dict[str, Any]
-    """The vector env's info dict of the step."""
-    episode_returns: npt.NDArray[np.float64]
-    """[num_envs] returns of the running episodes so far."""
-    episode_lengths: npt.NDArray[np.int64]
-    """[num_envs] lengths of the running episodes so far."""
-    finished: list[FinishedEpisode]
-    num_timesteps: int
-
 
 Report = EnvStepReport | UpdateReport | EvalReport
 
@@ -78,33 +45,16 @@ def make_learner(
     return Reinforce(algo_config, obs_dim, n_actions, num_envs, seed)
 
 
-def env_info(vector_info: dict[str, Any], index: int) -> dict[str, Any]:
-    """One env's entries of a Gymnasium vector info dict (masks dropped, nested dicts kept)."""
-    info: dict[str, Any] = {}
-    for key, value in vector_info.items():
-        mask = vector_info.get(f"_{key}")
-        if key.startswith("_") or (mask is not None and not mask[index]):
-            continue
-        if isinstance(value, dict):
-            info[key] = env_info(value, index)
-        else:
-            item = value[index]
-            info[key] = item.item() if isinstance(item, np.generic) else item
-    return info
-
-
 class Trainer:
     """Trains a learner on `envs`: collect, update, evaluate, checkpoint, until total_timesteps."""
 
     def __init__(
         self,
+        plan: RunPlan,
         envs: VectorEnv,
-        train_config: TrainConfig,
-        algo_config: AlgoConfig,
-        run_dir: Path | None = None,
         make_eval_env: Callable[[], gym.Env] | None = None,
-        action_names: Sequence[str] | None = None,
     ):
+        train_config, algo_config = plan.train_config, plan.algo_config
         mode = envs.metadata.get("autoreset_mode")
         if mode != AutoresetMode.SAME_STEP:
             # a loop written for one autoreset mode silently learns from wrong samples in another
@@ -114,12 +64,13 @@ class Trainer:
             raise ValueError(f"envs: expected {train_config.num_envs} envs, got {envs.num_envs}")
         torch.set_num_threads(train_config.torch_threads)
         torch.manual_seed(train_config.seed)
+        self.plan = plan
         self.envs = envs
+        self.stepper = EpisodeStepper(envs)
         self.train_config = train_config
         self.algo_config = algo_config
-        self.run_dir = None if run_dir is None else Path(run_dir)
+        self.run_dir = plan.run_dir
         self.make_eval_env = make_eval_env
-        self.action_names = None if action_names is None else list(action_names)
         self.obs_shape = envs.single_observation_space.shape
         self.n_actions = int(envs.single_action_space.n)
         self.learner = make_learner(
@@ -136,42 +87,15 @@ class Trainer:
         self._eval_envs: list[gym.Env] = []
         self.guard = RunGuard(lambda: self.num_timesteps)
         """Stops training on a full disk or NaN, keeping the last good checkpoint."""
+        if plan.resumed is not None:
+            assert plan.run_dir is not None, "a resumed run has a run directory"
+            self._load_state(plan.run_dir / LAST, plan.resumed)
+            self.guard.last_good = (plan.run_dir / LAST, self.num_timesteps)
 
     @property
     def policy(self) -> Policy:
         """The learner's current policy (call `act()` on it)."""
         return self.learner.policy
-
-    @classmethod
-    def resume(
-        cls,
-        run_dir: Path,
-        envs: VectorEnv,
-        make_eval_env: Callable[[], gym.Env] | None = None,
-        total_timesteps: int | None = None,
-    ) -> Trainer:
-        """A trainer continuing run_dir/last.pt: weights, optimiser, counters, statistics, RNGs.
-
-        The configs are the checkpoint's; `total_timesteps` may extend the run.
-        """
-        path = Path(run_dir) / LAST
-        payload = load_checkpoint(path)
-        metadata = payload["metadata"]
-        with reading(path, "metadata", "the run's configs"):
-            train_config = TrainConfig(**metadata["train_config"])
-            algo_config = algo_config_from_dict(metadata["algo"], dict(metadata["algo_config"]))
-        if total_timesteps is not None:
-            train_config = dataclasses.replace(train_config, total_timesteps=total_timesteps)
-        if tuple(metadata["obs_shape"]) != envs.single_observation_space.shape:
-            raise CheckpointError(
-                f"{path}: obs_shape: expected {envs.single_observation_space.shape}, "
-                f"got {tuple(metadata['obs_shape'])}"
-            )
-        action_names = metadata.get("action_names")
-        trainer = cls(envs, train_config, algo_config, run_dir, make_eval_env, action_names)
-        trainer._load_state(path, payload)
-        trainer.guard.last_good = (path, trainer.num_timesteps)
-        return trainer
 
     def run(self) -> Iterator[Report]:
         """Train until total_timesteps: each item is one env step, gradient step or eval step."""
@@ -209,19 +133,19 @@ class Trainer:
 
     def _reset_envs(self) -> None:
         """Reset all envs (seeded from the step count, so a resumed run is reproducible)."""
-        obs, _ = self.envs.reset(seed=self.train_config.seed + self.num_timesteps)
-        self._episode_returns = np.zeros(self.envs.num_envs)
-        self._episode_lengths = np.zeros(self.envs.num_envs, dtype=np.int64)
+        obs = self.stepper.reset(seed=self.train_config.seed + self.num_timesteps)
         if self.policy.obs_rms is not None:
             self.policy.obs_rms.update(obs)
         self._obs_normalized = self.policy.normalize(obs)
 
     def _env_step(self) -> EnvStepReport:
-        """Act, step the envs, hand the transition to the learner, book the finished episodes."""
+        """Act, step the envs, hand the transition to the learner, log the finished episodes."""
         policy = self.policy
         obs_normalized = self._obs_normalized
         output = policy.act_normalized(obs_normalized)
-        next_obs, rewards, terminated, truncated, infos = self.envs.step(output.action)
+        report = self.stepper.step(output.action, output)
+        next_obs, rewards, infos = report.obs, report.rewards, report.infos
+        terminated, truncated = report.terminated, report.truncated
         scene = self.train_config.scene
         self.guard.check_finite(scene, "observation", next_obs)
         self.guard.check_finite(scene, "reward", rewards)
@@ -243,32 +167,19 @@ class Trainer:
             )
         )  # fmt: skip
         self.num_timesteps += self.envs.num_envs
-        self._episode_returns += rewards
-        self._episode_lengths += 1
-        finished = [self._finish_episode(i, infos) for i in np.flatnonzero(ended)]
-        report = EnvStepReport(
-            next_obs, output.action, output, rewards, terminated, truncated, infos,
-            self._episode_returns.copy(), self._episode_lengths.copy(), finished,
-            self.num_timesteps,
-        )  # fmt: skip
-        self._episode_returns[ended] = 0.0
-        self._episode_lengths[ended] = 0
+        for episode in report.finished:
+            self._log_episode(episode)
         return report
 
-    def _finish_episode(self, env_index: int, infos: dict[str, Any]) -> FinishedEpisode:
-        """Count and log the episode env `env_index` just ended."""
-        info = env_info(infos.get("final_info", {}), env_index)
+    def _log_episode(self, episode: FinishedEpisode) -> None:
+        """Count and log a finished episode."""
         self.episodes += 1
-        episode_return = float(self._episode_returns[env_index])
-        length = int(self._episode_lengths[env_index])
-        self.recent_returns.append(episode_return)
+        self.recent_returns.append(episode.episode_return)
         if self.logger is not None:
             wall_s = time.perf_counter() - self._start_s
             with self.guard.writing(self.logger.csv_path):
-                self.logger.episode(
-                    self.num_timesteps, self.episodes, episode_return, length, info, wall_s
-                )
-        return FinishedEpisode(int(env_index), episode_return, length, info)
+                self.logger.episode(self.num_timesteps, self.episodes, episode.episode_return,
+                                    episode.length, episode.info, wall_s)  # fmt: skip
 
     def _update(self) -> Iterator[UpdateReport]:
         """Run the learner's update, one report per gradient step; log its stats."""
@@ -339,7 +250,7 @@ class Trainer:
             "algo": self.train_config.algo,
             "obs_shape": list(self.obs_shape),
             "n_actions": self.n_actions,
-            "action_names": self.action_names,
+            "action_names": None if self.plan.action_names is None else list(self.plan.action_names),
             "train_config": dataclasses.asdict(self.train_config),
             "algo_config": dataclasses.asdict(self.algo_config),
             "num_timesteps": self.num_timesteps,
@@ -358,9 +269,13 @@ class Trainer:
         })  # fmt: skip
 
     def _load_state(self, path: Path, payload: dict[str, Any]) -> None:
-        """Restore everything `save()` wrote."""
-        restore_policy(path, payload, self.policy)
+        """Restore everything `save()` wrote (the payload of `path`, already read)."""
         metadata = payload["metadata"]
+        if tuple(metadata["obs_shape"]) != self.obs_shape:
+            raise CheckpointError(
+                f"{path}: obs_shape: expected {self.obs_shape}, got {tuple(metadata['obs_shape'])}"
+            )
+        restore_policy(path, payload, self.policy)
         with reading(path, "training state", "a resumable run"):
             self.learner.optimizer.load_state_dict(payload["optimizer"])
             torch.set_rng_state(payload["rng"]["torch"])

@@ -24,7 +24,8 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # before pygame is imported
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-from soak import MemoryLog, soak_parser  # noqa: E402  (bench/ is this script's folder)
+from soak import MemoryLog, soak_parser  # bench/ is this script's folder
+from agent.run import RunPlan
 
 
 def held_surfaces() -> int:
@@ -57,8 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="live-soak-") as run_dir:
         app = App(AppConfig(speed=math.inf))
         envs = make_vector_env("race", train_config.num_envs, render_first=True)
-        trainer = Trainer(envs, train_config, algo_config, Path(run_dir), lambda: make_env("race"),
-                          spec.action_names)  # fmt: skip
+        trainer = Trainer(RunPlan(train_config, algo_config, Path(run_dir), spec.action_names), envs, lambda: make_env("race"))  # fmt: skip
         app.attach(TrainMode(spec, trainer))
         print(f"live soak: race {args.algo}, {train_config.num_envs} cars, max speed, {args.minutes:g} min")
         describe = lambda: f"{held_surfaces()} surfaces, {app.frames:,} frames, {app.clock.get_fps():.0f} fps"  # noqa: E731

@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from agent.run import RunPlan
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -41,7 +42,7 @@ def frame_rates(seconds: float) -> list[tuple[str, float, float]]:
     from agent.policy import make_policy
     from game import make_vector_env, scene_spec
     from game.app import App, AppConfig
-    from game.modes import DriveMode, TrainMode
+    from game.modes import PlayMode, TrainMode, WatchMode
 
     _, race_config = default_config("race", "ppo")
     policy = make_policy(14, 9, dataclasses.replace(race_config, normalize_obs=False), seed=0)
@@ -60,11 +61,12 @@ def frame_rates(seconds: float) -> list[tuple[str, float, float]]:
         envs = make_vector_env(scene, cars, render_first=True)
         if label.startswith("train"):
             config = dataclasses.replace(train_config, num_envs=cars, checkpoint_every_steps=1 << 40)
-            trainer = Trainer(envs, config, fit_batch_size(swarm_config, cars))
+            trainer = Trainer(RunPlan(config, fit_batch_size(swarm_config, cars)), envs)
             app.attach(TrainMode(scene_spec(scene), trainer))
         else:
-            keyboard = None if driver is not None else app.keyboard
-            app.attach(DriveMode(scene_spec(scene), envs, keyboard, driver, seed=0))
+            spec = scene_spec(scene)
+            mode = PlayMode(spec, envs, app.keyboard, seed=0) if driver is None else WatchMode(spec, envs, driver, seed=0)
+            app.attach(mode)
         slowest, start = 0.0, time.perf_counter()
         while time.perf_counter() - start < seconds:
             before = time.perf_counter()

@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as `python bench/x.py` from anywhere
 
 import game  # noqa: E402
-from agent import EnvStepReport, EvalResult, Trainer, default_config, run_evaluation  # noqa: E402
+from agent import EnvStepReport, EvalResult, RunPlan, Trainer, default_config, run_evaluation  # noqa: E402
 
 TORCH_THREADS = 1
 EVAL_SEED = 10_000
@@ -223,7 +223,7 @@ class Watcher:
         # training run does not depend on when (or whether) it was evaluated
         rng = getattr(policy, "rng", None)
         rng_state = None if rng is None else rng.bit_generator.state
-        for report in run_evaluation(
+        for report in run_evaluation(  # noqa: B007  (the last report carries the result)
             policy, envs, episodes, EVAL_SEED, self.protocol.deterministic
         ):
             pass
@@ -281,7 +281,7 @@ def train_ours(
     algo_config = dataclasses.replace(algo_config, **(algo_overrides or {}))
     clock = Clock()
     envs = game.make_vector_env(scene, train_config.num_envs, **env_options)
-    trainer = Trainer(envs, train_config, algo_config)
+    trainer = Trainer(RunPlan(train_config, algo_config), envs)
     watcher = Watcher(protocol, lambda: game.make_env(scene, **eval_env_options), clock)
     try:
         for report in trainer.run():

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
+from agent.run import RunPlan
 
 
 def rss_mb() -> float:
@@ -121,8 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     log = MemoryLog(args.every, args.warmup * 60, args.minutes * 60)
     with tempfile.TemporaryDirectory(prefix="soak-") as run_dir:
         envs = make_vector_env(args.scene, train_config.num_envs)
-        trainer = Trainer(envs, train_config, algo_config, Path(run_dir),
-                          lambda: make_env(args.scene), scene_spec(args.scene).action_names)  # fmt: skip
+        trainer = Trainer(RunPlan(train_config, algo_config, Path(run_dir), scene_spec(args.scene).action_names), envs, lambda: make_env(args.scene))  # fmt: skip
         print(f"soak: {args.scene} {args.algo}, {train_config.num_envs} envs, {args.minutes:g} min")
         run = trainer.run()
         for _ in run:

@@ -143,7 +143,7 @@ def compare(task: Task, seeds: list[int]) -> list[dict[str, Any]]:
             print(f"{task.env_id}: {summary_line(result)}", flush=True)
             runs[side].append(result)
     rows = []
-    for side, results in runs.items():
+    for results in runs.values():
         rows += [{**r.row(), "label": f"{task.env_id} {r.label}"} for r in results]
     steps = {side: median(r.steps_to_criterion for r in rs) for side, rs in runs.items()}
     seconds = {side: median(r.seconds_to_criterion for r in rs) for side, rs in runs.items()}

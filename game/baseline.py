@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from agent.episodes import EpisodeStepper, FinishedEpisode
 from agent.evaluate import EvalResult
 from agent.policy import PolicyOutput
 from game.race.driver import drive
@@ -36,27 +37,11 @@ def evaluate_driver(options: dict[str, Any], episodes: int = 100, seed: int = 0)
     """
     start = time.perf_counter()
     envs = RaceVectorEnv(episodes, **options)
-    envs.reset(seed=seed)
-    returns, lengths = np.zeros(episodes), np.zeros(episodes, dtype=np.int64)
-    running = np.ones(episodes, dtype=bool)
-    laps, best_lap = np.zeros(episodes, dtype=np.int64), np.full(episodes, np.nan)
-    while running.any():
-        _, rewards, terminated, truncated, info = envs.step(drive(envs.sim))
-        returns += rewards * running
-        lengths += running
-        for car in np.flatnonzero(running & (terminated | truncated)):
-            final = info["final_info"]
-            laps[car], best_lap[car] = final["laps"][car], final["best_lap_s"][car]
-            running[car] = False
-    envs.close()
-    return EvalResult(
-        episodes=episodes,
-        mean_return=float(returns.mean()),
-        std_return=float(returns.std()),
-        success_rate=float((laps >= 1).mean()),
-        mean_length=float(lengths.mean()),
-        wall_s=time.perf_counter() - start,
-        returns=tuple(returns.tolist()),
-        mean_laps=float(laps.mean()),
-        best_lap_s=float(np.nanmin(best_lap)) if np.isfinite(best_lap).any() else None,
-    )
+    stepper = EpisodeStepper(envs)
+    stepper.reset(seed=seed)
+    first: dict[int, FinishedEpisode] = {}
+    while len(first) < episodes:
+        for episode in stepper.step(drive(envs.sim)).finished:
+            first.setdefault(episode.env_index, episode)
+    stepper.close()
+    return EvalResult.of([first[car] for car in range(episodes)], time.perf_counter() - start)

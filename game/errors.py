@@ -25,3 +25,7 @@ class TrackError(SceneError):
 
 class DisplayError(GameError):
     """No window can be opened (e.g. no display on this machine)."""
+
+
+class UsageError(GameError):
+    """A flag, or a combination of flags, that cannot work; the message names the flag and what was expected."""

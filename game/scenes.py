@@ -12,7 +12,8 @@ from gymnasium.vector import AutoresetMode, SyncVectorEnv, VectorEnv
 from game.errors import SceneError
 from game.race.sim import ACTION_NAMES as RACE_ACTIONS
 
-SuccessRule = Callable[[gym.Env, bool, bool, dict[str, Any]], bool]
+EndingRule = Callable[[gym.Env, bool], str]
+"""How an episode of a Gymnasium scene ended, in words, from its env and whether it terminated."""
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,10 @@ class SceneSpec:
     """Which action a set of held controls means; the empty set is the no-op."""
     success: str
     """The success criterion, in words."""
-    success_rule: SuccessRule | None = None
-    """Decides success at an episode's end; None when the env reports `info["is_success"]` itself."""
+    ending_rule: EndingRule | None = None
+    """Names how an episode ended (`info["ending"]`); None when the env reports it itself."""
+    success_ending: str | None = None
+    """The ending that counts as success (`info["is_success"]`); None when the env reports it."""
     make_kwargs: Mapping[str, Any] = field(default_factory=dict)
     """Keyword arguments always passed to `gymnasium.make`."""
     native_vector: bool = False
@@ -44,6 +47,13 @@ class SceneSpec:
     def noop_action(self) -> int:
         """The action taken when no control is held."""
         return self.control_actions[frozenset()]
+
+    def ending(self, info: dict[str, Any], terminated: bool) -> str:
+        """How an episode ended, in a few words, from its final info (e.g. "landed", "left the
+        track after 2 laps")."""
+        text = info.get("ending") or ("ended" if terminated else "time limit")
+        laps = info.get("laps", 0)
+        return f"{text} after {laps} lap{'s' * (laps != 1)}" if laps else text
 
     def action_for(self, held_controls: frozenset[str]) -> int:
         """The action for a set of held controls: the largest binding they fully contain."""
@@ -55,7 +65,7 @@ class SceneSpec:
 
 
 class SceneInfo(gym.Wrapper):
-    """Attaches the scene description and sets `info["is_success"]` on every step."""
+    """Attaches the scene description; sets `info["is_success"]` every step and `info["ending"]` at an episode's end."""
 
     def __init__(self, env: gym.Env, scene: SceneSpec):
         super().__init__(env)
@@ -68,25 +78,30 @@ class SceneInfo(gym.Wrapper):
         return obs, info
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
-        """Step the env and judge success with the scene's rule when the episode ends."""
+        """Step the env; when the episode ends, name its ending and judge success by it."""
         obs, reward, terminated, truncated, info = self.env.step(action)
-        rule = self.scene.success_rule
+        rule = self.scene.ending_rule
         if rule is not None:
-            info["is_success"] = bool(
-                (terminated or truncated) and rule(self.env.unwrapped, terminated, truncated, info)
-            )
+            if terminated or truncated:
+                info["ending"] = rule(self.env.unwrapped, terminated)
+            info["is_success"] = info.get("ending") == self.scene.success_ending
         return obs, reward, terminated, truncated, info
 
 
-def _lander_at_rest(env: gym.Env, terminated: bool, truncated: bool, info: dict) -> bool:
-    """LunarLander: the episode ended because the lander came to rest, not because it crashed."""
-    lander = env.unwrapped
-    return terminated and not lander.game_over and not lander.lander.awake
+def _lander_ending(env: gym.Env, terminated: bool) -> str:
+    """LunarLander: at rest on the ground (landed), crashed, out of view, or out of time."""
+    if not terminated:
+        return "time limit"
+    if env.game_over:
+        return "crashed"
+    return "landed" if not env.lander.awake else "flew out of view"
 
 
-def _pole_kept_up(env: gym.Env, terminated: bool, truncated: bool, info: dict) -> bool:
-    """CartPole: the pole was still up when the time limit (500 steps) ended the episode."""
-    return truncated and not terminated
+def _cart_ending(env: gym.Env, terminated: bool) -> str:
+    """CartPole: the pole fell, the cart left the track, or the pole stayed up to the limit."""
+    if not terminated:
+        return "kept the pole up to the time limit"
+    return "cart left the track" if abs(env.state[0]) > env.x_threshold else "pole fell"
 
 
 SCENES: dict[str, SceneSpec] = {
@@ -131,7 +146,8 @@ SCENES: dict[str, SceneSpec] = {
             frozenset({"right"}): 3,
         },
         success="landed safely: came to rest on the ground without crashing",
-        success_rule=_lander_at_rest,
+        ending_rule=_lander_ending,
+        success_ending="landed",
     ),
     "cartpole": SceneSpec(
         name="cartpole",
@@ -142,7 +158,8 @@ SCENES: dict[str, SceneSpec] = {
         # CartPole has no "do nothing": with no key held the cart is pushed left.
         control_actions={frozenset(): 0, frozenset({"left"}): 0, frozenset({"right"}): 1},
         success="kept the pole up until the 500-step limit",
-        success_rule=_pole_kept_up,
+        ending_rule=_cart_ending,
+        success_ending="kept the pole up to the time limit",
     ),
 }
 

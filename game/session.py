@@ -1,4 +1,4 @@
-"""Windowed sessions: build the mode for play, watch, versus or live training, and run it in the App."""
+"""Windowed sessions: open the window, build the mode for play, watch, versus or live training, run it."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from typing import Any
 from agent.policy import Policy
 from agent.trainer import Trainer
 from game.app import App, AppConfig
+from game.baseline import ScriptedDriver
 from game.input import Keyboard
-from game.modes import DriveMode, Mode, ScriptedDriver, TrainMode
+from game.modes import Mode, PlayMode, TrainMode, VersusMode, WatchMode
 from game.scenes import make_vector_env, scene_spec
 
 
-def _run(build: Callable[[Keyboard], Mode], config: AppConfig, max_frames: int | None) -> App:
+def run_window(build: Callable[[Keyboard], Mode], config: AppConfig, max_frames: int | None = None) -> App:
     """Open the window first (a missing display fails before anything loads), then run the mode."""
     app = App(config)
     try:
@@ -32,14 +33,26 @@ def drive(scene: str, options: dict[str, Any], config: AppConfig, *, cars: int =
     spec = scene_spec(scene)
 
     def build(keyboard: Keyboard) -> Mode:
-        envs = make_vector_env(scene, cars, render_first=True, **options)
+        envs = make_vector_env(scene, 2 if human and (policy or scripted) else cars, render_first=True, **options)
         driver = ScriptedDriver(envs.sim) if scripted else policy
-        return DriveMode(spec, envs, keyboard if human else None, driver, "driver" if scripted else algo, greedy, seed)
+        who = "driver" if scripted else algo
+        if driver is None:
+            return PlayMode(spec, envs, keyboard, seed)
+        if human:
+            return VersusMode(spec, envs, keyboard, driver, who, greedy, seed)
+        return WatchMode(spec, envs, driver, who, greedy, seed)
 
-    return _run(build, config, max_frames)
+    return run_window(build, config, max_frames)
 
 
-def train(scene: str, trainer: Trainer, config: AppConfig, max_frames: int | None = None) -> App:
-    """The agent learns while the window shows it (quitting saves last.pt first); returns the closed App."""
-    spec = scene_spec(scene)
-    return _run(lambda _: TrainMode(spec, trainer), config, max_frames)
+def train(trainer_factory: Callable[[], Trainer], config: AppConfig, max_frames: int | None = None) -> App:
+    """The agent learns while the window shows it (quitting saves last.pt first); returns the closed App.
+
+    The trainer is made once the window is open, so no run starts where no window can.
+    """
+
+    def build(_: Keyboard) -> Mode:
+        trainer = trainer_factory()
+        return TrainMode(scene_spec(trainer.train_config.scene), trainer)
+
+    return run_window(build, config, max_frames)

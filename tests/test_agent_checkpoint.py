@@ -11,6 +11,7 @@ import torch
 import game
 from agent import CheckpointError, PPOConfig, TrainConfig, Trainer, load_checkpoint, load_policy
 from agent.checkpoint import save_checkpoint
+from agent.run import RunPlan
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def checkpoint(tmp_path) -> Path:
         n_steps=64, batch_size=64, n_epochs=1, normalize_obs=True, hidden_sizes=(16,)
     )
     train_config = TrainConfig("cartpole", "ppo", 256, num_envs=2, eval_every_steps=0)
-    trainer = Trainer(envs, train_config, config, action_names=("push left", "push right"))
+    trainer = Trainer(RunPlan(train_config, config, None, ("push left", "push right")), envs)
     for _ in trainer.run():
         pass
     path = tmp_path / "run" / "model.pt"
@@ -58,9 +59,7 @@ def test_round_trip_reproduces_action_probabilities(checkpoint):
 def test_round_trip_matches_the_trained_policy(tmp_path):
     envs = game.make_vector_env("cartpole", 2)
     config = PPOConfig(n_steps=32, batch_size=64, normalize_obs=True)
-    trainer = Trainer(
-        envs, TrainConfig("cartpole", "ppo", 128, num_envs=2, eval_every_steps=0), config
-    )
+    trainer = Trainer(RunPlan(TrainConfig("cartpole", "ppo", 128, num_envs=2, eval_every_steps=0), config), envs)
     for _ in trainer.run():
         pass
     trainer.save(tmp_path / "a.pt")

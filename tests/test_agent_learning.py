@@ -4,6 +4,7 @@ import dataclasses
 
 import game
 from agent import Trainer, default_config, evaluate
+from agent.run import RunPlan
 
 
 def train(algo, total_timesteps):
@@ -11,9 +12,7 @@ def train(algo, total_timesteps):
     train_config = dataclasses.replace(
         train_config, total_timesteps=total_timesteps, eval_every_steps=0
     )
-    trainer = Trainer(
-        game.make_vector_env("cartpole", train_config.num_envs), train_config, algo_config
-    )
+    trainer = Trainer(RunPlan(train_config, algo_config), game.make_vector_env("cartpole", train_config.num_envs))
     for _ in trainer.run():
         pass
     return trainer.policy

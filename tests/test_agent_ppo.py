@@ -11,6 +11,7 @@ from gymnasium.vector import AutoresetMode, SyncVectorEnv
 from agent.config import PPOConfig, TrainConfig
 from agent.ppo import ppo_loss
 from agent.trainer import EnvStepReport, Trainer
+from agent.run import RunPlan
 
 
 def loss_for(
@@ -93,9 +94,7 @@ def scripted_trainer(n_steps=4, batch_size=None, **ppo):
     config = PPOConfig(
         hidden_sizes=(), n_steps=n_steps, batch_size=batch_size or n_steps * 2, **ppo
     )
-    trainer = Trainer(
-        envs, TrainConfig("scripted", "ppo", 10_000, num_envs=2, eval_every_steps=0), config
-    )
+    trainer = Trainer(RunPlan(TrainConfig("scripted", "ppo", 10_000, num_envs=2, eval_every_steps=0), config), envs)
     with torch.no_grad():  # V(obs) = 10 * obs
         trainer.policy.model.critic[0].weight.fill_(10.0)
         trainer.policy.model.critic[0].bias.zero_()
@@ -147,6 +146,4 @@ def test_target_kl_stops_the_update_early():
 def test_next_step_autoreset_is_refused():
     envs = SyncVectorEnv([lambda: Countdown("terminate")], autoreset_mode=AutoresetMode.NEXT_STEP)
     with pytest.raises(ValueError, match="autoreset_mode"):
-        Trainer(
-            envs, TrainConfig("scripted", "ppo", num_envs=1), PPOConfig(n_steps=4, batch_size=4)
-        )
+        Trainer(RunPlan(TrainConfig("scripted", "ppo", num_envs=1), PPOConfig(n_steps=4, batch_size=4)), envs)

@@ -20,6 +20,7 @@ from agent import (
     load_checkpoint,
     train_headless,
 )
+from agent.run import RunPlan, resume_run
 
 
 def cartpole_trainer(run_dir=None, algo="ppo", total=1024, seed=0, **train):
@@ -30,8 +31,7 @@ def cartpole_trainer(run_dir=None, algo="ppo", total=1024, seed=0, **train):
     )
     train = {"eval_every_steps": 0, **train}
     train_config = TrainConfig("cartpole", algo, total, num_envs=4, seed=seed, **train)
-    return Trainer(game.make_vector_env("cartpole", 4), train_config, algo_config, run_dir,
-                   lambda: game.make_env("cartpole"))  # fmt: skip
+    return Trainer(RunPlan(train_config, algo_config, run_dir), game.make_vector_env("cartpole", 4), lambda: game.make_env("cartpole"))  # fmt: skip
 
 
 def episode_returns(trainer):
@@ -64,7 +64,7 @@ def test_resume_continues_counters_weights_optimizer_and_logs(tmp_path, algo):
     rows_before = list(csv.DictReader((tmp_path / "metrics.csv").open()))
     assert len(rows_before) == first.episodes
 
-    resumed = Trainer.resume(tmp_path, game.make_vector_env("cartpole", 4), total_timesteps=2048)
+    resumed = Trainer(resume_run(tmp_path, 2048), game.make_vector_env("cartpole", 4))
     assert (resumed.num_timesteps, resumed.episodes, resumed.updates) == (
         first.num_timesteps, first.episodes, first.updates,
     )  # fmt: skip
@@ -97,7 +97,7 @@ def test_resuming_a_damaged_training_state_is_one_line(tmp_path):
     payload["optimizer"]["exp_avg"] = payload["optimizer"]["exp_avg"][:-1]
     torch.save(payload, tmp_path / "last.pt")
     with pytest.raises(CheckpointError) as caught:
-        Trainer.resume(tmp_path, game.make_vector_env("cartpole", 4))
+        Trainer(resume_run(tmp_path), game.make_vector_env("cartpole", 4))
     assert "last.pt: training state: expected a resumable run, got" in str(caught.value)
     assert "\n" not in str(caught.value)
 
@@ -111,7 +111,7 @@ def test_closing_mid_update_leaves_a_loadable_last_checkpoint(tmp_path):
     run.close()  # what a window closing or Ctrl+C does
     metadata = load_checkpoint(tmp_path / "last.pt")["metadata"]
     assert metadata["num_timesteps"] == trainer.num_timesteps == 128
-    resumed = Trainer.resume(tmp_path, game.make_vector_env("cartpole", 4))
+    resumed = Trainer(resume_run(tmp_path), game.make_vector_env("cartpole", 4))
     assert resumed.num_timesteps == 128
 
 
@@ -132,9 +132,9 @@ def test_keyboard_interrupt_in_headless_training_keeps_last(tmp_path, monkeypatc
 
     monkeypatch.setattr(Trainer, "_env_step", interrupted)
     summary = train_headless(
-        train_config, algo_config, tmp_path, lambda n: game.make_vector_env("cartpole", n),
+        RunPlan(train_config, algo_config, tmp_path), lambda n: game.make_vector_env("cartpole", n),
         lambda: game.make_env("cartpole"), progress=False,
-    )  # fmt: skip
+    )
     assert summary.num_timesteps == 99 * 4
     assert load_checkpoint(tmp_path / "last.pt")["metadata"]["num_timesteps"] == 99 * 4
 
@@ -159,9 +159,7 @@ def test_race_smoke_ppo_produces_an_update(tmp_path):
     train_config = TrainConfig(
         "race", "ppo", 512, num_envs=4, eval_every_steps=0, info_keys=("laps",)
     )
-    trainer = Trainer(
-        envs, train_config, PPOConfig(n_steps=64, batch_size=128, n_epochs=2), tmp_path
-    )
+    trainer = Trainer(RunPlan(train_config, PPOConfig(n_steps=64, batch_size=128, n_epochs=2), tmp_path), envs)
     stats = [r.stats for r in trainer.run() if isinstance(r, UpdateReport) and r.stats]
     trainer.close()
     assert len(stats) == 2 and np.isfinite(stats[0].policy_loss)
@@ -172,10 +170,7 @@ def test_race_smoke_ppo_produces_an_update(tmp_path):
 
 def test_mismatched_configs_are_config_errors():
     with pytest.raises(ConfigError, match="batch_size: expected a divisor of n_steps"):
-        Trainer(
-            game.make_vector_env("cartpole", 4), TrainConfig("cartpole", "ppo", num_envs=4),
-            PPOConfig(n_steps=10, batch_size=16),
-        )  # fmt: skip
+        Trainer(RunPlan(TrainConfig("cartpole", "ppo", num_envs=4), PPOConfig(n_steps=10, batch_size=16)), game.make_vector_env("cartpole", 4))  # fmt: skip
     with pytest.raises(ConfigError, match="ReinforceConfig"):
         envs = game.make_vector_env("cartpole", 4)
-        Trainer(envs, TrainConfig("cartpole", "reinforce", num_envs=4), PPOConfig())
+        Trainer(RunPlan(TrainConfig("cartpole", "reinforce", num_envs=4), PPOConfig()), envs)

@@ -16,7 +16,7 @@ def test_driver_baseline_equals_single_env_episodes_with_the_same_seeds():
         env.reset(seed=10 + episode)
         total, done = 0.0, False
         while not done:
-            _, reward, terminated, truncated, info = env.step(int(drive(env.unwrapped.sim)[0]))
+            _, reward, terminated, truncated, _info = env.step(int(drive(env.unwrapped.sim)[0]))
             total, done = total + reward, terminated or truncated
         expected.append(total)
     np.testing.assert_allclose(result.returns, expected, rtol=1e-12)

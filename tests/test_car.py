@@ -17,7 +17,7 @@ def run(state, throttle, steer, steps, params=NO_DRAG):
 
 
 def test_coasting_covers_speed_times_time_in_a_straight_line():
-    x, y, heading, speed, steer = run((0.0, 0.0, 0.3, 10.0, 0.0), 0, 0, 40)
+    x, y, heading, speed, _steer = run((0.0, 0.0, 0.3, 10.0, 0.0), 0, 0, 40)
     assert speed == pytest.approx(10.0)
     assert x == pytest.approx(10.0 * 2.0 * math.cos(0.3))
     assert y == pytest.approx(10.0 * 2.0 * math.sin(0.3))

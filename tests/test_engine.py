@@ -17,7 +17,8 @@ from agent.trainer import Trainer
 from game import make_vector_env, scene_spec
 from game.app import SPEEDS, App, AppConfig
 from game.hud import BAR, BAR_CHOSEN, BAR_MAX_PX, PAD, WARN, Hud, HudState, wrap_text
-from game.modes import DriveMode, TrainMode
+from game.modes import PlayMode, TrainMode, VersusMode, WatchMode
+from agent.run import RunPlan
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,7 +79,7 @@ def open_app(make_mode, **config):
 
 def play_app(scene="race", **config):
     return open_app(
-        lambda keyboard: DriveMode(scene_spec(scene), make_vector_env(scene, 1, render_first=True), keyboard, seed=0),
+        lambda keyboard: PlayMode(scene_spec(scene), make_vector_env(scene, 1, render_first=True), keyboard, seed=0),
         **config,
     )
 
@@ -152,7 +153,7 @@ def test_screenshot_is_a_png_of_the_window(tmp_path):
 
 
 def test_screenshot_key_writes_into_the_screenshot_folder(tmp_path):
-    app, mode = play_app("cartpole", screenshot_dir=tmp_path)
+    app, _mode = play_app("cartpole", screenshot_dir=tmp_path)
     press(pygame.K_F12)
     app.frame()
     assert len(list(tmp_path.glob("cartpole-play-*.png"))) == 1
@@ -165,7 +166,7 @@ def tiny_cartpole_trainer(run_dir, total=2_000):
 
     train_config = dataclasses.replace(train_config, total_timesteps=total, eval_every_steps=0)
     envs = make_vector_env("cartpole", train_config.num_envs, render_first=True)
-    return Trainer(envs, train_config, algo_config, run_dir, action_names=scene_spec("cartpole").action_names)
+    return Trainer(RunPlan(train_config, algo_config, run_dir, scene_spec("cartpole").action_names), envs)
 
 
 def test_live_training_changes_the_policy_and_grows_the_curve(tmp_path):
@@ -174,7 +175,7 @@ def test_live_training_changes_the_policy_and_grows_the_curve(tmp_path):
     app, mode = open_app(lambda _: TrainMode(scene_spec("cartpole"), trainer), speed=math.inf)
     # Frames at max speed each get a slice of time, so a busy machine needs more of them.
     give_up = time.monotonic() + 120
-    while not (trainer.updates >= 2 and len(mode.log.returns) >= 5) and time.monotonic() < give_up:
+    while not (trainer.updates >= 2 and len(mode.curve.returns) >= 5) and time.monotonic() < give_up:
         app.frame()
     state = mode.hud_state()
     assert trainer.updates >= 2
@@ -188,7 +189,7 @@ def test_live_training_changes_the_policy_and_grows_the_curve(tmp_path):
 
 def test_quitting_during_training_leaves_a_loadable_checkpoint(tmp_path):
     trainer = tiny_cartpole_trainer(tmp_path, total=1_000_000)
-    app, mode = open_app(lambda _: TrainMode(scene_spec("cartpole"), trainer), speed=math.inf)
+    app, _mode = open_app(lambda _: TrainMode(scene_spec("cartpole"), trainer), speed=math.inf)
     for _ in range(20):
         app.frame()
     press(pygame.K_ESCAPE)
@@ -205,7 +206,7 @@ def test_watch_mode_runs_a_saved_checkpoint(tmp_path):
     trainer.envs.close()
     policy, _ = load_policy(tmp_path / "model.pt", expect_scene="cartpole")
     envs = make_vector_env("cartpole", 1, render_first=True)
-    app, mode = open_app(lambda _: DriveMode(scene_spec("cartpole"), envs, policy=policy, algo="ppo", greedy=True),
+    app, mode = open_app(lambda _: WatchMode(scene_spec("cartpole"), envs, policy, algo="ppo", greedy=True),
                          speed=4.0)  # fmt: skip
     for _ in range(30):
         app.frame()
@@ -213,7 +214,7 @@ def test_watch_mode_runs_a_saved_checkpoint(tmp_path):
     assert mode.name == "watch" and mode.sim is None
     assert state.probs is not None and state.value is not None
     assert state.chosen == int(np.argmax(state.probs))  # greedy
-    assert mode.lengths[0] > 0 or mode.log.returns
+    assert mode.stepper.episode_lengths[0] > 0 or mode.curve.returns
     app.close()
 
 
@@ -229,7 +230,7 @@ def driving_policy():
 
 def test_watch_shows_several_copies_and_follows_the_leader():
     envs = make_vector_env("race", 6)
-    app, mode = open_app(lambda _: DriveMode(scene_spec("race"), envs, policy=driving_policy(), seed=0), speed=8.0)
+    app, mode = open_app(lambda _: WatchMode(scene_spec("race"), envs, driving_policy(), seed=0), speed=8.0)
     st = mode.sim.state
     for _ in range(40):
         app.frame()
@@ -244,13 +245,13 @@ def test_watch_shows_several_copies_and_follows_the_leader():
 def test_versus_puts_you_and_the_agent_on_the_same_track():
     envs = make_vector_env("race", 2)
     app, mode = open_app(
-        lambda keyboard: DriveMode(scene_spec("race"), envs, keyboard, policy=driving_policy(), seed=0)
+        lambda keyboard: VersusMode(scene_spec("race"), envs, keyboard, driving_policy(), seed=0)
     )
     press(pygame.K_UP)
     for _ in range(30):
         app.frame()
     names = mode.scene.action_names
-    assert mode.name == "versus" and mode.versus and mode.focus == 0
+    assert mode.name == "versus" and mode.focus == 0
     assert names[mode.actions[0]] == "gas"  # your car follows the keys
     state = mode.hud_state()
     assert state.probs is None  # the HUD follows you, and you are not a policy

@@ -10,7 +10,7 @@ from gymnasium.utils.env_checker import check_env
 import game  # noqa: F401  (registers RaceTrack-v0)
 from game.race.driver import drive
 from game.race.env import RaceEnv
-from game.race.reward import LAP_BONUS, OFF_TRACK_PENALTY, PROGRESS_PER_LAP
+from game.race.reward import LAP_BONUS, OFF_TRACK_PENALTY, PROGRESS_PER_LAP, REWARD_TERMS
 from game.race.sim import ACTION_NAMES
 from game.race.track_file import shipped_tracks
 
@@ -103,7 +103,7 @@ def test_wiggling_over_the_line_counts_one_lap_only():
     laps = []
     for s in [1.0, -1.0, 1.0, -1.5, 2.0, -2.0, 3.0] * 3:
         _place(env, start + s)
-        _, reward, terminated, _, info = env.step(COAST)
+        _, _reward, terminated, _, info = env.step(COAST)
         assert not terminated
         laps.append(info["laps"])
     assert laps[0] == 1 and set(laps) == {1}
@@ -157,7 +157,7 @@ def test_cutting_across_the_infield_ends_the_episode_without_a_lap():
     env.step(COAST)
     st = env.sim.state
     st.x_m[0], st.y_m[0] = 0.0, 0.0  # the middle of the oval's infield
-    _, reward, terminated, truncated, info = env.step(COAST)
+    _, _reward, terminated, _truncated, info = env.step(COAST)
     assert terminated and info["crashed"] and info["laps"] == 0
     assert info["reward_components"]["off_track"] == OFF_TRACK_PENALTY
 
@@ -165,11 +165,13 @@ def test_cutting_across_the_infield_ends_the_episode_without_a_lap():
 def test_flooring_it_into_the_first_bend_crashes():
     env = RaceEnv()
     env.reset(seed=0)
-    for step in range(400):
+    for step in range(400):  # noqa: B007  (read after the loop)
         _, reward, terminated, truncated, info = env.step(GAS)
         if terminated:
             break
     assert terminated and not truncated and info["crashed"] and step > 40
+    assert info["ending"] == "left the track"
+    assert tuple(info["reward_components"]) == REWARD_TERMS  # every term, from the one table
     assert info["reward_components"]["off_track"] == OFF_TRACK_PENALTY
     assert reward == pytest.approx(sum(info["reward_components"].values()))
 
@@ -180,7 +182,7 @@ def test_standing_still_is_truncated_at_the_time_limit():
     steps = 0
     while True:
         steps += 1
-        _, reward, terminated, truncated, info = env.step(COAST)
+        _, reward, terminated, truncated, _info = env.step(COAST)
         assert reward == 0.0
         if terminated or truncated:
             break

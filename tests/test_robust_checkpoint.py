@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 import game
 from agent import CheckpointError, PPOConfig, TrainConfig, Trainer, load_policy
+from agent.run import RunPlan
 from test_robust_cli import load_main
 
 DAMAGE = settings(max_examples=150, deadline=2_000, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -28,7 +29,7 @@ DAMAGE = settings(max_examples=150, deadline=2_000, suppress_health_check=[Healt
 def original(tmp_path_factory) -> tuple[bytes, dict[str, torch.Tensor]]:
     """A small trained checkpoint's bytes and its weights."""
     config = TrainConfig("cartpole", "ppo", 128, num_envs=2, eval_every_steps=0)
-    trainer = Trainer(game.make_vector_env("cartpole", 2), config, PPOConfig(n_steps=64, batch_size=64, hidden_sizes=(8,)))
+    trainer = Trainer(RunPlan(config, PPOConfig(n_steps=64, batch_size=64, hidden_sizes=(8,))), game.make_vector_env("cartpole", 2))
     for _ in trainer.run():
         pass
     path = tmp_path_factory.mktemp("ckpt") / "last.pt"

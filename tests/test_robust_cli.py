@@ -11,6 +11,7 @@ import pytest
 
 import game
 from agent import PPOConfig, TrainConfig, Trainer
+from agent.run import RunPlan
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,8 +45,7 @@ def cartpole_run(tmp_path_factory) -> Path:
     """A finished cartpole PPO run directory (last.pt, metrics.csv)."""
     run_dir = tmp_path_factory.mktemp("run")
     train_config = TrainConfig("cartpole", "ppo", 256, num_envs=2, eval_every_steps=0)
-    trainer = Trainer(game.make_vector_env("cartpole", 2), train_config, PPOConfig(n_steps=64, batch_size=64),
-                      run_dir)  # fmt: skip
+    trainer = Trainer(RunPlan(train_config, PPOConfig(n_steps=64, batch_size=64), run_dir), game.make_vector_env("cartpole", 2))  # fmt: skip
     for _ in trainer.run():
         pass
     trainer.close()
@@ -124,6 +124,6 @@ def test_bad_flags_in_a_real_process(cartpole_run, tmp_path):
     cases = bad_invocations(cartpole_run, tmp_path)
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = pool.map(lambda name: run_main(*cases[name][0], cwd=tmp_path), SUBPROCESS_CASES)
-    for name, result in zip(SUBPROCESS_CASES, results):
+    for name, result in zip(SUBPROCESS_CASES, results, strict=True):
         check_error_line(name, result.returncode, result.stderr, cases[name][1])
         assert "Traceback" not in result.stdout + result.stderr

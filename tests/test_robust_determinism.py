@@ -9,6 +9,7 @@ import torch
 
 import game
 from agent import EnvStepReport, PPOConfig, TrainConfig, Trainer
+from agent.run import RunPlan, resume_run
 from test_robust_cli import run_main
 
 TIMING_COLUMNS = ("wall_s",)
@@ -32,7 +33,7 @@ def train_race(run_dir: Path, seed: int) -> subprocess.CompletedProcess:
 def test_same_seed_same_race_run_through_main_run_after_run(tmp_path):
     runs = {"first": 3, "again": 3, "other seed": 4}
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = dict(zip(runs, pool.map(lambda item: train_race(tmp_path / item[0], item[1]), runs.items())))
+        results = dict(zip(runs, pool.map(lambda item: train_race(tmp_path / item[0], item[1]), runs.items()), strict=True))
     assert all(r.returncode == 0 for r in results.values()), [r.stderr for r in results.values()]
     first, again, other = (tmp_path / name for name in runs)
     assert len(curve(first)) >= 5  # episodes, after 4 PPO updates
@@ -46,7 +47,7 @@ def test_same_seed_same_lunar_lander_returns():
 
     def returns(seed: int) -> list[float]:
         config = TrainConfig("lunar", "ppo", 4096, num_envs=4, seed=seed, eval_every_steps=0)
-        trainer = Trainer(game.make_vector_env("lunar", 4), config, PPOConfig(n_steps=256, batch_size=256))
+        trainer = Trainer(RunPlan(config, PPOConfig(n_steps=256, batch_size=256)), game.make_vector_env("lunar", 4))
         found = [e.episode_return for r in trainer.run() if isinstance(r, EnvStepReport) for e in r.finished]
         trainer.envs.close()
         return found
@@ -64,9 +65,8 @@ def test_live_training_follows_the_same_curve_whatever_the_frame_timing(tmp_path
 
     def live_curve(name: str, max_frames: int) -> list[tuple[str, ...]]:
         config = TrainConfig("cartpole", "ppo", 10**9, num_envs=4, eval_every_steps=0)
-        trainer = Trainer(game.make_vector_env("cartpole", 4, render_first=True), config,
-                          PPOConfig(n_steps=32, batch_size=64), tmp_path / name)  # fmt: skip
-        session.train("cartpole", trainer, AppConfig(speed=float("inf")), max_frames)
+        trainer = Trainer(RunPlan(config, PPOConfig(n_steps=32, batch_size=64), tmp_path / name), game.make_vector_env("cartpole", 4, render_first=True))  # fmt: skip
+        session.train(lambda: trainer, AppConfig(speed=float("inf")), max_frames)
         return curve(tmp_path / name)
 
     short, long = sorted([live_curve("a", 25), live_curve("b", 40)], key=len)
@@ -79,14 +79,13 @@ def test_resuming_the_same_checkpoint_twice_gives_the_same_continuation(tmp_path
     import shutil
 
     config = TrainConfig("cartpole", "ppo", 512, num_envs=4, eval_every_steps=0)
-    trainer = Trainer(game.make_vector_env("cartpole", 4), config, PPOConfig(n_steps=32, batch_size=64),
-                      tmp_path / "a")  # fmt: skip
+    trainer = Trainer(RunPlan(config, PPOConfig(n_steps=32, batch_size=64), tmp_path / "a"), game.make_vector_env("cartpole", 4))  # fmt: skip
     for _ in trainer.run():
         pass
     trainer.close()
     shutil.copytree(tmp_path / "a", tmp_path / "b")
     for name in "ab":
-        resumed = Trainer.resume(tmp_path / name, game.make_vector_env("cartpole", 4), total_timesteps=2048)
+        resumed = Trainer(resume_run(tmp_path / name, 2048), game.make_vector_env("cartpole", 4))
         for _ in resumed.run():
             pass
         resumed.close()

@@ -12,6 +12,7 @@ import pytest
 import game
 from agent import PPOConfig, TrainConfig, Trainer, load_checkpoint
 from agent.guard import TrainingStopped
+from agent.run import RunPlan, resume_run
 from test_robust_cli import load_main
 
 # TensorBoard's writer thread writes to the same full disk: its error must not escape as a traceback
@@ -77,8 +78,7 @@ def read_only(*args, **kwargs):
 def cartpole_trainer(run_dir: Path) -> Trainer:
     train_config = TrainConfig("cartpole", "ppo", 100_000, num_envs=4, eval_every_steps=0,
                                checkpoint_every_steps=256)  # fmt: skip
-    return Trainer(game.make_vector_env("cartpole", 4), train_config, PPOConfig(n_steps=32, batch_size=64),
-                   run_dir)  # fmt: skip
+    return Trainer(RunPlan(train_config, PPOConfig(n_steps=32, batch_size=64), run_dir), game.make_vector_env("cartpole", 4))  # fmt: skip
 
 
 def train_until(run, trainer: Trainer, steps: int) -> None:
@@ -109,7 +109,7 @@ def test_disk_full_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, d
     assert (tmp_path / "last.pt").read_bytes() == before
     assert_stopped_keeping(stopped.value, tmp_path, "No space left on device", 512)
     monkeypatch.undo()  # space is freed: the run continues from the kept checkpoint
-    resumed = Trainer.resume(tmp_path, game.make_vector_env("cartpole", 4), total_timesteps=1024)
+    resumed = Trainer(resume_run(tmp_path, 1024), game.make_vector_env("cartpole", 4))
     assert resumed.num_timesteps == 512
     for _ in resumed.run():
         pass

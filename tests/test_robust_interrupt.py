@@ -10,6 +10,8 @@ import pytest
 
 from agent import load_checkpoint
 from agent.checkpoint import signals_held
+from agent.run import RunPlan
+from game.launch import StopSignals
 from test_robust_cli import MAIN_ENV, load_main, main_command
 
 
@@ -81,7 +83,7 @@ def test_sigterm_in_live_training_closes_the_window_and_saves_then_resume(tmp_pa
 
 
 def test_first_signal_asks_to_stop_a_second_interrupts(monkeypatch):
-    stop = load_main().StopSignals()
+    stop = StopSignals()
     before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     with stop:
         # raise_signal delivers in this thread and runs the handler before returning (os.kill
@@ -116,7 +118,7 @@ def test_last_pt_is_written_every_minute_whatever_the_step_schedule(tmp_path, mo
 
     monkeypatch.setattr(trainer_module, "CHECKPOINT_EVERY_S", 0.0)  # a minute passes at every step
     config = TrainConfig("cartpole", "ppo", 10**6, num_envs=4, eval_every_steps=0, checkpoint_every_steps=10**6)
-    trainer = Trainer(game.make_vector_env("cartpole", 4), config, PPOConfig(n_steps=32, batch_size=64), tmp_path)
+    trainer = Trainer(RunPlan(config, PPOConfig(n_steps=32, batch_size=64), tmp_path), game.make_vector_env("cartpole", 4))
     run = trainer.run()
     for _ in range(10):
         next(run)

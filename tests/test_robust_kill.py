@@ -28,16 +28,16 @@ TRAINING_STEPS = 10**9
 def train_forever(run_dir: Path) -> None:
     """A child: continue the run in run_dir (or start it), writing a 1 MB last.pt every step."""
     import game
-    from agent import PPOConfig, TrainConfig, Trainer
+    from agent import PPOConfig, RunPlan, TrainConfig, Trainer, resume_run
 
     envs = game.make_vector_env("cartpole", 4)
     if (run_dir / "last.pt").exists():
-        trainer = Trainer.resume(run_dir, envs)
+        trainer = Trainer(resume_run(run_dir), envs)
     else:
         train_config = TrainConfig("cartpole", "ppo", TRAINING_STEPS, num_envs=4, eval_every_steps=0,
                                    checkpoint_every_steps=4)  # fmt: skip
         algo_config = PPOConfig(n_steps=16, batch_size=64, n_epochs=2, hidden_sizes=(256, 256))
-        trainer = Trainer(envs, train_config, algo_config, run_dir)
+        trainer = Trainer(RunPlan(train_config, algo_config, run_dir), envs)
     for _ in trainer.run():
         pass
 
@@ -55,7 +55,7 @@ def wait_for_the_next_second() -> None:
 def chaos(run_dir: Path, kills: int, seed: int, max_delay_s: float) -> list[dict]:
     """Fork a training child, SIGKILL it after a random delay, check last.pt; `kills` times (~1 s each)."""
     import torch
-    import torch.utils.tensorboard  # noqa: F401  (imported once here, not in every child)
+    import torch.utils.tensorboard  # imported once here, not in every child
 
     import game  # noqa: F401
     from agent import CheckpointError, load_checkpoint
@@ -88,11 +88,11 @@ def chaos(run_dir: Path, kills: int, seed: int, max_delay_s: float) -> list[dict
 def finish(run_dir: Path, extra_steps: int) -> dict:
     """Resume once more, cleanly, for `extra_steps`: the run must continue whole."""
     import game
-    from agent import Trainer, load_checkpoint
+    from agent import Trainer, load_checkpoint, resume_run
 
     start = load_checkpoint(run_dir / "last.pt")["metadata"]["num_timesteps"]
     wait_for_the_next_second()
-    trainer = Trainer.resume(run_dir, game.make_vector_env("cartpole", 4), total_timesteps=start + extra_steps)
+    trainer = Trainer(resume_run(run_dir, start + extra_steps), game.make_vector_env("cartpole", 4))
     for _ in trainer.run():
         pass
     trainer.close()

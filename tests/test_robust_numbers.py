@@ -13,6 +13,8 @@ from gymnasium.vector import AutoresetMode, SyncVectorEnv
 from agent import PPOConfig, ReinforceConfig, TrainConfig, Trainer, load_checkpoint
 from agent.optim import Adam
 from agent.guard import TrainingStopped
+from agent.run import RunPlan
+from game import launch
 from test_robust_cli import load_main
 
 KEPT = re.compile(r"; training stopped at step (?P<now>[\d,]+), the last good checkpoint is (?P<path>\S+) \(step (?P<step>[\d,]+)\)$")
@@ -49,7 +51,7 @@ def trainer_for(run_dir: Path, envs: SyncVectorEnv, algo: str = "ppo") -> Traine
     algo_config = (PPOConfig(n_steps=32, batch_size=64, normalize_obs=True) if algo == "ppo"
                    else ReinforceConfig(episodes_per_update=2, normalize_obs=True))  # fmt: skip
     train_config = TrainConfig("cartpole", algo, 100_000, num_envs=4, eval_every_steps=0, checkpoint_every_steps=128)
-    return Trainer(envs, train_config, algo_config, run_dir)
+    return Trainer(RunPlan(train_config, algo_config, run_dir), envs)
 
 
 def stop_line(error: TrainingStopped, run_dir: Path) -> tuple[str, int, int]:
@@ -130,7 +132,7 @@ def test_a_poisoned_model_is_never_written(tmp_path):
 def test_main_reports_a_nan_from_the_env_in_one_line_with_exit_code_1(tmp_path, monkeypatch, capsys):
     main = load_main()
     poisoned = lambda scene, n, **_: cartpole_envs(0, n, field="reward", value=math.nan, at=3)  # noqa: E731
-    monkeypatch.setattr(main, "make_vector_env", poisoned)
+    monkeypatch.setattr(launch, "make_vector_env", poisoned)
     code = main.main(["--headless", "--scene", "cartpole", "--run-dir", str(tmp_path)])
     assert code == 1
     last_line = capsys.readouterr().err.rstrip("\n").rsplit("\n", 1)[-1]

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from game.errors import TrackError
-from game.race.track import LENGTH_RANGE_M, MAX_RANGE_M, Track, build_track, load_track
+from game.race.quads import MAX_RANGE_M
+from game.race.track import LENGTH_RANGE_M, Track, build_track, load_track
 from game.race.track_file import (
     MAX_ABS_COORD_M,
     MAX_FILE_BYTES,
@@ -159,7 +160,7 @@ def test_random_star_shaped_loops(folder, radii, jitter, width, smooth, reverse,
     """Mostly loadable loops (some too tight for their width): the valid path gets fuzzed too."""
     n = len(radii)
     angles = [2 * math.pi * (i + jitter * ((i * 7919) % 13) / 13) / n for i in range(n)]
-    points = [[round(r * math.cos(a), 3), round(r * math.sin(a), 3)] for r, a in zip(radii, angles)]
+    points = [[round(r * math.cos(a), 3), round(r * math.sin(a), 3)] for r, a in zip(radii, angles, strict=True)]
     data = track_json(centerline_m=[*points, points[0]], width_m=width, smooth=smooth,
                       reverse=reverse, start_fraction=start)  # fmt: skip
     load_outcome(folder, encode(data))

@@ -21,7 +21,7 @@ def test_every_scene_describes_itself_the_same_way(name):
     assert spec.noop_action in range(env.action_space.n)
     for combo, action in spec.control_actions.items():
         assert combo <= set(spec.controls) and action in range(env.action_space.n)
-    obs, info = env.reset(seed=0)
+    _obs, info = env.reset(seed=0)
     assert info["is_success"] is False
     _, _, _, _, info = env.step(spec.noop_action)
     assert "is_success" in info
@@ -56,7 +56,7 @@ def test_lunar_keys_fire_the_engines():
 def run_episode(env, policy, seed):
     obs, info = env.reset(seed=seed)
     while True:
-        obs, reward, terminated, truncated, info = env.step(policy(obs))
+        obs, _reward, terminated, truncated, info = env.step(policy(obs))
         if terminated or truncated:
             return info, terminated, truncated
 
@@ -66,25 +66,47 @@ def test_cartpole_succeeds_only_when_the_pole_stays_up_for_500_steps():
     balance = lambda obs: int(obs[2] + 0.5 * obs[3] > 0)  # noqa: E731  push towards the fall
     info, terminated, truncated = run_episode(env, balance, seed=0)
     assert truncated and not terminated and info["is_success"]
+    assert info["ending"] == "kept the pole up to the time limit"
     info, terminated, _ = run_episode(env, lambda obs: 0, seed=0)
-    assert terminated and not info["is_success"]
+    assert terminated and not info["is_success"] and info["ending"] == "pole fell"
+
+
+def test_cartpole_names_a_cart_that_leaves_the_track():
+    env = make_env("cartpole")
+    # Balance the pole while pushing the cart ever further right: the cart leaves before the pole falls.
+    drift = lambda obs: int(obs[2] + 0.5 * obs[3] + 0.02 * (2.6 - obs[0]) > 0)  # noqa: E731
+    info, terminated, _ = run_episode(env, drift, seed=0)
+    assert terminated and info["ending"] == "cart left the track"
+    assert abs(env.unwrapped.state[0]) > env.unwrapped.x_threshold
 
 
 def test_lunar_succeeds_when_the_lander_comes_to_rest_and_fails_when_it_crashes():
     env = make_env("lunar")
     info, terminated, _ = run_episode(env, lambda obs: heuristic(env.unwrapped, obs), seed=1)
-    assert terminated and info["is_success"]
+    assert terminated and info["is_success"] and info["ending"] == "landed"
     # Firing only the right engine spins the lander into the ground.
     info, terminated, _ = run_episode(env, lambda obs: 3, seed=1)
-    assert terminated and not info["is_success"]
+    assert terminated and not info["is_success"] and info["ending"] == "crashed"
+    # The main engine alone carries it up and off the side of the view.
+    info, terminated, _ = run_episode(env, lambda obs: 2, seed=1)
+    assert terminated and not info["is_success"] and info["ending"] == "flew out of view"
+    assert abs(env.unwrapped.lander.position.x - 10) > 10  # the view is 20 units wide, centred at 10
+
+
+def test_endings_are_said_as_they_happened():
+    scene = game.scene_spec("race")
+    assert scene.ending({"ending": "left the track", "laps": 2}, True) == "left the track after 2 laps"
+    assert scene.ending({"ending": "time limit", "laps": 1}, False) == "time limit after 1 lap"
+    assert game.scene_spec("lunar").ending({"ending": "landed"}, True) == "landed"
 
 
 def test_race_success_is_a_completed_lap():
     from game.race.driver import drive
 
     env = make_env("race")
-    info, terminated, truncated = run_episode(env, lambda obs: int(drive(env.unwrapped.sim)[0]), seed=0)
+    info, _terminated, truncated = run_episode(env, lambda obs: int(drive(env.unwrapped.sim)[0]), seed=0)
     assert info["is_success"] and info["laps"] >= 1
+    assert truncated and info["ending"] == "time limit"
 
 
 def test_vector_envs_autoreset_on_the_same_step_and_only_env_0_renders():
@@ -93,7 +115,7 @@ def test_vector_envs_autoreset_on_the_same_step_and_only_env_0_renders():
     assert [e.render_mode for e in envs.envs] == ["rgb_array", None, None]
     envs.reset(seed=0)
     for _ in range(200):
-        obs, reward, terminated, truncated, info = envs.step(np.zeros(3, dtype=np.int64))
+        obs, _reward, terminated, _truncated, info = envs.step(np.zeros(3, dtype=np.int64))
         if terminated.any():
             break
     done = np.flatnonzero(terminated)

@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from game.race.track import MAX_RANGE_M, build_track, load_track
+from game.race.quads import MAX_RANGE_M
+from game.race.track import build_track, load_track
 from game.race.track_file import parse_track, shipped_tracks
 
 SQUARE = {
@@ -69,7 +70,7 @@ def test_progress_and_lateral_offset_on_the_square(square):
 
 
 def test_points_off_the_track_are_not_located(square):
-    seg, inside = square.locate(np.array([[50.0, 5.5], [50.0, -5.5], [50.0, 50.0]]), [50, 50, 50])
+    _seg, inside = square.locate(np.array([[50.0, 5.5], [50.0, -5.5], [50.0, 50.0]]), [50, 50, 50])
     assert not inside.any()
 
 

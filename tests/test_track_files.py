@@ -39,7 +39,7 @@ CASES = {
         "[[0, 0], [100, 0], [1e400, 100], [0, 100], [0, 0]]}",
         "centerline_m[2]: expected [x, y] with finite numbers",
     ),
-    "open loop": (good(centerline_m=SQUARE_POINTS[:-1] + [[0, 5]]), "expected a closed loop"),
+    "open loop": (good(centerline_m=[*SQUARE_POINTS[:-1], [0, 5]]), "expected a closed loop"),
     "too few points": (good(centerline_m=[[0, 0], [100, 0], [50, 80], [0, 0]]), "between 5 and"),
     "point is not a pair": (good(centerline_m=[[0, 0], [100, 0, 3], [100, 100], [0, 100], [0, 0]]), "centerline_m[1]"),
     "point is text": (good(centerline_m=[[0, 0], ["100", 0], [100, 100], [0, 100], [0, 0]]), "centerline_m[1]"),

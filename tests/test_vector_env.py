@@ -52,7 +52,7 @@ def test_driven_cars_lap_and_report_their_laps_in_info():
     envs.reset(seed=0)
     best = None
     for _ in range(1000):
-        obs, rewards, terminated, truncated, info = envs.step(drive(envs.sim))
+        _obs, _rewards, terminated, _truncated, info = envs.step(drive(envs.sim))
         assert not terminated.any()
         best = info["best_lap_s"]
     assert (info["laps"] >= 2).all() and info["_best_lap_s"].all()
@@ -65,3 +65,15 @@ def test_bad_actions_are_refused():
     for bad in ([0, 1], [0, 1, 9], [0.5, 1.0, 2.0], [-1, 0, 0]):
         with pytest.raises(ValueError, match="actions: expected 3 integers in"):
             envs.step(np.array(bad))
+
+
+def test_a_finished_car_says_how_its_episode_ended():
+    envs = RaceVectorEnv(2)
+    envs.reset(seed=0)
+    gas, coast = 3, 0
+    while True:  # car 0 floors it into the first bend; car 1 stands still (it has a longer time limit)
+        _, _, terminated, truncated, info = envs.step(np.array([gas, coast]))
+        if terminated.any() or truncated.any():
+            break
+    assert terminated[0] and not truncated[1]
+    assert info["_final_info"][0] and info["final_info"]["ending"][0] == "left the track"

@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import datetime
-from pathlib import Path
-
-from agent.config import default_config
+from agent.run import default_run_dir, new_run
 from agent.trainer import Trainer
 from game.baseline import ScriptedDriver
 from game.editor import storage
 from game.editor.model import TrackDraft
 from game.input import Keyboard
-from game.modes import DriveMode, Mode, TrainMode
+from game.modes import Mode, PlayMode, TrainMode, WatchMode
 from game.race.track import Track
 from game.scenes import make_env, make_vector_env, scene_spec
 
 SCENE = "race"
 TRAIN_SPEED = 8.0
 """Live training starts at this speed, as `python main.py --mode train` does."""
-RUNS_DIR = Path("runs")
 BACK = "Esc: back to the editor"
 
 
 def drive_mode(track: Track, keyboard: Keyboard) -> Mode:
     """Drive the track yourself."""
     envs = make_vector_env(SCENE, 1, render_first=True, track=track)
-    mode = DriveMode(scene_spec(SCENE), envs, keyboard, seed=0)
+    mode = PlayMode(scene_spec(SCENE), envs, keyboard, seed=0)
     mode.notify(f"drive with the arrows or WASD; {BACK}")
     return mode
 
@@ -34,7 +29,7 @@ def drive_mode(track: Track, keyboard: Keyboard) -> Mode:
 def watch_mode(track: Track) -> Mode:
     """Watch the game's scripted driver lap the track."""
     envs = make_vector_env(SCENE, 1, render_first=True, track=track)
-    mode = DriveMode(scene_spec(SCENE), envs, None, ScriptedDriver(envs.sim), "driver", seed=0)
+    mode = WatchMode(scene_spec(SCENE), envs, ScriptedDriver(envs.sim), "driver", seed=0)
     mode.notify(f"the scripted driver; {BACK}")
     return mode
 
@@ -45,7 +40,7 @@ def train_mode(draft: TrackDraft) -> Mode:
     The track is written into the run directory (the checkpoint names its track file, so
     `--resume` and `--mode watch` find it again). SaveError if that cannot be written.
     """
-    run_dir = RUNS_DIR / f"{SCENE}-ppo-{datetime.now():%Y%m%d-%H%M%S}"
+    run_dir = default_run_dir(SCENE, "ppo")
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -55,11 +50,10 @@ def train_mode(draft: TrackDraft) -> Mode:
     track_file = run_dir / "track.json"
     storage.write_atomic(track_file, storage.track_text(draft.to_file()))
     options = {"track": str(track_file.resolve())}  # found again from any folder
-    train_config, algo_config = default_config(SCENE, "ppo", live=True)
-    train_config = dataclasses.replace(train_config, env_options=options)
-    envs = make_vector_env(SCENE, train_config.num_envs, render_first=True, **options)
-    trainer = Trainer(envs, train_config, algo_config, run_dir, lambda: make_env(SCENE, **options),
-                      scene_spec(SCENE).action_names)  # fmt: skip
+    plan = new_run(SCENE, "ppo", live=True, env_options=options, run_dir=run_dir,
+                   action_names=scene_spec(SCENE).action_names)  # fmt: skip
+    envs = make_vector_env(SCENE, plan.num_envs, render_first=True, **options)
+    trainer = Trainer(plan, envs, lambda: make_env(SCENE, **options))
     mode = TrainMode(scene_spec(SCENE), trainer)
     mode.notify(f"training in {run_dir}; {BACK} (saves first)")
     return mode

@@ -3,33 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
 import numpy.typing as npt
 from gymnasium import spaces
 
-from game.race.reward import COMPONENTS
-from game.race.sim import (
-    ACTION_NAMES,
-    CRASHED,
-    LAP_BONUS,
-    LAP_START,
-    LAPS,
-    LAST_LAP,
-    NEW_LAP,
-    OFF_TRACK,
-    PROGRESS,
-    REWARD,
-    SPEED,
-    STEPS,
-    TERMINATED,
-    TRAVELLED,
-    TRUNCATED,
-    RaceConfig,
-    RaceSim,
-)
+from game.race.reward import REWARD_TERMS
+from game.race.sim import ACTION_NAMES, ENDINGS, CarRecord, RaceConfig, RaceSim
 from game.race.sensors import OBS_HIGH, OBS_LOW
 from game.race.track import Track, load_track
 from game.race.track_file import DEFAULT_TRACK
@@ -91,7 +73,8 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
     `laps`, `lap_time_s` (current lap), `lap_times_s`, `last_lap_s` and `best_lap_s` (once a
     lap is done),
     `progress` (laps driven, as a float), `speed_mps`, `crashed`, `is_success` (a lap
-    completed), `reward_components`.
+    completed), `reward_components`; at an episode's end, `ending` ("left the track" or
+    "time limit").
 
     ## Arguments
     - `track`: a shipped track's name, a path to a track file, or a `Track` (default "oval").
@@ -100,7 +83,7 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
     - `random_start`: start anywhere along the track (helps learning a long track).
     """
 
-    metadata = {"render_modes": ["rgb_array"], "render_fps": 20}
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 20}
 
     def __init__(
         self,
@@ -125,7 +108,7 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
         super().reset(seed=seed)
         self.sim.reset([self.np_random])
         self._lap_times_s = []
-        return self.sim.observe()[0], self._info(dict.fromkeys(COMPONENTS, 0.0))
+        return self.sim.observe()[0], self._info(dict.fromkeys(REWARD_TERMS, 0.0))
 
     def step(self, action: int | np.integer) -> tuple[npt.NDArray[np.float32], float, bool, bool, dict[str, Any]]:
         """Drive one step of 0.05 s with `action`."""
@@ -133,24 +116,27 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
             raise ValueError(f"action: expected an integer in [0, {len(ACTION_NAMES)}), got {action!r}")
         self._action[0] = action
         out = self.sim.step(self._action)
-        # One car: read its packed rows once as Python numbers (cheaper than a view per field).
-        values, flags = out.values[0].tolist(), out.flags[0].tolist()
-        if flags[NEW_LAP]:
-            self._lap_times_s.append(float(self.sim.state.floats[0, LAST_LAP]))
-        components = {"progress": values[PROGRESS], "lap_bonus": values[LAP_BONUS], "off_track": values[OFF_TRACK]}
-        return out.obs[0].copy(), values[REWARD], flags[TERMINATED], flags[TRUNCATED], self._info(components)
+        # One car: read its rows once as Python numbers (cheaper than a view per field).
+        reward, *terms = out.values[0].tolist()
+        terminated, truncated, new_lap = out.flags[0].item()
+        if new_lap:
+            self._lap_times_s.append(float(self.sim.state.cars[0]["last_lap_s"]))
+        info = self._info(dict(zip(REWARD_TERMS, terms, strict=True)))
+        if terminated or truncated:
+            info["ending"] = ENDINGS[terminated]
+        return out.obs[0].copy(), reward, terminated, truncated, info
 
-    def _info(self, components: dict[str, float]) -> dict[str, Any]:
-        car, counts = self.sim.state.floats[0].tolist(), self.sim.state.ints[0].tolist()
+    def _info(self, terms: dict[str, float]) -> dict[str, Any]:
+        car = CarRecord._make(self.sim.state.cars[0].item())
         info: dict[str, Any] = {
-            "laps": counts[LAPS],
-            "lap_time_s": counts[STEPS] * self.sim.config.dt_s - car[LAP_START],
+            "laps": car.laps,
+            "lap_time_s": car.steps * self.sim.config.dt_s - car.lap_start_s,
             "lap_times_s": list(self._lap_times_s),
-            "progress": car[TRAVELLED] / self.track.length_m,
-            "speed_mps": car[SPEED],
-            "crashed": bool(counts[CRASHED]),
-            "is_success": counts[LAPS] >= 1,
-            "reward_components": components,
+            "progress": car.travelled_m / self.track.length_m,
+            "speed_mps": car.speed_mps,
+            "crashed": bool(car.crashed),
+            "is_success": car.laps >= 1,
+            "reward_components": terms,
         }
         if self._lap_times_s:
             info["last_lap_s"] = self._lap_times_s[-1]

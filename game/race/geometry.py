@@ -144,7 +144,7 @@ def find_crossing(
     seg, cells = [], []
     for dx in (0, 1):
         for dy in (0, 1):
-            cell = cell_lo + (dx, dy)
+            cell = cell_lo + np.array([dx, dy])
             keep = (cell[:, 0] <= cell_hi[:, 0]) & (cell[:, 1] <= cell_hi[:, 1])
             seg.append(np.flatnonzero(keep))
             cells.append(cell[keep])

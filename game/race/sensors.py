@@ -9,7 +9,7 @@ import numpy.typing as npt
 from numba import njit
 
 from game.race.car import CarParams
-from game.race.track import DX, DY, MAX_RANGE_M, cast_ray_along, first_quad, in_quad
+from game.race.quads import DX, DY, MAX_RANGE_M, cast_ray_along, first_quad, in_quad
 
 RAY_ANGLES_RAD = np.deg2rad(np.linspace(-90.0, 90.0, 9))
 """Ray directions relative to the car's heading: 9 rays over the 180 degrees ahead."""

@@ -6,18 +6,19 @@ The single env is a batch of one, so one car behaves identically alone or among 
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from numba import njit
 
 from game.race.car import CarParams, advance
-from game.race.reward import race_reward
+from game.race.reward import REWARD_TERMS, race_reward
 from game.race.sensors import OBS_SIZE, observe_car
-from game.race.track import CX, CY, DX, DY, S, Track, locate, project
+from game.race.quads import CX, CY, DX, DY, S, locate, project
+from game.race.track import Track
 
 ACTION_NAMES = (
     "coast", "left", "right",
@@ -45,68 +46,83 @@ class RaceConfig:
     """Cars start up to this far off the track's direction (uniformly at random)."""
 
 
-# Compiled code is called far faster with a few packed arrays than with many small ones, so
-# the cars' state and a step's output live in 2-D arrays, one row per car, read and written
-# through the named column views below.
-X, Y, HEADING, SPEED, STEER, S_ALONG, LATERAL, TRAVELLED, LAP_START, LAST_LAP, BEST_LAP = range(11)
-"""Columns of RaceState.floats."""
-SEG, LAPS, STEPS, CRASHED = range(4)
-"""Columns of RaceState.ints."""
-REWARD, PROGRESS, LAP_BONUS, OFF_TRACK = range(4)
-"""Columns of StepOutput.values."""
-TERMINATED, TRUNCATED, NEW_LAP = range(3)
-"""Columns of StepOutput.flags."""
+CAR_FIELDS = (
+    ("x_m", np.float64, "Position [m]."),
+    ("y_m", np.float64, "Position [m]."),
+    ("heading_rad", np.float64, "Counter-clockwise from +x."),
+    ("speed_mps", np.float64, "Speed [m/s] (never negative: no reverse gear)."),
+    ("steer_rad", np.float64, "Wheel angle; positive steers left."),
+    ("s_m", np.float64, "Arc length of the car's projection on the centreline."),
+    ("lateral_m", np.float64, "Offset to the left of the centreline."),
+    ("travelled_m", np.float64, "Signed distance driven along the centreline this episode."),
+    ("lap_start_s", np.float64, "Episode time at which the current lap began."),
+    ("last_lap_s", np.float64, "The last lap's time; NaN until a lap is done."),
+    ("best_lap_s", np.float64, "The episode's best lap time; NaN until a lap is done."),
+    ("seg", np.int64, "The quad the car is in (where it was last, once off the track)."),
+    ("laps", np.int64, "Laps completed this episode."),
+    ("steps", np.int64, "Steps driven this episode."),
+    ("crashed", np.int64, "1 once the car has left the track."),
+)
+"""A car's state: (name, type, meaning) of each field, declared once. Compiled code reads and
+writes a car's record by field name (`car.x_m`); Python reads every car's field as `state.x_m`."""
+CAR_STATE = np.dtype([(name, kind) for name, kind, _ in CAR_FIELDS], align=True)
 
+CarRecord = namedtuple("CarRecord", CAR_STATE.names)  # type: ignore[misc]
+"""One car's state as plain Python numbers, by field name: `CarRecord._make(state.cars[i].item())`."""
 
-class Column:
-    """A named view of one column of a packed array attribute: `obj.<name>` is `obj.<array>[:, index]`."""
+ENDINGS = ("time limit", "left the track")
+"""How an episode ends: ENDINGS[terminated] (a car is only ever truncated on the track)."""
 
-    def __init__(self, array: str, index: int, doc: str = ""):
-        self.array, self.index, self.__doc__ = array, index, doc
-
-    def __get__(self, obj: Any, owner: type | None = None) -> npt.NDArray[Any]:
-        return getattr(obj, self.array)[:, self.index]
+STEP_FLAGS = np.dtype([("terminated", np.bool_), ("truncated", np.bool_), ("new_lap", np.bool_)])
+"""Per car and step: the episode ended in a terminal state / was cut by the time limit / a lap
+was completed during the step."""
+STEP_VALUES = ("reward", *REWARD_TERMS)
+"""Columns of StepOutput.values: the reward, then its terms (in REWARD_TERMS order)."""
 
 
 class RaceState:
-    """Every car's state, one row per car; the named views below read and write it in place."""
-
-    x_m = Column("floats", X)
-    y_m = Column("floats", Y)
-    heading_rad = Column("floats", HEADING, "Counter-clockwise from +x.")
-    speed_mps = Column("floats", SPEED)
-    steer_rad = Column("floats", STEER, "Positive steers left.")
-    s_m = Column("floats", S_ALONG, "Arc length of the car's projection on the centreline.")
-    lateral_m = Column("floats", LATERAL, "Offset to the left of the centreline.")
-    travelled_m = Column("floats", TRAVELLED, "Signed distance driven along the centreline this episode.")
-    lap_start_s = Column("floats", LAP_START, "Episode time at which the current lap began.")
-    last_lap_s = Column("floats", LAST_LAP, "NaN until a lap is done.")
-    best_lap_s = Column("floats", BEST_LAP, "NaN until a lap is done.")
-    seg = Column("ints", SEG, "The quad the car is in (where it was last, once off the track).")
-    laps = Column("ints", LAPS)
-    steps = Column("ints", STEPS)
-    crashed = Column("ints", CRASHED, "1 once the car has left the track.")
+    """Every car's state, one CAR_STATE record per car; `state.<field>` views one field of every car."""
 
     def __init__(self, count: int):
-        self.floats = np.zeros((count, 11))
-        self.ints = np.zeros((count, 4), dtype=np.int64)
+        self.cars = np.zeros(count, dtype=CAR_STATE)
+
+
+for _name, _, _doc in CAR_FIELDS:
+    setattr(RaceState, _name, property(lambda self, name=_name: self.cars[name], doc=_doc))
 
 
 class StepOutput:
     """What one step produced, one row per car; reused every step (copy what must outlive it)."""
 
-    reward = Column("values", REWARD)
-    progress = Column("values", PROGRESS, "Reward component: progress along the centreline.")
-    lap_bonus = Column("values", LAP_BONUS, "Reward component: completing a lap.")
-    off_track = Column("values", OFF_TRACK, "Reward component: leaving the track.")
-    terminated = Column("flags", TERMINATED)
-    truncated = Column("flags", TRUNCATED)
-    new_laps = Column("flags", NEW_LAP, "Whether the car completed a lap during the step.")
-
     def __init__(self, count: int):
         self.obs = np.zeros((count, OBS_SIZE), dtype=np.float32)
-        self.values = np.zeros((count, 4))
-        self.flags = np.zeros((count, 3), dtype=np.bool_)
+        self.values = np.zeros((count, len(STEP_VALUES)))
+        """[N, STEP_VALUES]: the reward and its terms."""
+        self.flags = np.zeros(count, dtype=STEP_FLAGS)
+
+    @property
+    def reward(self) -> npt.NDArray[np.float64]:
+        """[N] each car's reward."""
+        return self.values[:, 0]
+
+    def terms(self) -> dict[str, npt.NDArray[np.float64]]:
+        """Each reward term's [N] values, by name."""
+        return {name: self.values[:, 1 + j] for j, name in enumerate(REWARD_TERMS)}
+
+    @property
+    def terminated(self) -> npt.NDArray[np.bool_]:
+        """[N] whether each car's episode ended in a terminal state (it left the track)."""
+        return self.flags["terminated"]
+
+    @property
+    def truncated(self) -> npt.NDArray[np.bool_]:
+        """[N] whether each car's episode was cut by the time limit."""
+        return self.flags["truncated"]
+
+    @property
+    def new_laps(self) -> npt.NDArray[np.bool_]:
+        """[N] whether each car completed a lap during the step."""
+        return self.flags["new_lap"]
 
 
 class RaceSim:
@@ -125,7 +141,7 @@ class RaceSim:
     @property
     def num_cars(self) -> int:
         """How many cars are simulated."""
-        return len(self.state.ints)
+        return len(self.state.cars)
 
     def reset(self, rngs: Sequence[np.random.Generator], index: Index = slice(None)) -> None:
         """Put the chosen cars back at the start (or anywhere, with random_start), standing still.
@@ -137,7 +153,7 @@ class RaceSim:
         if len(rngs) != len(rows):
             raise ValueError(f"rngs: expected one generator per car ({len(rows)}), got {len(rngs)}")
         draws = np.array([self._draw_start(rng) for rng in rngs], dtype=np.float64).reshape(len(rows), 3)
-        _place_cars(rows, draws, self.state.floats, self.state.ints, self.track.geometry, self.track.length_m)
+        _place_cars(rows, draws, self.state.cars, self.track.geometry, self.track.length_m)
 
     def _draw_start(self, rng: np.random.Generator) -> tuple[float, float, float]:
         """One car's random start: arc length, offset from the centreline, heading jitter."""
@@ -148,8 +164,8 @@ class RaceSim:
     def step(self, actions: npt.NDArray[np.integer]) -> StepOutput:
         """Drive every car one step with its action (an index into ACTION_NAMES)."""
         out, track = self.output, self.track
-        _step_cars(np.asarray(actions, dtype=np.int64), self.state.floats, self.state.ints, out.obs, out.values,
-                   out.flags, track.geometry, track.half_width_m, track.length_m, self.car, self.config.dt_s,
+        _step_cars(np.asarray(actions, dtype=np.int64), self.state.cars, out.obs, out.values, out.flags,
+                   track.geometry, track.half_width_m, track.length_m, self.car, self.config.dt_s,
                    self.max_steps)  # fmt: skip
         return out
 
@@ -158,67 +174,68 @@ class RaceSim:
         rows = np.arange(self.num_cars)[index]
         obs = np.empty((len(rows), OBS_SIZE), dtype=np.float32)
         track = self.track
-        _observe_cars(rows, self.state.floats, self.state.ints, track.geometry, track.half_width_m, self.car, obs)
+        _observe_cars(rows, self.state.cars, track.geometry, track.half_width_m, self.car, obs)
         return obs
 
 
 @njit(cache=True)
-def _observe_cars(rows: npt.NDArray[np.int64], floats: npt.NDArray[np.float64], ints: npt.NDArray[np.int64],
-                  g: npt.NDArray[np.float64], half_width_m: float, p: CarParams,
-                  out: npt.NDArray[np.float32]) -> None:  # fmt: skip
+def _observe_cars(rows: npt.NDArray[np.int64], cars: npt.NDArray[np.void], g: npt.NDArray[np.float64],
+                  half_width_m: float, p: CarParams, out: npt.NDArray[np.float32]) -> None:  # fmt: skip
     for n in range(len(rows)):
-        c = floats[rows[n]]
-        observe_car(g, half_width_m, p, c[X], c[Y], c[HEADING], c[SPEED], c[STEER], ints[rows[n], SEG],
-                    c[LATERAL], out[n])  # fmt: skip
+        c = cars[rows[n]]
+        observe_car(g, half_width_m, p, c.x_m, c.y_m, c.heading_rad, c.speed_mps, c.steer_rad, c.seg,
+                    c.lateral_m, out[n])  # fmt: skip
 
 
 @njit(cache=True)
-def _step_cars(actions: npt.NDArray[np.int64], floats: npt.NDArray[np.float64], ints: npt.NDArray[np.int64],
-               obs: npt.NDArray[np.float32], values: npt.NDArray[np.float64], flags: npt.NDArray[np.bool_],
-               g: npt.NDArray[np.float64], half_width_m: float, length: float, p: CarParams, dt_s: float,
-               max_steps: int) -> None:  # fmt: skip
+def _step_cars(actions: npt.NDArray[np.int64], cars: npt.NDArray[np.void], obs: npt.NDArray[np.float32],
+               values: npt.NDArray[np.float64], flags: npt.NDArray[np.void], g: npt.NDArray[np.float64],
+               half_width_m: float, length: float, p: CarParams, dt_s: float, max_steps: int) -> None:  # fmt: skip
     """Advance every car: drive, find it on the track, count progress and laps, reward, observe."""
     for i in range(len(actions)):
         a = actions[i]
-        c, n = floats[i], ints[i]  # this car's rows of the state
-        x, y, heading, speed, steer = advance(c[X], c[Y], c[HEADING], c[SPEED], c[STEER],
+        c = cars[i]  # this car's record, written in place
+        x, y, heading, speed, steer = advance(c.x_m, c.y_m, c.heading_rad, c.speed_mps, c.steer_rad,
                                               ACTION_THROTTLE[a], ACTION_STEER[a], p, dt_s)  # fmt: skip
-        c[X], c[Y], c[HEADING], c[SPEED], c[STEER] = x, y, heading, speed, steer
-        seg, on_track = locate(g, x, y, n[SEG])
+        c.x_m, c.y_m, c.heading_rad, c.speed_mps, c.steer_rad = x, y, heading, speed, steer
+        seg, on_track = locate(g, x, y, c.seg)
         s_m, lateral_m = project(g, seg, x, y)
-        progress_m = (s_m - c[S_ALONG] + 0.5 * length) % length - 0.5 * length
-        before_m = c[TRAVELLED]
+        progress_m = (s_m - c.s_m + 0.5 * length) % length - 0.5 * length
+        before_m = c.travelled_m
         travelled_m = before_m + progress_m
         # A lap counts only when the net distance driven forward passes a new multiple of the
         # track length: reversing over the line, wiggling across it or crossing it backwards
         # never adds one, and cutting the infield leaves the track, which ends the episode.
-        new_lap = travelled_m >= (n[LAPS] + 1) * length
+        new_lap = travelled_m >= (c.laps + 1) * length
         if new_lap:
-            line_m = (n[LAPS] + 1) * length
-            crossed_s = (n[STEPS] + (line_m - before_m) / progress_m) * dt_s
-            lap_s = crossed_s - c[LAP_START]
-            c[LAST_LAP] = lap_s
-            if not lap_s >= c[BEST_LAP]:  # also true while best is NaN
-                c[BEST_LAP] = lap_s
-            c[LAP_START] = crossed_s
-            n[LAPS] += 1
-        n[SEG] = seg
-        c[S_ALONG], c[LATERAL], c[TRAVELLED] = s_m, lateral_m, travelled_m
-        n[STEPS] += 1
-        n[CRASHED] = 0 if on_track else 1
-        progress, lap_bonus, off_track = race_reward(progress_m, length, new_lap, on_track)
-        v = values[i]
-        v[PROGRESS], v[LAP_BONUS], v[OFF_TRACK] = progress, lap_bonus, off_track
-        v[REWARD] = progress + lap_bonus + off_track
-        flags[i, NEW_LAP] = new_lap
-        flags[i, TERMINATED] = not on_track
-        flags[i, TRUNCATED] = on_track and n[STEPS] >= max_steps
+            line_m = (c.laps + 1) * length
+            crossed_s = (c.steps + (line_m - before_m) / progress_m) * dt_s
+            lap_s = crossed_s - c.lap_start_s
+            c.last_lap_s = lap_s
+            if not lap_s >= c.best_lap_s:  # also true while best is NaN
+                c.best_lap_s = lap_s
+            c.lap_start_s = crossed_s
+            c.laps += 1
+        c.seg = seg
+        c.s_m, c.lateral_m, c.travelled_m = s_m, lateral_m, travelled_m
+        c.steps += 1
+        c.crashed = 0 if on_track else 1
+        terms = race_reward(progress_m, length, new_lap, on_track)
+        total = 0.0
+        for j in range(len(terms)):
+            values[i, 1 + j] = terms[j]
+            total += terms[j]
+        values[i, 0] = total
+        f = flags[i]
+        f.new_lap = new_lap
+        f.terminated = not on_track
+        f.truncated = on_track and c.steps >= max_steps
         observe_car(g, half_width_m, p, x, y, heading, speed, steer, seg, lateral_m, obs[i])
 
 
 @njit(cache=True)
-def _place_cars(rows: npt.NDArray[np.int64], draws: npt.NDArray[np.float64], floats: npt.NDArray[np.float64],
-                ints: npt.NDArray[np.int64], g: npt.NDArray[np.float64], length: float) -> None:  # fmt: skip
+def _place_cars(rows: npt.NDArray[np.int64], draws: npt.NDArray[np.float64], cars: npt.NDArray[np.void],
+                g: npt.NDArray[np.float64], length: float) -> None:  # fmt: skip
     """Start each chosen car standing still at arc length draws[:, 0], draws[:, 1] m left of the
     centreline, turned draws[:, 2] rad from the track's direction; every count back to zero."""
     for n in range(len(rows)):
@@ -229,8 +246,8 @@ def _place_cars(rows: npt.NDArray[np.int64], draws: npt.NDArray[np.float64], flo
         x, y = g[k, CX] + dx * along - dy * offset_m, g[k, CY] + dy * along + dx * offset_m
         k, _ = locate(g, x, y, k)
         projected_s, lateral_m = project(g, k, x, y)
-        c, counts = floats[rows[n]], ints[rows[n]]
-        c[X], c[Y], c[HEADING] = x, y, math.atan2(dy, dx) + jitter_rad
-        c[SPEED], c[STEER], c[S_ALONG], c[LATERAL], c[TRAVELLED] = 0.0, 0.0, projected_s, lateral_m, 0.0
-        c[LAP_START], c[LAST_LAP], c[BEST_LAP] = 0.0, np.nan, np.nan
-        counts[SEG], counts[LAPS], counts[STEPS], counts[CRASHED] = k, 0, 0, 0
+        c = cars[rows[n]]
+        c.x_m, c.y_m, c.heading_rad = x, y, math.atan2(dy, dx) + jitter_rad
+        c.speed_mps, c.steer_rad, c.s_m, c.lateral_m, c.travelled_m = 0.0, 0.0, projected_s, lateral_m, 0.0
+        c.lap_start_s, c.last_lap_s, c.best_lap_s = 0.0, np.nan, np.nan
+        c.seg, c.laps, c.steps, c.crashed = k, 0, 0, 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -12,9 +12,9 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from game.race.reward import COMPONENTS
+from game.race.reward import REWARD_TERMS
 from game.race.sensors import OBS_HIGH, OBS_LOW
-from game.race.sim import ACTION_NAMES, RaceConfig, RaceSim
+from game.race.sim import ACTION_NAMES, ENDINGS, RaceConfig, RaceSim
 from game.race.track import Track, load_track
 from game.race.track_file import DEFAULT_TRACK
 
@@ -27,10 +27,10 @@ class RaceVectorEnv(VectorEnv):
     `info["final_info"]`), masked by `info["_final_obs"]`. Cars do not collide with each other.
     Per-car info (arrays, Gymnasium's vector convention): `laps`, `lap_time_s`, `progress`,
     `speed_mps`, `crashed`, `is_success`, `reward_components`; `last_lap_s` and `best_lap_s`
-    masked until a car has completed a lap.
+    masked until a car has completed a lap; `ending` masked to the cars whose episode ended.
     """
 
-    metadata = {"render_modes": ["rgb_array"], "render_fps": 20, "autoreset_mode": AutoresetMode.SAME_STEP}
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 20, "autoreset_mode": AutoresetMode.SAME_STEP}
 
     def __init__(
         self,
@@ -63,7 +63,7 @@ class RaceVectorEnv(VectorEnv):
             self._rngs = [seeding.np_random(s)[0] for s in seed]
         self._reset_cars(np.arange(self.num_envs))
         zero = np.zeros(self.num_envs)
-        return self.sim.observe(), self._info(dict.fromkeys(COMPONENTS, zero))
+        return self.sim.observe(), self._info(dict.fromkeys(REWARD_TERMS, zero))
 
     def _reset_cars(self, cars: npt.NDArray[np.intp]) -> None:
         self.sim.reset([self._rngs[car] for car in cars], cars)
@@ -81,7 +81,7 @@ class RaceVectorEnv(VectorEnv):
         out = self.sim.step(actions)
         obs = out.obs.copy()
         terminated, truncated = out.terminated.copy(), out.truncated.copy()
-        info = self._info({name: getattr(out, name).copy() for name in COMPONENTS})
+        info = self._info({name: values.copy() for name, values in out.terms().items()})
         done = np.flatnonzero(terminated | truncated)
         if len(done):
             mask = np.zeros(self.num_envs, dtype=np.bool_)
@@ -89,6 +89,7 @@ class RaceVectorEnv(VectorEnv):
             final_obs = np.empty(self.num_envs, dtype=object)
             final_obs[done] = list(obs[done])
             info["final_obs"], info["_final_obs"] = final_obs, mask
+            info["ending"], info["_ending"] = np.array(ENDINGS)[terminated.astype(np.intp)], mask
             info["final_info"], info["_final_info"] = info.copy(), mask
             self._reset_cars(done)
             obs[done] = self.sim.observe(done)

@@ -1,0 +1,98 @@
+"""Driving modes share one loop: a vector env stepped through the agent's EpisodeStepper."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from gymnasium.vector import VectorEnv
+
+from agent.episodes import EnvStepReport, EpisodeStepper, FinishedEpisode
+from agent.policy import PolicyOutput
+from game.hud import HudState
+from game.modes.base import LapTally, Mode, episode_message, race_hud, race_sim, scene_view
+from game.scenes import SceneSpec
+
+
+class DriveMode(Mode):
+    """Cars (or landers, carts) stepped by whoever drives them; subclasses say who chooses the actions."""
+
+    def __init__(self, scene: SceneSpec, envs: VectorEnv, seed: int | None = None):
+        self.focus = 0
+        """The env (car) the HUD follows."""
+        super().__init__(scene, scene_view(envs, lambda: self.focus), envs.metadata["render_fps"], envs.num_envs)
+        self.sim = race_sim(envs)
+        self.stepper = EpisodeStepper(envs)
+        self.obs = self.stepper.reset(seed=seed)
+        self.laps = LapTally(envs.num_envs)
+        self.actions = np.zeros(envs.num_envs, dtype=np.int64)
+        self.output: PolicyOutput | None = None
+        """The policy's last decision, when a policy drives."""
+        self.last: EnvStepReport | None = None
+
+    def choose(self) -> None:
+        """Set `self.actions` (and `self.output`, when a policy decides) for the next step."""
+        raise NotImplementedError
+
+    def advance(self, quota: float, deadline_s: float) -> int:
+        """Step every car up to `quota` times; episodes restart as they end (per car)."""
+        steps = 0
+        while steps < quota and (steps == 0 or time.perf_counter() < deadline_s):
+            self.choose()
+            self.last = self.stepper.step(self.actions, self.output)
+            self.obs = self.last.obs
+            for episode in self.last.finished:
+                self.finish(episode)
+            steps += 1
+        return steps
+
+    def finish(self, episode: FinishedEpisode) -> None:
+        """Book a finished episode; tell the person how the followed car's ended."""
+        self.laps.record(episode)
+        self.curve.add(episode.episode_return)
+        if episode.env_index == self.focus:
+            self.notify(episode_message(self.scene, episode))
+
+    def reset(self) -> None:
+        """Restart every car's episode."""
+        self.obs = self.stepper.reset()
+        self.notify("episode restarted")
+
+    def hud_state(self) -> HudState:
+        """The followed car's episode, its action (with the policy's probabilities) and its laps."""
+        car = self.focus
+        output = self.output if self.policy_drives(car) else None
+        return HudState(
+            scene=self.scene.title,
+            mode=self.name,
+            algo=self.algo,
+            episode=self.curve.episodes + 1,
+            episode_step=int(self.stepper.episode_lengths[car]),
+            episode_return=float(self.stepper.episode_returns[car]),
+            recent_returns=tuple(self.curve.returns),
+            best_return=self.curve.best,
+            action_names=self.scene.action_names,
+            probs=None if output is None else tuple(float(p) for p in output.probs[car]),
+            chosen=int(self.actions[car]),
+            value=None if output is None or output.value is None else float(output.value[car]),
+            race=None if self.sim is None else race_hud(self.sim, car, self.laps.cars_lapped()),
+            status=self.notice(),
+            keys=self.key_legend(),
+            extra=self.extra_rows(),
+        )
+
+    def policy_drives(self, car: int) -> bool:
+        """Whether a policy chose `car`'s action (so the HUD shows its probabilities)."""
+        return self.output is not None
+
+    def key_legend(self) -> tuple[tuple[str, str], ...]:
+        """The play keys the HUD lists (none when nobody plays)."""
+        return ()
+
+    def extra_rows(self) -> tuple[tuple[str, str], ...]:
+        """More rows for the HUD."""
+        return ()
+
+    def close(self) -> None:
+        """Close the envs."""
+        self.stepper.close()

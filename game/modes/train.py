@@ -1,0 +1,117 @@
+"""Train: the agent learns while you watch, the trainer's loop run a slice per frame."""
+
+from __future__ import annotations
+
+import time
+
+from agent.episodes import EnvStepReport
+from agent.evaluate import EvalReport
+from agent.learner import UpdateReport
+from agent.trainer import Trainer
+from game.hud import HudState
+from game.modes.base import LapTally, Mode, episode_message, leader, race_hud, race_sim, scene_view
+from game.scenes import SceneSpec
+
+
+class TrainMode(Mode):
+    """The trainer's envs, drawn while it learns: on the race a swarm of cars, the HUD following the leader;
+    the Gymnasium scenes show env 0."""
+
+    name = "train"
+
+    def __init__(self, scene: SceneSpec, trainer: Trainer):
+        envs = trainer.envs
+        self.focus = 0
+        """The env (car) the HUD follows."""
+        super().__init__(scene, scene_view(envs, lambda: self.focus), envs.metadata["render_fps"], envs.num_envs)
+        self.sim = race_sim(envs)
+        self.trainer = trainer
+        self.algo = trainer.train_config.algo
+        self._reports = trainer.run()
+        self._updating = False
+        self._status = ""
+        self.finished = False
+        self.last: EnvStepReport | None = None
+        self.laps = LapTally(envs.num_envs)
+        self._started_s = time.perf_counter()
+        self.first_lap_s: float | None = None
+        """Wall seconds from the start of live training to the first lap any car completed."""
+
+    def advance(self, quota: float, deadline_s: float) -> int:
+        """Pull the trainer's work units until `quota` env steps ran or the frame's time is up.
+
+        An update (or evaluation) in progress keeps running within the frame's time even once
+        the quota is met, so the window stays responsive while the learner works.
+        """
+        steps = 0
+        while not self.finished and time.perf_counter() < deadline_s:
+            if steps >= quota and not self._updating:
+                break
+            try:
+                report = next(self._reports)
+            except StopIteration:
+                self.finished = True
+                self._status = f"training finished: {self.trainer.num_timesteps:,} steps (Esc quits)"
+                break
+            if isinstance(report, EnvStepReport):
+                steps += 1
+                self._on_env_step(report)
+            elif isinstance(report, UpdateReport):
+                self._updating = report.stats is None
+                self._status = "" if report.stats else (
+                    f"updating the policy: step {report.gradient_step} of {report.planned_steps}"
+                )  # fmt: skip
+            elif isinstance(report, EvalReport):
+                self._updating = report.result is None
+                self._status = "" if report.result else (
+                    f"evaluating: episode {report.episodes_done} of {report.episodes}"
+                )  # fmt: skip
+        if self.sim is not None:
+            self.focus = leader(self.sim, self.focus)
+            if self.first_lap_s is None and self.sim.state.laps.any():
+                self.first_lap_s = time.perf_counter() - self._started_s
+                self.notify(f"first lap after {self.first_lap_s:.1f} s of training!")
+        return steps
+
+    def _on_env_step(self, report: EnvStepReport) -> None:
+        self.last = report
+        for episode in report.finished:
+            if episode.env_index == self.focus:
+                self.notify(episode_message(self.scene, episode))
+            self.laps.record(episode)
+            self.curve.add(episode.episode_return)
+
+    def hud_state(self) -> HudState:
+        """The followed car's episode and the policy's view of it, plus the learner's progress."""
+        report, focus = self.last, self.focus
+        output = None if report is None else report.policy
+        evaluation = self.trainer.last_eval
+        extra: tuple[tuple[str, str], ...] = ()
+        if self.first_lap_s is not None:
+            extra += (("first lap after", f"{self.first_lap_s:.1f} s"),)
+        if evaluation is not None:
+            extra += (("last evaluation", f"{evaluation.mean_return:.1f}, {100 * evaluation.success_rate:.0f}% success"),)
+        return HudState(
+            scene=self.scene.title,
+            mode=self.name,
+            algo=self.algo,
+            episode=self.trainer.episodes + 1,
+            episode_step=0 if report is None else int(report.episode_lengths[focus]),
+            episode_return=0.0 if report is None else float(report.episode_returns[focus]),
+            recent_returns=tuple(self.curve.returns),
+            best_return=self.curve.best,
+            action_names=self.scene.action_names,
+            probs=None if output is None else tuple(float(p) for p in output.probs[focus]),
+            chosen=None if report is None else int(report.actions[focus]),
+            value=None if output is None or output.value is None else float(output.value[focus]),
+            race=None if self.sim is None else race_hud(self.sim, focus, self.laps.cars_lapped()),
+            status=self._status or self.notice(),
+            total_steps=self.trainer.num_timesteps,
+            extra=extra,
+        )
+
+    def close(self) -> None:
+        """Stop the training loop (which writes last.pt), then close logs and envs."""
+        self._reports.close()
+        self.trainer.close()
+        self.trainer.stepper.close()
