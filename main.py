@@ -1,11 +1,11 @@
 """Rollout Racer: watch REINFORCE and PPO learn to race a car, land a rocket and balance a pole.
 
-    python main.py                                  the car learns to drive laps, live
-    python main.py --mode play                      drive it yourself (arrows or WASD)
-    python main.py --mode train --headless          train at full speed, no window
-    python main.py --mode watch --checkpoint runs/.../best.pt
-    python main.py --mode eval --checkpoint runs/.../best.pt --episodes 100
-    python main.py --mode edit --track my_track.json    draw a track with the mouse
+python main.py                                  the car learns to drive laps, live
+python main.py --mode play                      drive it yourself (arrows or WASD)
+python main.py --mode train --headless          train at full speed, no window
+python main.py --mode watch --checkpoint runs/.../best.pt
+python main.py --mode eval --checkpoint runs/.../best.pt --episodes 100
+python main.py --mode edit --track my_track.json    draw a track with the mouse
 """
 
 from __future__ import annotations
@@ -66,27 +66,93 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add = parser.add_argument
-    add("--mode", choices=MODES, default="train", help="train (default), watch a checkpoint, play yourself, eval, or edit a track")
-    add("--scene", choices=tuple(SCENES), help="race (default), lunar or cartpole; watch/eval/--resume take it from the checkpoint")
+    add(
+        "--mode",
+        choices=MODES,
+        default="train",
+        help="train (default), watch a checkpoint, play yourself, eval, or edit a track",
+    )
+    add(
+        "--scene",
+        choices=tuple(SCENES),
+        help="race (default), lunar or cartpole; watch/eval/--resume take it from the checkpoint",
+    )
     add("--algo", choices=ALGOS, help="learner for train: ppo (default) or reinforce")
     add("--headless", action="store_true", help="train without a window, at full speed")
-    add("--track", help="race track: a shipped name (oval, hairpins, chicanes, speedway) or a .json path (default oval); edit: a new .json path too (default: a new track)")
-    add("--steps", type=positive_int, help="env steps to train for (default: tuned per scene and algorithm)")
-    add("--envs", type=positive_int, help="envs (cars) trained on together (default: tuned); watch: copies of the agent on the race")
+    add(
+        "--track",
+        help="race track: a shipped name (oval, hairpins, chicanes, speedway) or a .json path (default oval); edit: a new .json path too (default: a new track)",
+    )
+    add(
+        "--steps",
+        type=positive_int,
+        help="env steps to train for (default: tuned per scene and algorithm)",
+    )
+    add(
+        "--envs",
+        type=positive_int,
+        help="envs (cars) trained on together (default: tuned); watch: copies of the agent on the race",
+    )
     add("--seed", type=seed_int, default=0, help="random seed (default 0)")
-    add("--run-dir", type=Path, help="where train writes checkpoints and logs (default runs/<scene>-<algo>-<time>)")
-    add("--resume", type=Path, metavar="RUN_DIR", help="continue the training run in RUN_DIR from its last.pt")
-    add("--checkpoint", type=Path, help="a .pt file to watch or evaluate; with --mode play, race against it")
-    add("--random", action="store_true", help="eval: a uniformly random policy instead of a checkpoint")
-    add("--driver", action="store_true", help="race: watch, race or evaluate the scripted driver instead of a checkpoint")
-    add("--episodes", type=positive_int, default=100, help="eval: episodes to evaluate (default 100)")
+    add(
+        "--run-dir",
+        type=Path,
+        help="where train writes checkpoints and logs (default runs/<scene>-<algo>-<time>)",
+    )
+    add(
+        "--resume",
+        type=Path,
+        metavar="RUN_DIR",
+        help="continue the training run in RUN_DIR from its last.pt",
+    )
+    add(
+        "--checkpoint",
+        type=Path,
+        help="a .pt file to watch or evaluate; with --mode play, race against it",
+    )
+    add(
+        "--random",
+        action="store_true",
+        help="eval: a uniformly random policy instead of a checkpoint",
+    )
+    add(
+        "--driver",
+        action="store_true",
+        help="race: watch, race or evaluate the scripted driver instead of a checkpoint",
+    )
+    add(
+        "--episodes",
+        type=positive_int,
+        default=100,
+        help="eval: episodes to evaluate (default 100)",
+    )
     add("--json", action="store_true", help="eval: print one JSON object")
-    add("--greedy", action="store_true", help="watch/eval: always take the most probable action (eval's default)")
-    add("--sample", action="store_true", help="eval: sample actions from the policy instead of the most probable")
+    add(
+        "--greedy",
+        action="store_true",
+        help="watch/eval: always take the most probable action (eval's default)",
+    )
+    add(
+        "--sample",
+        action="store_true",
+        help="eval: sample actions from the policy instead of the most probable",
+    )
     add("--speed", choices=SPEEDS, help="window: starting speed, a multiple of real time or max")
-    add("--record", type=Path, metavar="FILE", help="window: record what it shows to FILE.gif or FILE.mp4")
-    add("--screenshot", type=Path, metavar="FILE", help="window: save the last frame to FILE.png when it closes")
-    add("--frames", type=positive_int, help=argparse.SUPPRESS)  # tests: stop the window after N frames
+    add(
+        "--record",
+        type=Path,
+        metavar="FILE",
+        help="window: record what it shows to FILE.gif or FILE.mp4",
+    )
+    add(
+        "--screenshot",
+        type=Path,
+        metavar="FILE",
+        help="window: save the last frame to FILE.png when it closes",
+    )
+    add(
+        "--frames", type=positive_int, help=argparse.SUPPRESS
+    )  # tests: stop the window after N frames
     return parser
 
 
@@ -123,46 +189,105 @@ def _window_less(a: argparse.Namespace) -> bool:
 
 FlagRule = tuple[Callable[[argparse.Namespace], bool], Callable[[argparse.Namespace], str]]
 FLAG_RULES: tuple[FlagRule, ...] = (
-    (lambda a: a.mode in ("watch", "eval") and a.checkpoint is None and not a.random and not a.driver,
-     lambda a: f"--checkpoint: expected a .pt file to {a.mode} (e.g. runs/<run>/best.pt)"),
-    (lambda a: a.driver and (a.mode == "train" or a.checkpoint is not None or a.random),
-     lambda a: "--driver: expected with --mode watch, play or eval, instead of --checkpoint or --random"),
-    (lambda a: a.driver and a.scene not in (None, "race"),
-     lambda a: f"--driver: expected with the race scene (it drives a car), got --scene {a.scene}"),
-    (lambda a: a.mode == "play" and (a.checkpoint is not None or a.driver) and a.scene not in (None, "race"),
-     lambda a: "--checkpoint: expected with --mode play only on the race (to race the agent)"),
-    (lambda a: a.mode in ("play", "watch") and a.envs not in (None, 1)
-     and (a.mode == "play" or a.scene not in (None, "race")),
-     lambda a: "--envs: expected with --mode watch on the race only (several copies of the agent)"),
-    (lambda a: a.mode == "edit" and (a.checkpoint or a.resume or a.driver or a.scene not in (None, "race")),
-     lambda a: "--mode edit: expected only --track and the window flags"),
+    (
+        lambda a: (
+            a.mode in ("watch", "eval") and a.checkpoint is None and not a.random and not a.driver
+        ),
+        lambda a: f"--checkpoint: expected a .pt file to {a.mode} (e.g. runs/<run>/best.pt)",
+    ),
+    (
+        lambda a: a.driver and (a.mode == "train" or a.checkpoint is not None or a.random),
+        lambda a: (
+            "--driver: expected with --mode watch, play or eval, instead of --checkpoint or --random"
+        ),
+    ),
+    (
+        lambda a: a.driver and a.scene not in (None, "race"),
+        lambda a: (
+            f"--driver: expected with the race scene (it drives a car), got --scene {a.scene}"
+        ),
+    ),
+    (
+        lambda a: (
+            a.mode == "play"
+            and (a.checkpoint is not None or a.driver)
+            and a.scene not in (None, "race")
+        ),
+        lambda a: "--checkpoint: expected with --mode play only on the race (to race the agent)",
+    ),
+    (
+        lambda a: (
+            a.mode in ("play", "watch")
+            and a.envs not in (None, 1)
+            and (a.mode == "play" or a.scene not in (None, "race"))
+        ),
+        lambda a: (
+            "--envs: expected with --mode watch on the race only (several copies of the agent)"
+        ),
+    ),
+    (
+        lambda a: (
+            a.mode == "edit"
+            and (a.checkpoint or a.resume or a.driver or a.scene not in (None, "race"))
+        ),
+        lambda a: "--mode edit: expected only --track and the window flags",
+    ),
     (lambda a: a.random and a.mode != "eval", lambda a: "--random: expected with --mode eval only"),
-    (lambda a: a.random and a.checkpoint is not None,
-     lambda a: "--random: expected either --random or --checkpoint, not both"),
-    (lambda a: a.checkpoint is not None and a.mode == "train",
-     lambda a: "--checkpoint: expected with --mode watch, play or eval (to continue training, use --resume)"),
-    (lambda a: a.checkpoint is not None and not a.checkpoint.is_file(),
-     lambda a: f"--checkpoint: expected an existing file, got {str(a.checkpoint)!r}"),
-    (lambda a: a.resume is not None and a.mode != "train", lambda a: "--resume: expected with --mode train only"),
-    (lambda a: a.resume is not None and not (a.resume / "last.pt").is_file(),
-     lambda a: f"--resume: expected a run directory containing last.pt, got {str(a.resume)!r}"),
-    (lambda a: a.resume is not None and a.run_dir is not None,
-     lambda a: "--run-dir: expected either --run-dir or --resume (which is the run directory)"),
-    (lambda a: a.resume is not None and a.track is not None,
-     lambda a: "--track: expected a new run (a resumed run keeps its own track)"),
-    (lambda a: a.resume is not None and a.envs is not None,
-     lambda a: "--envs: expected a new run (a resumed run keeps its own number of envs)"),
-    (lambda a: a.headless and a.mode != "train",
-     lambda a: "--headless: expected with --mode train only (play and watch need a window)"),
-    (lambda a: a.record is not None and _window_less(a),
-     lambda a: "--record: expected with a window (train, watch or play without --headless)"),
-    (lambda a: a.screenshot is not None and _window_less(a),
-     lambda a: "--screenshot: expected with a window (train, watch or play without --headless)"),
-    (lambda a: a.screenshot is not None and a.screenshot.suffix.lower() != ".png",
-     lambda a: f"--screenshot: expected a file ending in .png, got {str(a.screenshot)!r}"),
-    (lambda a: a.record is not None and a.record.suffix.lower() not in (".gif", ".mp4"),
-     lambda a: f"--record: expected a file ending in .gif or .mp4, got {str(a.record)!r}"),
-)  # fmt: skip
+    (
+        lambda a: a.random and a.checkpoint is not None,
+        lambda a: "--random: expected either --random or --checkpoint, not both",
+    ),
+    (
+        lambda a: a.checkpoint is not None and a.mode == "train",
+        lambda a: (
+            "--checkpoint: expected with --mode watch, play or eval (to continue training, use --resume)"
+        ),
+    ),
+    (
+        lambda a: a.checkpoint is not None and not a.checkpoint.is_file(),
+        lambda a: f"--checkpoint: expected an existing file, got {str(a.checkpoint)!r}",
+    ),
+    (
+        lambda a: a.resume is not None and a.mode != "train",
+        lambda a: "--resume: expected with --mode train only",
+    ),
+    (
+        lambda a: a.resume is not None and not (a.resume / "last.pt").is_file(),
+        lambda a: f"--resume: expected a run directory containing last.pt, got {str(a.resume)!r}",
+    ),
+    (
+        lambda a: a.resume is not None and a.run_dir is not None,
+        lambda a: "--run-dir: expected either --run-dir or --resume (which is the run directory)",
+    ),
+    (
+        lambda a: a.resume is not None and a.track is not None,
+        lambda a: "--track: expected a new run (a resumed run keeps its own track)",
+    ),
+    (
+        lambda a: a.resume is not None and a.envs is not None,
+        lambda a: "--envs: expected a new run (a resumed run keeps its own number of envs)",
+    ),
+    (
+        lambda a: a.headless and a.mode != "train",
+        lambda a: "--headless: expected with --mode train only (play and watch need a window)",
+    ),
+    (
+        lambda a: a.record is not None and _window_less(a),
+        lambda a: "--record: expected with a window (train, watch or play without --headless)",
+    ),
+    (
+        lambda a: a.screenshot is not None and _window_less(a),
+        lambda a: "--screenshot: expected with a window (train, watch or play without --headless)",
+    ),
+    (
+        lambda a: a.screenshot is not None and a.screenshot.suffix.lower() != ".png",
+        lambda a: f"--screenshot: expected a file ending in .png, got {str(a.screenshot)!r}",
+    ),
+    (
+        lambda a: a.record is not None and a.record.suffix.lower() not in (".gif", ".mp4"),
+        lambda a: f"--record: expected a file ending in .gif or .mp4, got {str(a.record)!r}",
+    ),
+)
 """(is the combination wrong, what to say): checked in order, the first that applies is said."""
 
 

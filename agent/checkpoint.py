@@ -63,7 +63,9 @@ def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
     with signals_held():
         fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
         try:
-            os.chmod(temp_name, 0o666 & ~_umask())  # as a plain open() would (mkstemp makes it 0600)
+            os.chmod(
+                temp_name, 0o666 & ~_umask()
+            )  # as a plain open() would (mkstemp makes it 0600)
             with os.fdopen(fd, "wb") as file:
                 torch.save({**payload, "format_version": FORMAT_VERSION}, file)
                 file.flush()
@@ -85,7 +87,9 @@ def signals_held() -> Iterator[None]:
         yield
         return
     held: list[int] = []
-    previous = {sig: signal.signal(sig, lambda signum, _: held.append(signum)) for sig in HELD_SIGNALS}
+    previous = {
+        sig: signal.signal(sig, lambda signum, _: held.append(signum)) for sig in HELD_SIGNALS
+    }
     try:
         yield
     finally:
@@ -139,16 +143,22 @@ def _check_archive(path: Path) -> None:
     """
     try:
         with zipfile.ZipFile(path) as archive:
-            packed = [m.filename for m in archive.infolist() if m.compress_type != zipfile.ZIP_STORED]
+            packed = [
+                m.filename for m in archive.infolist() if m.compress_type != zipfile.ZIP_STORED
+            ]
             damaged = None if packed else archive.testzip()
     except Exception as exc:  # zipfile raises many types for a damaged directory
         raise CheckpointError(
             f"{path}: file: expected a checkpoint written by torch.save, got {one_line(exc)}"
         ) from None
     if packed:  # member names are quoted: a damaged one may hold any character
-        raise CheckpointError(f"{path}: {packed[0]!r}: expected stored data, got a compressed member")
+        raise CheckpointError(
+            f"{path}: {packed[0]!r}: expected stored data, got a compressed member"
+        )
     if damaged is not None:
-        raise CheckpointError(f"{path}: {damaged!r}: expected intact data, got damaged bytes (corrupted)")
+        raise CheckpointError(
+            f"{path}: {damaged!r}: expected intact data, got damaged bytes (corrupted)"
+        )
 
 
 def _check_layout(path: Path, payload: Any, expect_scene: str | None) -> None:

@@ -48,8 +48,10 @@ class LearnerConfig:
         _require(self.max_grad_norm > 0, self, "max_grad_norm", "a number > 0")
         _require(
             all(isinstance(h, int) and h > 0 for h in self.hidden_sizes),
-            self, "hidden_sizes", "a tuple of positive integers",
-        )  # fmt: skip
+            self,
+            "hidden_sizes",
+            "a tuple of positive integers",
+        )
         _require(
             self.activation in ACTIVATIONS, self, "activation", f"one of {sorted(ACTIVATIONS)}"
         )
@@ -96,9 +98,11 @@ class PPOConfig(LearnerConfig):
         _require(0 <= self.gae_lambda <= 1, self, "gae_lambda", "a number in [0, 1]")
         _require(self.clip_range > 0, self, "clip_range", "a number > 0")
         _require(
-            self.clip_range_vf is None or self.clip_range_vf > 0, self, "clip_range_vf",
+            self.clip_range_vf is None or self.clip_range_vf > 0,
+            self,
+            "clip_range_vf",
             "None or a number > 0",
-        )  # fmt: skip
+        )
         _require(self.vf_coef >= 0, self, "vf_coef", "a number >= 0")
         _require(self.target_kl is None or self.target_kl > 0, self, "target_kl", "None or > 0")
 
@@ -171,10 +175,14 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "info_keys", tuple(self.info_keys))
-        object.__setattr__(self, "env_options", {
-            str(key): os.fspath(value) if isinstance(value, os.PathLike) else value
-            for key, value in dict(self.env_options).items()
-        })  # fmt: skip
+        object.__setattr__(
+            self,
+            "env_options",
+            {
+                str(key): os.fspath(value) if isinstance(value, os.PathLike) else value
+                for key, value in dict(self.env_options).items()
+            },
+        )
         _require(self.algo in ALGOS, self, "algo", f"one of {', '.join(ALGOS)}")
         _require(self.total_timesteps >= 1, self, "total_timesteps", "an integer >= 1")
         _require(self.num_envs >= 1, self, "num_envs", "an integer >= 1")
@@ -225,43 +233,76 @@ def algo_config_from_dict(algo: str, values: dict[str, Any]) -> AlgoConfig:
 _PPO_CARTPOLE = PPOConfig(
     # rl-zoo's CartPole-v1 recipe with half the epochs at twice the step size, gamma 0.99 and
     # GAE 0.95: 475 in a median 13.8k steps / 1.7 s over 6 seeds (rl-zoo's: ~20k steps here)
-    learning_rate=2e-3, n_steps=32, batch_size=256, n_epochs=10, gamma=0.99, gae_lambda=0.95,
-    ent_coef=0.0, anneal_lr=True, anneal_clip_range=True,
-)  # fmt: skip
+    learning_rate=2e-3,
+    n_steps=32,
+    batch_size=256,
+    n_epochs=10,
+    gamma=0.99,
+    gae_lambda=0.95,
+    ent_coef=0.0,
+    anneal_lr=True,
+    anneal_clip_range=True,
+)
 _PPO_LUNAR = PPOConfig(
     # rl-zoo's LunarLander recipe at lr 5e-4 (rl-zoo: 3e-4): a mean of 200 with 95% landed
     # after a median 550k steps / 94 s over 3 seeds; minibatches of 128 needed 600k / 78 s
-    learning_rate=5e-4, n_steps=1024, batch_size=64, n_epochs=4, gamma=0.999, gae_lambda=0.98,
+    learning_rate=5e-4,
+    n_steps=1024,
+    batch_size=64,
+    n_epochs=4,
+    gamma=0.999,
+    gae_lambda=0.98,
     ent_coef=0.01,
-)  # fmt: skip
+)
 _PPO_RACE = PPOConfig(
     # lr 1e-3 (was 3e-4) nearly halves the time to >= 95% laps on the oval: a median 40k steps
     # / 5.3 s over 3 seeds (was 70k / 7.6 s), and it laps the other tracks too (bench/race.py)
-    learning_rate=1e-3, n_steps=256, batch_size=256, n_epochs=10, gamma=0.99, gae_lambda=0.95,
+    learning_rate=1e-3,
+    n_steps=256,
+    batch_size=256,
+    n_epochs=10,
+    gamma=0.99,
+    gae_lambda=0.95,
     ent_coef=0.01,
-)  # fmt: skip
+)
 _PPO_RACE_SWARM = dataclasses.replace(
     # live, 32 cars: an update every 32 steps (1.6 s of game time) keeps the swarm learning
     # while it is watched; headless, 64 cars like this lapped after ~77k car-steps
-    _PPO_RACE, n_steps=32, batch_size=512, n_epochs=4,
+    _PPO_RACE,
+    n_steps=32,
+    batch_size=512,
+    n_epochs=4,
 )
 
 _REINFORCE_CARTPOLE = ReinforceConfig(
-    learning_rate=1e-2, gamma=0.99, hidden_sizes=(32,), activation="relu", episodes_per_update=8,
+    learning_rate=1e-2,
+    gamma=0.99,
+    hidden_sizes=(32,),
+    activation="relu",
+    episodes_per_update=8,
     max_grad_norm=1.0,
-)  # fmt: skip
+)
 _REINFORCE_LUNAR = ReinforceConfig(
     # reward-to-go, one hidden layer of 64 ReLU units, lr 3e-3, batches of 4 episodes from 4
     # envs; gamma 0.98 (was 0.99) turns hovering into landing: seeds 0 and 2 reach 209 / 220
     # over 100 episodes at 1M steps, where 0.99 ended at 123 / 185 (bench/RESULTS.md)
-    learning_rate=3e-3, gamma=0.98, hidden_sizes=(64,), activation="relu", episodes_per_update=4,
+    learning_rate=3e-3,
+    gamma=0.98,
+    hidden_sizes=(64,),
+    activation="relu",
+    episodes_per_update=4,
     max_grad_norm=1.0,
-)  # fmt: skip
+)
 _REINFORCE_RACE = ReinforceConfig(
     # with a value baseline; seed 0 laps in 100% of evaluations at 500k steps (14 s)
-    learning_rate=3e-3, gamma=0.99, hidden_sizes=(64,), activation="relu", episodes_per_update=8,
-    use_baseline=True, max_grad_norm=1.0,
-)  # fmt: skip
+    learning_rate=3e-3,
+    gamma=0.99,
+    hidden_sizes=(64,),
+    activation="relu",
+    episodes_per_update=8,
+    use_baseline=True,
+    max_grad_norm=1.0,
+)
 
 _RACE = {"info_keys": ("laps",)}
 _DEFAULTS: dict[tuple[str, str], tuple[dict[str, Any], AlgoConfig]] = {

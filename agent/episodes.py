@@ -73,7 +73,11 @@ def finished_episodes(
     stats, final = infos["episode"], infos.get("final_info", {})
     return [
         FinishedEpisode(
-            int(i), float(stats["r"][i]), int(stats["l"][i]), bool(terminated[i]), env_info(final, int(i))
+            int(i),
+            float(stats["r"][i]),
+            int(stats["l"][i]),
+            bool(terminated[i]),
+            env_info(final, int(i)),
         )
         for i in np.flatnonzero(infos["_episode"])
     ]
@@ -107,10 +111,17 @@ class EpisodeStepper:
         """Step every env with `actions` (chosen by `policy`, if given) and report it."""
         obs, rewards, terminated, truncated, infos = self.envs.step(actions)
         return EnvStepReport(
-            obs, actions, policy, rewards, terminated, truncated, infos,
-            self.envs.episode_returns.copy(), self.envs.episode_lengths.copy(),
+            obs,
+            actions,
+            policy,
+            rewards,
+            terminated,
+            truncated,
+            infos,
+            self.envs.episode_returns.copy(),
+            self.envs.episode_lengths.copy(),
             finished_episodes(infos, terminated),
-        )  # fmt: skip
+        )
 
     def close(self) -> None:
         """Close the envs."""

@@ -113,7 +113,9 @@ def run_evaluation(
             obs[j], _, terminated, truncated, info = envs[j].step(action)
             if terminated or truncated:
                 stats = info["episode"]
-                finished[slots[j]] = FinishedEpisode(slots[j], float(stats["r"]), int(stats["l"]), terminated, info)
+                finished[slots[j]] = FinishedEpisode(
+                    slots[j], float(stats["r"]), int(stats["l"]), terminated, info
+                )
                 done += 1
                 start(j)
         if done < episodes:

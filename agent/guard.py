@@ -11,7 +11,8 @@ import numpy.typing as npt
 
 
 class TrainingStopped(Exception):
-    """Training cannot go on (disk full, NaN...): one line saying why and which checkpoint is kept."""
+    """Training cannot go on (disk full, NaN...): one line saying why and which checkpoint is
+    kept."""
 
 
 class RunGuard:

@@ -34,7 +34,8 @@ class TrainSummary(NamedTuple):
     best_eval_mean: float | None
     last_eval: EvalResult | None
     interrupted: bool
-    """Stopped before total_timesteps (Ctrl+C or a stop request); last.pt and the logs are written."""
+    """Stopped before total_timesteps (Ctrl+C or a stop request); last.pt and the logs are
+    written."""
 
 
 def train_headless(
@@ -53,8 +54,13 @@ def train_headless(
     trainer = Trainer(plan, envs, make_eval_env)
     start_s = time.perf_counter()
     total = trainer.train_config.total_timesteps
-    bar = tqdm(total=total, initial=trainer.num_timesteps, unit="step", disable=not progress,
-               dynamic_ncols=True)  # fmt: skip
+    bar = tqdm(
+        total=total,
+        initial=trainer.num_timesteps,
+        unit="step",
+        disable=not progress,
+        dynamic_ncols=True,
+    )
     run = trainer.run()
     interrupted = False
     try:

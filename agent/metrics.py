@@ -48,9 +48,10 @@ class RunLogger:
         _hush_writer_thread()
         # purge_step drops the events a crashed run logged after its last checkpoint
         self.writer = SummaryWriter(
-            str(run_dir / TENSORBOARD_DIR), purge_step=start_step + 1 if start_step else None,
+            str(run_dir / TENSORBOARD_DIR),
+            purge_step=start_step + 1 if start_step else None,
             flush_secs=10,
-        )  # fmt: skip
+        )
 
     def episode(
         self,
@@ -70,9 +71,16 @@ class RunLogger:
                 self.writer.add_scalar(f"charts/{key}", float(value), step)
         success = info.get("is_success", "")
         self._csv.writerow(
-            [step, episode, f"{ret:.6g}", length, "" if success == "" else int(success),
-             f"{wall_s:.3f}", *extras]
-        )  # fmt: skip
+            [
+                step,
+                episode,
+                f"{ret:.6g}",
+                length,
+                "" if success == "" else int(success),
+                f"{wall_s:.3f}",
+                *extras,
+            ]
+        )
 
     def update(self, step: int, stats: UpdateStats, steps_per_s: float) -> None:
         """Log one update's losses and the training speed."""
@@ -110,7 +118,10 @@ def _hush_writer_thread() -> None:
         return
 
     def excepthook(args: threading.ExceptHookArgs) -> None:
-        if not (isinstance(args.exc_value, OSError) and type(args.thread).__name__ == "_AsyncWriterThread"):
+        if not (
+            isinstance(args.exc_value, OSError)
+            and type(args.thread).__name__ == "_AsyncWriterThread"
+        ):
             hook(args)
 
     excepthook.hushes_tensorboard = True  # type: ignore[attr-defined]

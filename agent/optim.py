@@ -38,7 +38,9 @@ class Adam:
         """
         beta1, beta2 = self.betas
         grad = self.param.grad
-        if not math.isfinite(grad.sum().item()):  # NaN and inf survive a sum: 10x cheaper than isfinite
+        if not math.isfinite(
+            grad.sum().item()
+        ):  # NaN and inf survive a sum: 10x cheaper than isfinite
             raise FloatingPointError(
                 f"gradient: expected finite values, got {int((~torch.isfinite(grad)).sum())} "
                 f"NaN or infinite of {grad.numel()}"

@@ -238,6 +238,15 @@ class PPO:
         if cfg.normalize_advantage:
             advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
         return ppo_loss(
-            log_prob, old_log_prob, advantages, values, old_values, returns, entropy,
-            clip_range, cfg.clip_range_vf, cfg.ent_coef, cfg.vf_coef,
-        )  # fmt: skip
+            log_prob,
+            old_log_prob,
+            advantages,
+            values,
+            old_values,
+            returns,
+            entropy,
+            clip_range,
+            cfg.clip_range_vf,
+            cfg.ent_coef,
+            cfg.vf_coef,
+        )

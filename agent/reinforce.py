@@ -180,7 +180,10 @@ class Reinforce:
         loss.backward()
         # clip each network on its own, by the norm of its part of the flat gradient, so large
         # value gradients never shrink the policy's
-        for net, part in ((model.actor, grad[: model.actor_size]), (model.critic, grad[model.actor_size :])):
+        for net, part in (
+            (model.actor, grad[: model.actor_size]),
+            (model.critic, grad[model.actor_size :]),
+        ):
             if net is not None:
                 norm = torch.nn.utils.get_total_norm(part)
                 torch.nn.utils.clip_grads_with_norm_(net.parameters(), cfg.max_grad_norm, norm)
@@ -198,5 +201,5 @@ class Reinforce:
             learning_rate=self.optimizer.lr,
             gradient_steps=1,
             samples=len(returns),
-        )  # fmt: skip
+        )
         yield UpdateReport(1, 1, stats)

@@ -34,7 +34,8 @@ BEST = "best.pt"
 
 @dataclass(frozen=True)
 class RunPlan:
-    """What a training run is: its configs, where it writes, and (resumed) the state it continues."""
+    """What a training run is: its configs, where it writes, and (resumed) the state it
+    continues."""
 
     train_config: TrainConfig
     algo_config: AlgoConfig
@@ -52,7 +53,7 @@ class RunPlan:
 
     @property
     def algo(self) -> str:
-        """"ppo" or "reinforce"."""
+        """ "ppo" or "reinforce"."""
         return self.train_config.algo
 
     @property
@@ -93,9 +94,11 @@ def new_run(
     if run_dir is not None:
         check_run_dir(run_dir, resume=False)
     return RunPlan(
-        dataclasses.replace(train_config, **overrides), algo_config, run_dir,
+        dataclasses.replace(train_config, **overrides),
+        algo_config,
+        run_dir,
         None if action_names is None else tuple(action_names),
-    )  # fmt: skip
+    )
 
 
 def resume_run(run_dir: Path, total_timesteps: int | None = None) -> RunPlan:
@@ -114,21 +117,29 @@ def resume_run(run_dir: Path, total_timesteps: int | None = None) -> RunPlan:
     if total_timesteps is not None:
         train_config = dataclasses.replace(train_config, total_timesteps=total_timesteps)
     names = metadata.get("action_names")
-    return RunPlan(train_config, algo_config, run_dir, None if names is None else tuple(names), payload)
+    return RunPlan(
+        train_config, algo_config, run_dir, None if names is None else tuple(names), payload
+    )
 
 
 def check_run_dir(run_dir: Path, resume: bool) -> None:
     """A new run needs a directory without another run's files; every run needs to write there."""
     flag = "--resume" if resume else "--run-dir"
     if resume and not (run_dir / LAST).is_file():
-        raise ConfigError(f"--resume: expected a run directory containing {LAST}, got {str(run_dir)!r}")
+        raise ConfigError(
+            f"--resume: expected a run directory containing {LAST}, got {str(run_dir)!r}"
+        )
     if not resume and any((run_dir / name).exists() for name in (LAST, BEST, CSV_NAME)):
-        raise ConfigError(f"--run-dir: expected a new directory, got {str(run_dir)!r}, which holds a run "
-                          f"(continue it with --resume, or choose another --run-dir)")  # fmt: skip
+        raise ConfigError(
+            f"--run-dir: expected a new directory, got {str(run_dir)!r}, which holds a run "
+            f"(continue it with --resume, or choose another --run-dir)"
+        )
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=run_dir):
             pass
     except OSError as error:
-        raise ConfigError(f"{flag}: expected a writable directory, got {str(run_dir)!r} "
-                          f"({error.strerror or type(error).__name__})") from None  # fmt: skip
+        raise ConfigError(
+            f"{flag}: expected a writable directory, got {str(run_dir)!r} "
+            f"({error.strerror or type(error).__name__})"
+        ) from None

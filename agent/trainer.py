@@ -162,10 +162,15 @@ class Trainer:
         self._obs_normalized = policy.normalize(next_obs)
         self.learner.observe(
             Transition(
-                obs_normalized, output, rewards.astype(np.float32), terminated, truncated,
-                policy.normalize(final_obs), self._obs_normalized,
+                obs_normalized,
+                output,
+                rewards.astype(np.float32),
+                terminated,
+                truncated,
+                policy.normalize(final_obs),
+                self._obs_normalized,
             )
-        )  # fmt: skip
+        )
         self.num_timesteps += self.envs.num_envs
         for episode in report.finished:
             self._log_episode(episode)
@@ -178,8 +183,14 @@ class Trainer:
         if self.logger is not None:
             wall_s = time.perf_counter() - self._start_s
             with self.guard.writing(self.logger.csv_path):
-                self.logger.episode(self.num_timesteps, self.episodes, episode.episode_return,
-                                    episode.length, episode.info, wall_s)  # fmt: skip
+                self.logger.episode(
+                    self.num_timesteps,
+                    self.episodes,
+                    episode.episode_return,
+                    episode.length,
+                    episode.info,
+                    wall_s,
+                )
 
     def _update(self) -> Iterator[UpdateReport]:
         """Run the learner's update, one report per gradient step; log its stats."""
@@ -188,7 +199,9 @@ class Trainer:
             for report in self.learner.update(progress_remaining):
                 yield report
         except FloatingPointError as error:  # the optimiser refuses a non-finite gradient
-            raise self.guard.stop(f"{self.train_config.algo} update: {error} (update refused)") from None
+            raise self.guard.stop(
+                f"{self.train_config.algo} update: {error} (update refused)"
+            ) from None
         self.updates += 1
         if self.logger is not None and report.stats is not None:
             elapsed_s = max(time.perf_counter() - self._start_s, 1e-9)
@@ -244,13 +257,17 @@ class Trainer:
         """
         policy = self.policy
         if not torch.isfinite(policy.model.flat_parameters).all():
-            raise self.guard.stop(f"{path}: model: expected finite weights, got NaN or infinity (not saved)")
+            raise self.guard.stop(
+                f"{path}: model: expected finite weights, got NaN or infinity (not saved)"
+            )
         metadata = {
             "scene": self.train_config.scene,
             "algo": self.train_config.algo,
             "obs_shape": list(self.obs_shape),
             "n_actions": self.n_actions,
-            "action_names": None if self.plan.action_names is None else list(self.plan.action_names),
+            "action_names": None
+            if self.plan.action_names is None
+            else list(self.plan.action_names),
             "train_config": dataclasses.asdict(self.train_config),
             "algo_config": dataclasses.asdict(self.algo_config),
             "num_timesteps": self.num_timesteps,
@@ -260,13 +277,16 @@ class Trainer:
             "torch_threads": torch.get_num_threads(),
             "torch_version": str(torch.__version__),
         }
-        save_checkpoint(path, {
-            "metadata": metadata,
-            "model": policy.model.state_dict(),
-            "optimizer": self.learner.optimizer.state_dict(),
-            "obs_rms": None if policy.obs_rms is None else policy.obs_rms.state_dict(),
-            "rng": {"torch": torch.get_rng_state(), "numpy": policy.rng.bit_generator.state},
-        })  # fmt: skip
+        save_checkpoint(
+            path,
+            {
+                "metadata": metadata,
+                "model": policy.model.state_dict(),
+                "optimizer": self.learner.optimizer.state_dict(),
+                "obs_rms": None if policy.obs_rms is None else policy.obs_rms.state_dict(),
+                "rng": {"torch": torch.get_rng_state(), "numpy": policy.rng.bit_generator.state},
+            },
+        )
 
     def _load_state(self, path: Path, payload: dict[str, Any]) -> None:
         """Restore everything `save()` wrote (the payload of `path`, already read)."""

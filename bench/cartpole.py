@@ -16,8 +16,16 @@ from protocol import Criterion, Protocol, base_parser, report, run_learners, set
 THRESHOLD = 475.0
 BUDGETS = {"ppo": 50_000, "reinforce": 200_000}
 EVERY = {"ppo": 1_000, "reinforce": 5_000}
-COLUMNS = ("label", "seed", "steps_to_criterion", "seconds_to_criterion", "mean_return",
-           "std_return", "success_rate", "episodes")  # fmt: skip
+COLUMNS = (
+    "label",
+    "seed",
+    "steps_to_criterion",
+    "seconds_to_criterion",
+    "mean_return",
+    "std_return",
+    "success_rate",
+    "episodes",
+)
 
 
 def main() -> None:
@@ -25,8 +33,10 @@ def main() -> None:
     parser.add_argument("--algos", nargs="+", default=["ppo", "reinforce"])
     args = parser.parse_args()
     info = setup()
-    protocols = {algo: Protocol(Criterion(min_mean=THRESHOLD), eval_every=every)
-                 for algo, every in EVERY.items()}  # fmt: skip
+    protocols = {
+        algo: Protocol(Criterion(min_mean=THRESHOLD), eval_every=every)
+        for algo, every in EVERY.items()
+    }
     results = run_learners("cartpole", args.algos, args.seeds or range(5), protocols, BUDGETS)
     rows = [r.row() for runs in results.values() for r in runs]
     report(rows, COLUMNS, info, args.json)

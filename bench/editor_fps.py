@@ -81,8 +81,14 @@ def time_frames(app, seconds: float, before_frame: Callable[[int], None]) -> Res
     fps = frame / (time.perf_counter() - start)
     cpu_ms = 1000 * (time.process_time() - cpu_start) / frame
     frame_ms = 1000 * np.asarray(frame_s)
-    return Result(fps, frame, float(np.percentile(frame_ms, 99)), float(frame_ms.max()),
-                  1000 * app.slowest_frame_s, cpu_ms)  # fmt: skip
+    return Result(
+        fps,
+        frame,
+        float(np.percentile(frame_ms, 99)),
+        float(frame_ms.max()),
+        1000 * app.slowest_frame_s,
+        cpu_ms,
+    )
 
 
 def edit_frames(seconds: float, drag: bool, zoomed: bool) -> Result:

@@ -86,15 +86,19 @@ def main() -> None:
 
     rows = [("RaceTrack-v0 (ours), 1 env", single_env("RaceTrack-v0", args.seconds))]
     for num_envs in (1, 16, 64, 256, 1024):
-        rows.append((f"RaceVectorEnv (ours), {num_envs} cars", batched_race(num_envs, args.seconds)))
+        rows.append(
+            (f"RaceVectorEnv (ours), {num_envs} cars", batched_race(num_envs, args.seconds))
+        )
     rows.append(("CarRacing-v3 (Gymnasium), 1 env", single_env("CarRacing-v3", args.seconds)))
     rows.append(("CartPole-v1 (Gymnasium), 1 env", single_env("CartPole-v1", args.seconds)))
     width = max(len(name) for name, _ in rows)
     print(f"{'env':{width}}  steps per second")
     for name, rate in rows:
         print(f"{name:{width}}  {rate:>14,.0f}")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"numpy {np.__version__}; load average {os.getloadavg()[0]:.2f}")  # fmt: skip
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"numpy {np.__version__}; load average {os.getloadavg()[0]:.2f}"
+    )
 
 
 if __name__ == "__main__":

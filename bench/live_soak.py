@@ -1,4 +1,5 @@
-"""Live soak: the window trains the race swarm at max speed for a long time; memory and surfaces over time.
+"""Live soak: the window trains the race swarm at max speed for a long time; memory and surfaces
+over time.
 
     python bench/live_soak.py                     10 minutes under SDL's dummy video driver
     python bench/live_soak.py --minutes 2 --every 10
@@ -29,13 +30,21 @@ from agent.run import RunPlan
 
 
 def held_surfaces() -> int:
-    """How many distinct pygame Surfaces Python containers refer to (Surfaces are not GC-tracked)."""
+    """How many distinct pygame Surfaces Python containers refer to (Surfaces are not GC-
+    tracked)."""
     import pygame
 
     gc.collect()
     with warnings.catch_warnings():  # isinstance() on every object wakes deprecated torch aliases
         warnings.simplefilter("ignore")
-        return len({id(r) for o in gc.get_objects() for r in gc.get_referents(o) if isinstance(r, pygame.Surface)})
+        return len(
+            {
+                id(r)
+                for o in gc.get_objects()
+                for r in gc.get_referents(o)
+                if isinstance(r, pygame.Surface)
+            }
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,17 +60,26 @@ def main(argv: list[str] | None = None) -> int:
     from game.scenes import make_env, make_vector_env, scene_spec
 
     train_config, algo_config = default_config("race", args.algo, live=True)
-    train_config = dataclasses.replace(train_config, total_timesteps=10**12,
-                                       num_envs=args.envs or train_config.num_envs)  # fmt: skip
+    train_config = dataclasses.replace(
+        train_config, total_timesteps=10**12, num_envs=args.envs or train_config.num_envs
+    )
     spec = scene_spec("race")
     log = MemoryLog(args.every, args.warmup * 60, args.minutes * 60)
     with tempfile.TemporaryDirectory(prefix="live-soak-") as run_dir:
         app = App(AppConfig(speed=math.inf))
         envs = make_vector_env("race", train_config.num_envs, render_first=True)
-        trainer = Trainer(RunPlan(train_config, algo_config, Path(run_dir), spec.action_names), envs, lambda: make_env("race"))  # fmt: skip
+        trainer = Trainer(
+            RunPlan(train_config, algo_config, Path(run_dir), spec.action_names),
+            envs,
+            lambda: make_env("race"),
+        )
         app.attach(TrainMode(spec, trainer))
-        print(f"live soak: race {args.algo}, {train_config.num_envs} cars, max speed, {args.minutes:g} min")
-        describe = lambda: f"{held_surfaces()} surfaces, {app.frames:,} frames, {app.clock.get_fps():.0f} fps"  # noqa: E731
+        print(
+            f"live soak: race {args.algo}, {train_config.num_envs} cars, max speed, {args.minutes:g} min"
+        )
+        describe = lambda: (
+            f"{held_surfaces()} surfaces, {app.frames:,} frames, {app.clock.get_fps():.0f} fps"
+        )  # noqa: E731
         try:
             while log.keep_going(trainer.num_timesteps, describe):
                 app.frame()

@@ -1,4 +1,5 @@
-"""The window's own figures: frames per second at 1x with the HUD on, and the time to the first live lap.
+"""The window's own figures: frames per second at 1x with the HUD on, and the time to the first live
+lap.
 
     python bench/live_window.py                 # all of it (about 3 minutes)
     python bench/live_window.py --only fps      # just the frame rates
@@ -60,12 +61,18 @@ def frame_rates(seconds: float) -> list[tuple[str, float, float]]:
         app = App(AppConfig(speed=1.0))
         envs = make_vector_env(scene, cars, render_first=True)
         if label.startswith("train"):
-            config = dataclasses.replace(train_config, num_envs=cars, checkpoint_every_steps=1 << 40)
+            config = dataclasses.replace(
+                train_config, num_envs=cars, checkpoint_every_steps=1 << 40
+            )
             trainer = Trainer(RunPlan(config, fit_batch_size(swarm_config, cars)), envs)
             app.attach(TrainMode(scene_spec(scene), trainer))
         else:
             spec = scene_spec(scene)
-            mode = PlayMode(spec, envs, app.keyboard, seed=0) if driver is None else WatchMode(spec, envs, driver, seed=0)
+            mode = (
+                PlayMode(spec, envs, app.keyboard, seed=0)
+                if driver is None
+                else WatchMode(spec, envs, driver, seed=0)
+            )
             app.attach(mode)
         slowest, start = 0.0, time.perf_counter()
         while time.perf_counter() - start < seconds:
@@ -85,11 +92,24 @@ def first_live_lap(timeout_s: float) -> tuple[float | None, str]:
     window's own report (frames, slowest frame, freezes)."""
     with tempfile.TemporaryDirectory() as run_dir:
         frames = int(timeout_s * 60)
-        command = [sys.executable, "main.py", "--mode", "train", "--run-dir", f"{run_dir}/run", "--frames", str(frames)]
-        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout_s + 120)
+        command = [
+            sys.executable,
+            "main.py",
+            "--mode",
+            "train",
+            "--run-dir",
+            f"{run_dir}/run",
+            "--frames",
+            str(frames),
+        ]
+        result = subprocess.run(
+            command, cwd=ROOT, capture_output=True, text=True, timeout=timeout_s + 120
+        )
     lap = re.search(r"first lap after ([0-9.]+) s", result.stdout)
     window = re.search(r"window: (.*)", result.stdout)
-    return (float(lap.group(1)) if lap else None), (window.group(1) if window else result.stderr.strip()[-200:])
+    return (float(lap.group(1)) if lap else None), (
+        window.group(1) if window else result.stderr.strip()[-200:]
+    )
 
 
 def main() -> None:
@@ -97,7 +117,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", choices=("fps", "lap"))
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds per frame-rate setup")
-    parser.add_argument("--runs", type=int, default=3, help="live training runs timed to their first lap")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="live training runs timed to their first lap"
+    )
     args = parser.parse_args()
     if args.only != "lap":
         frame_rates(args.seconds)
@@ -106,7 +128,9 @@ def main() -> None:
             seconds, window = first_live_lap(timeout_s=90)
             lap = "none in 90 s" if seconds is None else f"{seconds:.1f} s"
             print(f"first live lap, run {run + 1}: {lap}; window: {window}", flush=True)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
 
 
 if __name__ == "__main__":

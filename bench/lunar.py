@@ -20,13 +20,25 @@ from protocol import EVAL_SEED, Criterion, Protocol, base_parser, report, run_le
 
 BUDGET = 1_000_000
 PROTOCOLS = {
-    "ppo": Protocol(Criterion(min_mean=200.0, min_success=0.95), eval_every=50_000,
-                    screen_episodes=20),
-    "reinforce": Protocol(Criterion(min_mean=200.0), eval_every=50_000, screen_episodes=20,
-                          deterministic=False),
-}  # fmt: skip
-COLUMNS = ("label", "seed", "steps_to_criterion", "seconds_to_criterion", "mean_return",
-           "std_return", "success_rate", "episodes", "greedy_mean", "greedy_success")  # fmt: skip
+    "ppo": Protocol(
+        Criterion(min_mean=200.0, min_success=0.95), eval_every=50_000, screen_episodes=20
+    ),
+    "reinforce": Protocol(
+        Criterion(min_mean=200.0), eval_every=50_000, screen_episodes=20, deterministic=False
+    ),
+}
+COLUMNS = (
+    "label",
+    "seed",
+    "steps_to_criterion",
+    "seconds_to_criterion",
+    "mean_return",
+    "std_return",
+    "success_rate",
+    "episodes",
+    "greedy_mean",
+    "greedy_success",
+)
 
 
 def main() -> None:
@@ -42,10 +54,17 @@ def main() -> None:
             row = result.row()
             if not PROTOCOLS[algo].deterministic and result.policy is not None:
                 # the other way of acting, for comparison: the most probable action every step
-                greedy = evaluate(result.policy, lambda: game.make_env("lunar"), episodes=100,
-                                  seed=EVAL_SEED, deterministic=True)  # fmt: skip
-                row |= {"greedy_mean": round(greedy.mean_return, 2),
-                        "greedy_success": greedy.success_rate}  # fmt: skip
+                greedy = evaluate(
+                    result.policy,
+                    lambda: game.make_env("lunar"),
+                    episodes=100,
+                    seed=EVAL_SEED,
+                    deterministic=True,
+                )
+                row |= {
+                    "greedy_mean": round(greedy.mean_return, 2),
+                    "greedy_success": greedy.success_rate,
+                }
             rows.append(row)
     report(rows, COLUMNS, info, args.json)
 

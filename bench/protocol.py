@@ -292,17 +292,17 @@ def train_ours(
                     break
         else:
             last = watcher.last
-            scored = last is not None and last.steps == trainer.num_timesteps and (
-                last.result.episodes >= protocol.confirm_episodes
+            scored = (
+                last is not None
+                and last.steps == trainer.num_timesteps
+                and (last.result.episodes >= protocol.confirm_episodes)
             )
             if protocol.final_eval and not scored:
                 watcher.check(trainer.policy, trainer.num_timesteps, final=True)
     finally:
         envs.close()
         watcher.close()
-    return watcher.run_result(
-        label or f"ours {algo}", seed, trainer.num_timesteps, trainer.policy
-    )
+    return watcher.run_result(label or f"ours {algo}", seed, trainer.num_timesteps, trainer.policy)
 
 
 def warm_up(scene: str, algo: str) -> None:
@@ -337,9 +337,7 @@ def median(values: Iterable[float | None]) -> float | None:
     return None if m == float("inf") else m
 
 
-def run_seeds(
-    name: str, seeds: Iterable[int], run: Callable[[int], RunResult]
-) -> list[RunResult]:
+def run_seeds(name: str, seeds: Iterable[int], run: Callable[[int], RunResult]) -> list[RunResult]:
     """`run(seed)` for each seed, one console line each, then the medians over the seeds."""
     results = []
     for seed in seeds:
@@ -417,4 +415,3 @@ def report(
         payload = {"machine": info, "command": sys.argv, "rows": rows}
         path.write_text(json.dumps(payload, indent=2) + "\n")
         print(f"wrote {path}")
-

@@ -29,18 +29,32 @@ SWEEP: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
     "lr 3e-4 (the old default)": ({}, {"learning_rate": 3e-4}, {}),
     "random starts": ({}, {}, {"random_start": True}),
     "16 cars, n_steps 128, batch 512, lr 2e-3": (
-        {"num_envs": 16}, {"n_steps": 128, "batch_size": 512, "learning_rate": 2e-3}, {},
+        {"num_envs": 16},
+        {"n_steps": 128, "batch_size": 512, "learning_rate": 2e-3},
+        {},
     ),
     "64 cars, n_steps 32, batch 512, random starts": (
-        {"num_envs": 64}, {"n_steps": 32, "batch_size": 512}, {"random_start": True},
-    ),
-    "64 cars, n_steps 64, batch 1024, 4 epochs, random starts": (
-        {"num_envs": 64}, {"n_steps": 64, "batch_size": 1024, "n_epochs": 4},
+        {"num_envs": 64},
+        {"n_steps": 32, "batch_size": 512},
         {"random_start": True},
     ),
-}  # fmt: skip
-COLUMNS = ("label", "seed", "steps_to_criterion", "seconds_to_criterion", "success_rate",
-           "mean_return", "episodes", "total_steps", "train_s")  # fmt: skip
+    "64 cars, n_steps 64, batch 1024, 4 epochs, random starts": (
+        {"num_envs": 64},
+        {"n_steps": 64, "batch_size": 1024, "n_epochs": 4},
+        {"random_start": True},
+    ),
+}
+COLUMNS = (
+    "label",
+    "seed",
+    "steps_to_criterion",
+    "seconds_to_criterion",
+    "success_rate",
+    "mean_return",
+    "episodes",
+    "total_steps",
+    "train_s",
+)
 
 
 def oval(seeds: list[int]) -> list[dict]:
@@ -49,8 +63,14 @@ def oval(seeds: list[int]) -> list[dict]:
     for algo, every, budget in (("ppo", 10_000, 300_000), ("reinforce", 50_000, 1_500_000)):
         warm_up("race", algo)
         protocol = Protocol(LAPS, eval_every=every)
-        run = partial(train_ours, "race", algo, protocol=protocol, budget=budget,
-                      label=f"oval {algo} (defaults)")  # fmt: skip
+        run = partial(
+            train_ours,
+            "race",
+            algo,
+            protocol=protocol,
+            budget=budget,
+            label=f"oval {algo} (defaults)",
+        )
         results = run_seeds(f"race oval {algo}", seeds, run)
         rows += [r.row() for r in results]
     return rows
@@ -61,9 +81,17 @@ def sweep(seeds: list[int]) -> list[dict]:
     protocol = Protocol(LAPS, eval_every=10_000)
     rows = []
     for name, (train, ppo, env) in SWEEP.items():
-        run = partial(train_ours, "race", "ppo", protocol=protocol, budget=500_000,
-                      train_overrides=train, algo_overrides=ppo, env_options=env,
-                      label=f"oval ppo, {name}")  # fmt: skip
+        run = partial(
+            train_ours,
+            "race",
+            "ppo",
+            protocol=protocol,
+            budget=500_000,
+            train_overrides=train,
+            algo_overrides=ppo,
+            env_options=env,
+            label=f"oval ppo, {name}",
+        )
         results = run_seeds(f"race oval ppo, {name}", seeds, run)
         rows += [r.row() for r in results]
     return rows
@@ -74,8 +102,15 @@ def tracks(seeds: list[int]) -> list[dict]:
     protocol = Protocol(LAPS, eval_every=25_000)
     rows = []
     for track in TRACKS:
-        run = partial(train_ours, "race", "ppo", protocol=protocol, budget=1_000_000,
-                      env_options={"track": track}, label=f"{track} ppo (defaults)")  # fmt: skip
+        run = partial(
+            train_ours,
+            "race",
+            "ppo",
+            protocol=protocol,
+            budget=1_000_000,
+            env_options={"track": track},
+            label=f"{track} ppo (defaults)",
+        )
         results = run_seeds(f"race {track} ppo", seeds, run)
         rows += [r.row() for r in results]
     return rows

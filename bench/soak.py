@@ -44,7 +44,8 @@ class Sample(NamedTuple):
 
 
 class MemoryLog:
-    """RSS readings every `every_s` seconds for `duration_s`, printed as they come, judged after a warm-up."""
+    """RSS readings every `every_s` seconds for `duration_s`, printed as they come, judged after
+    a warm-up."""
 
     def __init__(self, every_s: float, warmup_s: float, duration_s: float):
         self.every_s = every_s
@@ -67,8 +68,10 @@ class MemoryLog:
         reading = Sample(elapsed_s, rss_mb(), steps, extra)
         self.samples.append(reading)
         self._next_s = elapsed_s + self.every_s
-        print(f"{elapsed_s / 60:7.2f} min  {steps:>12,} steps  RSS {reading.rss_mb:8.1f} MB  {extra}",
-              flush=True)  # fmt: skip
+        print(
+            f"{elapsed_s / 60:7.2f} min  {steps:>12,} steps  RSS {reading.rss_mb:8.1f} MB  {extra}",
+            flush=True,
+        )
 
     def growth(self) -> tuple[Sample, Sample, float]:
         """The first reading after the warm-up, the last one, and the growth between them [%]."""
@@ -92,10 +95,15 @@ class MemoryLog:
 
 
 def soak_parser(doc: str, minutes: float, warmup_minutes: float) -> argparse.ArgumentParser:
-    """The flags every soak has: how long, when memory is judged, how often it is read, the limit."""
+    """The flags every soak has: how long, when memory is judged, how often it is read, the
+    limit."""
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
-    parser.add_argument("--minutes", type=float, default=minutes, help=f"wall time (default {minutes:g})")
-    parser.add_argument("--warmup", type=float, default=warmup_minutes, help="minutes before memory is judged")
+    parser.add_argument(
+        "--minutes", type=float, default=minutes, help=f"wall time (default {minutes:g})"
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=warmup_minutes, help="minutes before memory is judged"
+    )
     parser.add_argument("--every", type=float, default=30.0, help="seconds between readings")
     parser.add_argument("--algo", default="ppo", choices=("ppo", "reinforce"))
     parser.add_argument("--max-growth", type=float, default=10.0, help="allowed RSS growth [%%]")
@@ -122,11 +130,18 @@ def main(argv: list[str] | None = None) -> int:
     log = MemoryLog(args.every, args.warmup * 60, args.minutes * 60)
     with tempfile.TemporaryDirectory(prefix="soak-") as run_dir:
         envs = make_vector_env(args.scene, train_config.num_envs)
-        trainer = Trainer(RunPlan(train_config, algo_config, Path(run_dir), scene_spec(args.scene).action_names), envs, lambda: make_env(args.scene))  # fmt: skip
+        trainer = Trainer(
+            RunPlan(train_config, algo_config, Path(run_dir), scene_spec(args.scene).action_names),
+            envs,
+            lambda: make_env(args.scene),
+        )
         print(f"soak: {args.scene} {args.algo}, {train_config.num_envs} envs, {args.minutes:g} min")
         run = trainer.run()
         for _ in run:
-            if not log.keep_going(trainer.num_timesteps, lambda: f"{trainer.episodes:,} episodes, {trainer.updates:,} updates"):
+            if not log.keep_going(
+                trainer.num_timesteps,
+                lambda: f"{trainer.episodes:,} episodes, {trainer.updates:,} updates",
+            ):
                 break
         run.close()
         trainer.close()

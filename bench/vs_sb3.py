@@ -60,17 +60,55 @@ class Task(NamedTuple):
 
 
 TASKS = {
-    "cartpole": Task("cartpole", "CartPole-v1", 475.0, 1_000, 10, 8, 100_000, {
-        "n_steps": 32, "batch_size": 256, "gae_lambda": 0.8, "gamma": 0.98, "n_epochs": 20,
-        "ent_coef": 0.0, "learning_rate": linear(0.001), "clip_range": linear(0.2),
-    }),
-    "lunar": Task("lunar", "LunarLander-v3", 200.0, 25_000, 20, 16, 1_000_000, {
-        "n_steps": 1024, "batch_size": 64, "gae_lambda": 0.98, "gamma": 0.999, "n_epochs": 4,
-        "ent_coef": 0.01,
-    }),
-}  # fmt: skip
-COLUMNS = ("label", "seed", "steps_to_criterion", "seconds_to_criterion", "mean_return",
-           "std_return", "success_rate", "episodes", "total_steps", "train_s")  # fmt: skip
+    "cartpole": Task(
+        "cartpole",
+        "CartPole-v1",
+        475.0,
+        1_000,
+        10,
+        8,
+        100_000,
+        {
+            "n_steps": 32,
+            "batch_size": 256,
+            "gae_lambda": 0.8,
+            "gamma": 0.98,
+            "n_epochs": 20,
+            "ent_coef": 0.0,
+            "learning_rate": linear(0.001),
+            "clip_range": linear(0.2),
+        },
+    ),
+    "lunar": Task(
+        "lunar",
+        "LunarLander-v3",
+        200.0,
+        25_000,
+        20,
+        16,
+        1_000_000,
+        {
+            "n_steps": 1024,
+            "batch_size": 64,
+            "gae_lambda": 0.98,
+            "gamma": 0.999,
+            "n_epochs": 4,
+            "ent_coef": 0.01,
+        },
+    ),
+}
+COLUMNS = (
+    "label",
+    "seed",
+    "steps_to_criterion",
+    "seconds_to_criterion",
+    "mean_return",
+    "std_return",
+    "success_rate",
+    "episodes",
+    "total_steps",
+    "train_s",
+)
 
 
 def import_sb3() -> Any:
@@ -127,9 +165,10 @@ def train_sb3(task: Task, seed: int, protocol: Protocol, budget: int | None = No
 def compare(task: Task, seeds: list[int]) -> list[dict[str, Any]]:
     """Interleaved runs of both, then the medians and their ratios."""
     protocol = Protocol(
-        Criterion(min_mean=task.threshold), eval_every=task.every,
+        Criterion(min_mean=task.threshold),
+        eval_every=task.every,
         screen_episodes=task.screen_episodes,
-    )  # fmt: skip
+    )
     warm_up(task.scene, "ppo")
     train_sb3(task, 0, protocol, budget=2_048)  # warm-up: imports and lazy init, untimed
     runs: dict[str, list[RunResult]] = {"ours": [], "sb3": []}
@@ -150,16 +189,22 @@ def compare(task: Task, seeds: list[int]) -> list[dict[str, Any]]:
     print(f"\n{task.env_id}, threshold {task.threshold:g}, seeds {seeds}:")
     for side in runs:
         reached = sum(r.steps_to_criterion is not None for r in runs[side])
-        print(f"  {side:>4}: {reached}/{len(seeds)} reached; median {_fmt(steps[side], '.0f')} "
-              f"env steps, {_fmt(seconds[side], '.1f')} s")  # fmt: skip
+        print(
+            f"  {side:>4}: {reached}/{len(seeds)} reached; median {_fmt(steps[side], '.0f')} "
+            f"env steps, {_fmt(seconds[side], '.1f')} s"
+        )
     if None not in (*steps.values(), *seconds.values()):
-        print(f"  ours/sb3: env steps x{steps['ours'] / steps['sb3']:.2f}, "
-              f"wall seconds x{seconds['ours'] / seconds['sb3']:.2f} "
-              f"(targets: <= 1 and <= 0.5)")  # fmt: skip
+        print(
+            f"  ours/sb3: env steps x{steps['ours'] / steps['sb3']:.2f}, "
+            f"wall seconds x{seconds['ours'] / seconds['sb3']:.2f} "
+            f"(targets: <= 1 and <= 0.5)"
+        )
     for ours, sb3 in zip(runs["ours"], runs["sb3"], strict=True):
         if ours.seconds_to_criterion and sb3.seconds_to_criterion:
-            print(f"  seed {ours.seed}: seconds ours/sb3 "
-                  f"x{ours.seconds_to_criterion / sb3.seconds_to_criterion:.2f}")  # fmt: skip
+            print(
+                f"  seed {ours.seed}: seconds ours/sb3 "
+                f"x{ours.seconds_to_criterion / sb3.seconds_to_criterion:.2f}"
+            )
     return rows
 
 

@@ -110,7 +110,8 @@ class App:
         self._below: list[tuple[Mode, int]] = []
         """Modes a pushed mode was opened from (with their speed setting), to go back to on Esc."""
         self.slowest_frame_s = 0.0
-        """The longest a frame's work took (events, world, drawing; not the wait), after the first."""
+        """The longest a frame's work took (events, world, drawing; not the wait), after the
+        first."""
         self.freezes = 0
         """Frames whose work took longer than FREEZE_S: the window did not respond meanwhile."""
 
@@ -170,7 +171,9 @@ class App:
             ran = self.mode.advance(quota, start + budget_s)
             self._step_quota -= ran
             if ran < quota:
-                self._step_quota %= 1.0  # the world can't keep up: drop the backlog, don't race to catch up
+                self._step_quota %= (
+                    1.0  # the world can't keep up: drop the backlog, don't race to catch up
+                )
             self._ran(ran)
         self.draw()
         pygame.display.flip()
@@ -247,7 +250,9 @@ class App:
         """Save what the window shows as a PNG (in screenshot_dir unless a path is given)."""
         if path is None:
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-            path = self.config.screenshot_dir / f"{self.mode.scene.name}-{self.mode.name}-{stamp}.png"
+            path = (
+                self.config.screenshot_dir / f"{self.mode.scene.name}-{self.mode.name}-{stamp}.png"
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         pygame.image.save(self.window, str(path))
         return path

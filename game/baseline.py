@@ -17,7 +17,8 @@ from game.race.vector_env import RaceVectorEnv
 
 
 class ScriptedDriver:
-    """The scripted driver behind a policy's `act()`: certain of its choice (one-hot probabilities)."""
+    """The scripted driver behind a policy's `act()`: certain of its choice (one-hot
+    probabilities)."""
 
     def __init__(self, sim: RaceSim):
         self.sim = sim
@@ -30,7 +31,8 @@ class ScriptedDriver:
 
 
 def evaluate_driver(options: dict[str, Any], episodes: int = 100, seed: int = 0) -> EvalResult:
-    """The driver's scores over `episodes` episodes seeded seed + i, as `agent.evaluate` reports an agent's.
+    """The driver's scores over `episodes` episodes seeded seed + i, as `agent.evaluate` reports an
+    agent's.
 
     All episodes run at once, one car each, on the batched env (car i there is exactly a single
     env seeded seed + i); each car's first episode is the one that counts.

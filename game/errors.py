@@ -2,7 +2,8 @@
 
 
 class GameError(Exception):
-    """A problem the user can fix; the message is one line naming the input and what was expected."""
+    """A problem the user can fix; the message is one line naming the input and what was
+    expected."""
 
 
 class SceneError(GameError, ValueError):
@@ -16,8 +17,9 @@ class TrackError(SceneError):
     `at_m` a world position [m], `point` the index of a centreline point in the file.
     """
 
-    def __init__(self, message: str, *, at_m: tuple[float, float] | None = None,
-                 point: int | None = None):  # fmt: skip
+    def __init__(
+        self, message: str, *, at_m: tuple[float, float] | None = None, point: int | None = None
+    ):
         super().__init__(message)
         self.at_m = at_m
         self.point = point
@@ -28,4 +30,5 @@ class DisplayError(GameError):
 
 
 class UsageError(GameError):
-    """A flag, or a combination of flags, that cannot work; the message names the flag and what was expected."""
+    """A flag, or a combination of flags, that cannot work; the message names the flag and what
+    was expected."""

@@ -1,4 +1,5 @@
-"""The HUD panel: episode and learning numbers, the policy's action probabilities, a learning curve."""
+"""The HUD panel: episode and learning numbers, the policy's action probabilities, a learning
+curve."""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ class RaceHud:
 
 @dataclass(frozen=True)
 class HudState:
-    """Everything the HUD shows, built fresh each frame by the mode (the HUD never sees env or agent)."""
+    """Everything the HUD shows, built fresh each frame by the mode (the HUD never sees env or
+    agent)."""
 
     scene: str
     mode: str
@@ -90,7 +92,9 @@ class Hud:
         self.bar_rects: list[pygame.Rect] = []
         """Where each action's full-length bar slot was drawn, in panel coordinates."""
 
-    def draw(self, surface: pygame.Surface, state: HudState, topleft: tuple[int, int] = (0, 0)) -> None:
+    def draw(
+        self, surface: pygame.Surface, state: HudState, topleft: tuple[int, int] = (0, 0)
+    ) -> None:
         """Draw the panel for `state` with its top-left corner at `topleft` on `surface`."""
         panel = pygame.Surface(self.size_px)
         panel.fill(PANEL_BG)
@@ -101,8 +105,14 @@ class Hud:
         self._footer(panel, state, y + 8)
         surface.blit(panel, topleft)
 
-    def _text(self, panel: pygame.Surface, text: str, xy: tuple[int, int], font: pygame.font.Font | None = None,
-              colour: tuple[int, int, int] = TEXT) -> pygame.Rect:  # fmt: skip
+    def _text(
+        self,
+        panel: pygame.Surface,
+        text: str,
+        xy: tuple[int, int],
+        font: pygame.font.Font | None = None,
+        colour: tuple[int, int, int] = TEXT,
+    ) -> pygame.Rect:
         return panel.blit((font or self.font).render(text, True, colour), xy)
 
     def _header(self, panel: pygame.Surface, state: HudState, y: int) -> int:
@@ -110,7 +120,9 @@ class Hud:
         parts = [state.mode] + ([state.algo.upper()] if state.algo else []) + [state.speed]
         if state.paused:
             parts.append("PAUSED")
-        rect = self._text(panel, "  ·  ".join(parts), (PAD, y + 28), colour=WARN if state.paused else DIM)
+        rect = self._text(
+            panel, "  ·  ".join(parts), (PAD, y + 28), colour=WARN if state.paused else DIM
+        )
         return rect.bottom
 
     def _rows(self, panel: pygame.Surface, rows: Sequence[tuple[str, str]], y: int) -> int:
@@ -134,7 +146,10 @@ class Hud:
             race = state.race
             rows += [
                 ("laps", f"{race.laps}   lap {race.lap_time_s:5.1f} s"),
-                ("last / best lap", f"{fmt_seconds(race.last_lap_s)} / {fmt_seconds(race.best_lap_s)}"),
+                (
+                    "last / best lap",
+                    f"{fmt_seconds(race.last_lap_s)} / {fmt_seconds(race.best_lap_s)}",
+                ),
             ]
             if race.cars > 1:
                 lapped = "-" if race.cars_lapped is None else f"{race.cars_lapped} of {race.cars}"
@@ -162,8 +177,16 @@ class Hud:
                 p = state.probs[index]
                 length = round(p * BAR_MAX_PX)
                 if length:
-                    pygame.draw.rect(panel, BAR_CHOSEN if chosen else BAR, (slot.x, slot.y, length, BAR_H))
-                self._text(panel, f"{100 * p:3.0f}%", (slot.right + 8, y), self.small, TEXT if chosen else DIM)
+                    pygame.draw.rect(
+                        panel, BAR_CHOSEN if chosen else BAR, (slot.x, slot.y, length, BAR_H)
+                    )
+                self._text(
+                    panel,
+                    f"{100 * p:3.0f}%",
+                    (slot.right + 8, y),
+                    self.small,
+                    TEXT if chosen else DIM,
+                )
             elif chosen:
                 pygame.draw.rect(panel, BAR_CHOSEN, slot, 2)
             y += ROW_H - 3
@@ -179,15 +202,25 @@ class Hud:
             span = high - low or 1.0
 
             def point(i: int, value: float) -> tuple[float, float]:
-                return (box.x + 2 + i * (box.w - 4) / (len(returns) - 1),
-                        box.bottom - 3 - (value - low) / span * (box.h - 6))  # fmt: skip
+                return (
+                    box.x + 2 + i * (box.w - 4) / (len(returns) - 1),
+                    box.bottom - 3 - (value - low) / span * (box.h - 6),
+                )
 
             pygame.draw.lines(panel, CURVE, False, [point(i, r) for i, r in enumerate(returns)])
             means = _moving_mean(returns, MEAN_WINDOW)
-            pygame.draw.lines(panel, CURVE_MEAN, False, [point(i, m) for i, m in enumerate(means)], 2)
+            pygame.draw.lines(
+                panel, CURVE_MEAN, False, [point(i, m) for i, m in enumerate(means)], 2
+            )
             self._text(panel, _fmt(high), (box.x + 4, box.y + 2), self.small, DIM)
             self._text(panel, _fmt(low), (box.x + 4, box.bottom - 16), self.small, DIM)
-            self._text(panel, f"{len(returns)} episodes", (box.right - 90, box.bottom - 16), self.small, DIM)
+            self._text(
+                panel,
+                f"{len(returns)} episodes",
+                (box.right - 90, box.bottom - 16),
+                self.small,
+                DIM,
+            )
         else:
             self._text(panel, "appears after two episodes", (box.x + 8, box.y + 8), self.small, DIM)
         return box.bottom
@@ -200,11 +233,18 @@ class Hud:
             self._text(panel, f"{keys:<14}", (PAD, y), self.small, DIM)
             self._text(panel, control, (PAD + 150, y), self.small)
             y += ROW_H - 5
-        self._text(panel, "H: keys    Space: pause    + / -: speed    Esc: quit",
-                   (PAD, self.size_px[1] - PAD - 14), self.small, DIM)  # fmt: skip
+        self._text(
+            panel,
+            "H: keys    Space: pause    + / -: speed    Esc: quit",
+            (PAD, self.size_px[1] - PAD - 14),
+            self.small,
+            DIM,
+        )
 
 
-def draw_help(surface: pygame.Surface, rect: pygame.Rect, legend: Sequence[tuple[str, str]]) -> None:
+def draw_help(
+    surface: pygame.Surface, rect: pygame.Rect, legend: Sequence[tuple[str, str]]
+) -> None:
     """A translucent box listing the engine's keys, over the scene."""
     font = pygame.font.Font(None, 22)
     box = pygame.Surface(rect.size, pygame.SRCALPHA)
@@ -219,7 +259,8 @@ def draw_help(surface: pygame.Surface, rect: pygame.Rect, legend: Sequence[tuple
 
 
 def wrap_text(text: str, font: pygame.font.Font, width_px: int) -> list[str]:
-    """`text` broken between words into lines no wider than `width_px` (a longer word keeps a line)."""
+    """`text` broken between words into lines no wider than `width_px` (a longer word keeps a
+    line)."""
     lines: list[str] = []
     for word in text.split():
         if lines and font.size(f"{lines[-1]} {word}")[0] <= width_px:

@@ -47,7 +47,9 @@ class Keyboard:
 
     def __init__(self) -> None:
         self.held: set[int] = set()
-        self._hotkeys = {key_code(name): hotkey for hotkey, names in HOTKEYS.items() for name in names}
+        self._hotkeys = {
+            key_code(name): hotkey for hotkey, names in HOTKEYS.items() for name in names
+        }
 
     def handle(self, event: pygame.event.Event) -> Hotkey | None:
         """Update the held keys from one event; return the hotkey it pressed, if any."""
@@ -62,7 +64,8 @@ class Keyboard:
 
 
 class SceneControls:
-    """A scene's play-mode controls: which held keys press which control, and the action that means."""
+    """A scene's play-mode controls: which held keys press which control, and the action that
+    means."""
 
     def __init__(self, scene: SceneSpec):
         self.scene = scene

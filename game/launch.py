@@ -32,7 +32,9 @@ class StopSignals:
         """The first signal received, if any."""
 
     def __enter__(self) -> StopSignals:
-        self._previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+        self._previous = {
+            sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -100,12 +102,17 @@ def check_scene(args: argparse.Namespace, stored: dict[str, Any] | None, flag: s
     if stored is None:
         return args.scene or "race"
     if args.scene is not None and args.scene != stored["scene"]:
-        raise UsageError(f"{flag}: expected a run of --scene {args.scene}, got one of {stored['scene']!r}")
+        raise UsageError(
+            f"{flag}: expected a run of --scene {args.scene}, got one of {stored['scene']!r}"
+        )
     return stored["scene"]
 
 
-def env_options(args: argparse.Namespace, scene: str, stored: dict[str, Any] | None) -> dict[str, Any]:
-    """The env's options: the stored run's, with --track on top (checked at once: one line if bad)."""
+def env_options(
+    args: argparse.Namespace, scene: str, stored: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The env's options: the stored run's, with --track on top (checked at once: one line if
+    bad)."""
     options = dict((stored or {}).get("train_config", {}).get("env_options") or {})
     if args.track is not None:
         if scene != "race":
@@ -122,12 +129,16 @@ def app_config(args: argparse.Namespace, default_speed: str):
     from game.app import AppConfig
 
     speed = args.speed or default_speed
-    return AppConfig(speed=math.inf if speed == "max" else float(speed), record=args.record,
-                     screenshot_on_exit=args.screenshot)  # fmt: skip
+    return AppConfig(
+        speed=math.inf if speed == "max" else float(speed),
+        record=args.record,
+        screenshot_on_exit=args.screenshot,
+    )
 
 
 def run_eval(args: argparse.Namespace, target: Target) -> int:
-    """Evaluate a checkpoint (or a random policy, or the race's scripted driver) and print the scores."""
+    """Evaluate a checkpoint (or a random policy, or the race's scripted driver) and print the
+    scores."""
     from agent.checkpoint import policy_from_checkpoint
     from agent.evaluate import evaluate
 
@@ -138,8 +149,13 @@ def run_eval(args: argparse.Namespace, target: Target) -> int:
         result, who = evaluate_driver(options, args.episodes, args.seed), "scripted driver"
     else:
         policy = None if args.random else policy_from_checkpoint(args.checkpoint, target.checkpoint)
-        result = evaluate(policy, lambda: make_env(scene, **options), episodes=args.episodes, seed=args.seed,
-                          deterministic=not args.sample)  # fmt: skip
+        result = evaluate(
+            policy,
+            lambda: make_env(scene, **options),
+            episodes=args.episodes,
+            seed=args.seed,
+            deterministic=not args.sample,
+        )
         who = "random policy" if args.random else str(args.checkpoint)
     if args.json:
         print(json.dumps({"scene": scene, "policy": who, **result.to_json_dict()}))
@@ -169,33 +185,57 @@ def run_drive(args: argparse.Namespace, target: Target) -> int:
     if target.checkpoint is not None:
         from agent.checkpoint import policy_from_checkpoint
 
-        policy, algo = policy_from_checkpoint(args.checkpoint, target.checkpoint), target.checkpoint["metadata"]["algo"]
-    session.drive(target.scene, target.options, app_config(args, "1"), cars=args.envs or 1,
-                  human=args.mode == "play", policy=policy, scripted=args.driver, algo=algo, greedy=args.greedy,
-                  seed=args.seed, max_frames=args.frames)  # fmt: skip
+        policy, algo = (
+            policy_from_checkpoint(args.checkpoint, target.checkpoint),
+            target.checkpoint["metadata"]["algo"],
+        )
+    session.drive(
+        target.scene,
+        target.options,
+        app_config(args, "1"),
+        cars=args.envs or 1,
+        human=args.mode == "play",
+        policy=policy,
+        scripted=args.driver,
+        algo=algo,
+        greedy=args.greedy,
+        seed=args.seed,
+        max_frames=args.frames,
+    )
     return 0
 
 
 def plan_run(args: argparse.Namespace):
-    """The training run the flags ask for, resolved once: --resume's (its last.pt read here) or a new one."""
+    """The training run the flags ask for, resolved once: --resume's (its last.pt read here) or a
+    new one."""
     from agent.run import default_run_dir, new_run, resume_run
 
     if args.resume is not None:
         plan = resume_run(args.resume, args.steps)
         check_scene(args, {"scene": plan.scene}, "--resume")
         if args.algo is not None and args.algo != plan.algo:
-            raise UsageError(f"--resume: expected a run of --algo {args.algo}, got one of {plan.algo!r}")
+            raise UsageError(
+                f"--resume: expected a run of --algo {args.algo}, got one of {plan.algo!r}"
+            )
         return plan
     scene = check_scene(args, None, "--resume")
     algo = args.algo or "ppo"
-    return new_run(scene, algo, live=not args.headless, seed=args.seed, total_timesteps=args.steps,
-                   num_envs=args.envs, env_options=env_options(args, scene, None),
-                   run_dir=args.run_dir or default_run_dir(scene, algo),
-                   action_names=scene_spec(scene).action_names)  # fmt: skip
+    return new_run(
+        scene,
+        algo,
+        live=not args.headless,
+        seed=args.seed,
+        total_timesteps=args.steps,
+        num_envs=args.envs,
+        env_options=env_options(args, scene, None),
+        run_dir=args.run_dir or default_run_dir(scene, algo),
+        action_names=scene_spec(scene).action_names,
+    )
 
 
 def run_train(args: argparse.Namespace) -> int:
-    """Train headless (progress bar) or live in the window; checkpoints and logs go to the run dir."""
+    """Train headless (progress bar) or live in the window; checkpoints and logs go to the run
+    dir."""
     plan = plan_run(args)
     scene, options, run_dir = plan.scene, plan.train_config.env_options, plan.run_dir
 
@@ -212,7 +252,9 @@ def run_train(args: argparse.Namespace) -> int:
         print(tensorboard)
         with StopSignals() as stop:
             summary = train_headless(plan, make_envs, make_eval_env, stop_requested=stop.requested)
-        print(f"trained {summary.num_timesteps:,} steps, {summary.episodes:,} episodes in {summary.wall_s:.1f} s")
+        print(
+            f"trained {summary.num_timesteps:,} steps, {summary.episodes:,} episodes in {summary.wall_s:.1f} s"
+        )
         if summary.last_eval is not None:
             print(f"last evaluation: {summary.last_eval.summary()}")
         print(f"checkpoints: {run_dir / 'last.pt'}, {run_dir / 'best.pt'}")
@@ -238,15 +280,22 @@ def run_train(args: argparse.Namespace) -> int:
         raise
     if app.mode.first_lap_s is not None:
         print(f"first lap after {app.mode.first_lap_s:.1f} s")
-    print(f"window: {app.frames:,} frames, the slowest took {1000 * app.slowest_frame_s:.0f} ms "
-          f"({app.freezes} over {1000 * FREEZE_S:.0f} ms)")  # fmt: skip
-    print(f"saved {run_dir / 'last.pt'} after {trainers[0].num_timesteps:,} steps; continue with --resume {run_dir}")
+    print(
+        f"window: {app.frames:,} frames, the slowest took {1000 * app.slowest_frame_s:.0f} ms "
+        f"({app.freezes} over {1000 * FREEZE_S:.0f} ms)"
+    )
+    print(
+        f"saved {run_dir / 'last.pt'} after {trainers[0].num_timesteps:,} steps; continue with --resume {run_dir}"
+    )
     return interrupted(stop, run_dir) if stop.requested() else 0
 
 
 def interrupted(stop: StopSignals, run_dir: Path) -> int:
-    """Say that training was stopped by a signal and how to continue; the exit code is 128 + signal."""
+    """Say that training was stopped by a signal and how to continue; the exit code is 128 +
+    signal."""
     signum = stop.received or signal.SIGINT
-    print(f"stopped by {signal.Signals(signum).name}: last.pt and the logs are written; "
-          f"continue with --resume {run_dir}")  # fmt: skip
+    print(
+        f"stopped by {signal.Signals(signum).name}: last.pt and the logs are written; "
+        f"continue with --resume {run_dir}"
+    )
     return 128 + signum

@@ -26,7 +26,9 @@ class Recorder:
         self.gif = suffix == ".gif"
         self.frames = 0
         if self.gif:
-            self._writer = imageio.get_writer(path, mode="I", duration=1000 * GIF_EVERY / fps, loop=0)
+            self._writer = imageio.get_writer(
+                path, mode="I", duration=1000 * GIF_EVERY / fps, loop=0
+            )
         else:
             self._writer = imageio.get_writer(path, fps=fps, macro_block_size=8)
 
@@ -37,7 +39,9 @@ class Recorder:
             return
         if self.gif:
             surface = pygame.transform.smoothscale_by(surface, 0.5)
-        self._writer.append_data(np.ascontiguousarray(pygame.surfarray.array3d(surface).swapaxes(0, 1)))
+        self._writer.append_data(
+            np.ascontiguousarray(pygame.surfarray.array3d(surface).swapaxes(0, 1))
+        )
 
     def close(self) -> None:
         """Finish the file."""

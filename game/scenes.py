@@ -29,7 +29,8 @@ class SceneSpec:
     action_names: tuple[str, ...]
     """One label per discrete action, in action order (the HUD's bars)."""
     controls: Mapping[str, tuple[str, ...]]
-    """Play-mode controls: control name -> pygame key names that press it (e.g. "gas": ("up", "w"))."""
+    """Play-mode controls: control name -> pygame key names that press it (e.g. "gas": ("up",
+    "w"))."""
     control_actions: Mapping[frozenset[str], int]
     """Which action a set of held controls means; the empty set is the no-op."""
     success: str
@@ -65,7 +66,8 @@ class SceneSpec:
 
 
 class SceneInfo(gym.Wrapper):
-    """Attaches the scene description; sets `info["is_success"]` every step and `info["ending"]` at an episode's end."""
+    """Attaches the scene description; sets `info["is_success"]` every step and `info["ending"]`
+    at an episode's end."""
 
     def __init__(self, env: gym.Env, scene: SceneSpec):
         super().__init__(env)
@@ -169,9 +171,7 @@ def scene_spec(name: str) -> SceneSpec:
     try:
         return SCENES[name]
     except KeyError:
-        raise SceneError(
-            f"--scene: expected one of {', '.join(SCENES)}, got {name!r}"
-        ) from None
+        raise SceneError(f"--scene: expected one of {', '.join(SCENES)}, got {name!r}") from None
 
 
 def make_env(scene: str, render_mode: str | None = None, **options: Any) -> SceneInfo:
@@ -200,8 +200,12 @@ def make_vector_env(
     """
     spec = scene_spec(scene)
     if spec.native_vector:
-        return gym.make_vec(spec.env_id, num_envs=num_envs, vectorization_mode="vector_entry_point",
-                            **{**spec.make_kwargs, **options})  # fmt: skip
+        return gym.make_vec(
+            spec.env_id,
+            num_envs=num_envs,
+            vectorization_mode="vector_entry_point",
+            **{**spec.make_kwargs, **options},
+        )
 
     def factory(index: int) -> Callable[[], SceneInfo]:
         render_mode = "rgb_array" if render_first and index == 0 else None

@@ -1,4 +1,5 @@
-"""Windowed sessions: open the window, build the mode for play, watch, versus or live training, run it."""
+"""Windowed sessions: open the window, build the mode for play, watch, versus or live training,
+run it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from game.modes import Mode, PlayMode, TrainMode, VersusMode, WatchMode
 from game.scenes import make_vector_env, scene_spec
 
 
-def run_window(build: Callable[[Keyboard], Mode], config: AppConfig, max_frames: int | None = None) -> App:
+def run_window(
+    build: Callable[[Keyboard], Mode], config: AppConfig, max_frames: int | None = None
+) -> App:
     """Open the window first (a missing display fails before anything loads), then run the mode."""
     app = App(config)
     try:
@@ -26,14 +29,28 @@ def run_window(build: Callable[[Keyboard], Mode], config: AppConfig, max_frames:
     return app
 
 
-def drive(scene: str, options: dict[str, Any], config: AppConfig, *, cars: int = 1, human: bool = False,
-          policy: Policy | None = None, scripted: bool = False, algo: str | None = None, greedy: bool = False,
-          seed: int | None = None, max_frames: int | None = None) -> App:  # fmt: skip
-    """Play (human), watch (a policy, or the race's scripted driver, on `cars` cars) or race it (both)."""
+def drive(
+    scene: str,
+    options: dict[str, Any],
+    config: AppConfig,
+    *,
+    cars: int = 1,
+    human: bool = False,
+    policy: Policy | None = None,
+    scripted: bool = False,
+    algo: str | None = None,
+    greedy: bool = False,
+    seed: int | None = None,
+    max_frames: int | None = None,
+) -> App:
+    """Play (human), watch (a policy, or the race's scripted driver, on `cars` cars) or race it
+    (both)."""
     spec = scene_spec(scene)
 
     def build(keyboard: Keyboard) -> Mode:
-        envs = make_vector_env(scene, 2 if human and (policy or scripted) else cars, render_first=True, **options)
+        envs = make_vector_env(
+            scene, 2 if human and (policy or scripted) else cars, render_first=True, **options
+        )
         driver = ScriptedDriver(envs.sim) if scripted else policy
         who = "driver" if scripted else algo
         if driver is None:
@@ -45,8 +62,11 @@ def drive(scene: str, options: dict[str, Any], config: AppConfig, *, cars: int =
     return run_window(build, config, max_frames)
 
 
-def train(trainer_factory: Callable[[], Trainer], config: AppConfig, max_frames: int | None = None) -> App:
-    """The agent learns while the window shows it (quitting saves last.pt first); returns the closed App.
+def train(
+    trainer_factory: Callable[[], Trainer], config: AppConfig, max_frames: int | None = None
+) -> App:
+    """The agent learns while the window shows it (quitting saves last.pt first); returns the closed
+    App.
 
     The trainer is made once the window is open, so no run starts where no window can.
     """

@@ -23,7 +23,8 @@ class SceneView(Protocol):
 
 
 class FrameView:
-    """A Gymnasium scene, hosted through the RGB frames of its env (made with render_mode="rgb_array")."""
+    """A Gymnasium scene, hosted through the RGB frames of its env (made with
+    render_mode="rgb_array")."""
 
     def __init__(self, env: Callable[[], gym.Env]):
         self._env = env
@@ -35,7 +36,9 @@ class FrameView:
         scale = min(rect.w / image.get_width(), rect.h / image.get_height())
         size = (round(image.get_width() * scale), round(image.get_height() * scale))
         surface.fill(BACKGROUND, rect)
-        surface.blit(pygame.transform.smoothscale(image, size), image.get_rect(size=size, center=rect.center))
+        surface.blit(
+            pygame.transform.smoothscale(image, size), image.get_rect(size=size, center=rect.center)
+        )
 
 
 class RaceView:

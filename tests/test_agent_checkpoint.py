@@ -59,7 +59,9 @@ def test_round_trip_reproduces_action_probabilities(checkpoint):
 def test_round_trip_matches_the_trained_policy(tmp_path):
     envs = game.make_vector_env("cartpole", 2)
     config = PPOConfig(n_steps=32, batch_size=64, normalize_obs=True)
-    trainer = Trainer(RunPlan(TrainConfig("cartpole", "ppo", 128, num_envs=2, eval_every_steps=0), config), envs)
+    trainer = Trainer(
+        RunPlan(TrainConfig("cartpole", "ppo", 128, num_envs=2, eval_every_steps=0), config), envs
+    )
     for _ in trainer.run():
         pass
     trainer.save(tmp_path / "a.pt")

@@ -12,7 +12,9 @@ def train(algo, total_timesteps):
     train_config = dataclasses.replace(
         train_config, total_timesteps=total_timesteps, eval_every_steps=0
     )
-    trainer = Trainer(RunPlan(train_config, algo_config), game.make_vector_env("cartpole", train_config.num_envs))
+    trainer = Trainer(
+        RunPlan(train_config, algo_config), game.make_vector_env("cartpole", train_config.num_envs)
+    )
     for _ in trainer.run():
         pass
     return trainer.policy

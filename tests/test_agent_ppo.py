@@ -19,10 +19,18 @@ def loss_for(
 ):
     t = torch.tensor
     return ppo_loss(
-        log_prob=t([math.log(ratio)]), old_log_prob=t([0.0]), advantages=t([advantage]),
-        values=t([value]), old_values=t([old_value]), returns=t([ret]), entropy=t([0.5]),
-        clip_range=clip_range, clip_range_vf=clip_range_vf, ent_coef=0.1, vf_coef=0.5,
-    )  # fmt: skip
+        log_prob=t([math.log(ratio)]),
+        old_log_prob=t([0.0]),
+        advantages=t([advantage]),
+        values=t([value]),
+        old_values=t([old_value]),
+        returns=t([ret]),
+        entropy=t([0.5]),
+        clip_range=clip_range,
+        clip_range_vf=clip_range_vf,
+        ent_coef=0.1,
+        vf_coef=0.5,
+    )
 
 
 def test_ppo_loss_clipping_inactive():
@@ -50,8 +58,9 @@ def test_ppo_loss_pessimistic_for_negative_advantage():
 def test_ppo_loss_gradient_vanishes_when_clipped():
     log_prob = torch.tensor([math.log(1.5)], requires_grad=True)
     t = torch.tensor
-    terms = ppo_loss(log_prob, t([0.0]), t([2.0]), t([0.0]), t([0.0]), t([0.0]), t([0.0]),
-                     0.2, None, 0.0, 0.5)  # fmt: skip
+    terms = ppo_loss(
+        log_prob, t([0.0]), t([2.0]), t([0.0]), t([0.0]), t([0.0]), t([0.0]), 0.2, None, 0.0, 0.5
+    )
     terms.policy_loss.backward()
     assert log_prob.grad.item() == 0.0
 
@@ -94,7 +103,10 @@ def scripted_trainer(n_steps=4, batch_size=None, **ppo):
     config = PPOConfig(
         hidden_sizes=(), n_steps=n_steps, batch_size=batch_size or n_steps * 2, **ppo
     )
-    trainer = Trainer(RunPlan(TrainConfig("scripted", "ppo", 10_000, num_envs=2, eval_every_steps=0), config), envs)
+    trainer = Trainer(
+        RunPlan(TrainConfig("scripted", "ppo", 10_000, num_envs=2, eval_every_steps=0), config),
+        envs,
+    )
     with torch.no_grad():  # V(obs) = 10 * obs
         trainer.policy.model.critic[0].weight.fill_(10.0)
         trainer.policy.model.critic[0].bias.zero_()
@@ -146,4 +158,7 @@ def test_target_kl_stops_the_update_early():
 def test_next_step_autoreset_is_refused():
     envs = SyncVectorEnv([lambda: Countdown("terminate")], autoreset_mode=AutoresetMode.NEXT_STEP)
     with pytest.raises(ValueError, match="autoreset_mode"):
-        Trainer(RunPlan(TrainConfig("scripted", "ppo", num_envs=1), PPOConfig(n_steps=4, batch_size=4)), envs)
+        Trainer(
+            RunPlan(TrainConfig("scripted", "ppo", num_envs=1), PPOConfig(n_steps=4, batch_size=4)),
+            envs,
+        )

@@ -13,8 +13,12 @@ from agent.reinforce import Episode, EpisodeBuffer, Reinforce, episode_weights, 
 def step(t, ends, num_envs=2):
     """A fake vector step: obs and reward encode (step, env)."""
     obs = np.array([[t * 10 + env] for env in range(num_envs)], dtype=np.float32)
-    output = PolicyOutput(np.zeros(num_envs, np.int64), np.full((num_envs, 2), 0.5, np.float32),
-                          np.full(num_envs, np.log(0.5), np.float32), None)  # fmt: skip
+    output = PolicyOutput(
+        np.zeros(num_envs, np.int64),
+        np.full((num_envs, 2), 0.5, np.float32),
+        np.full(num_envs, np.log(0.5), np.float32),
+        None,
+    )
     ended = np.array(ends)
     return Transition(obs, output, obs[:, 0].copy(), ended, np.zeros_like(ended), obs, obs)
 
@@ -79,8 +83,9 @@ def test_symlog_is_inverted_by_symexp_at_every_scale():
 
 
 def test_annealed_learning_rate_follows_progress():
-    config = ReinforceConfig(episodes_per_update=1, hidden_sizes=(), anneal_lr=True,
-                             learning_rate=0.01)  # fmt: skip
+    config = ReinforceConfig(
+        episodes_per_update=1, hidden_sizes=(), anneal_lr=True, learning_rate=0.01
+    )
     learner = Reinforce(config, obs_dim=1, n_actions=2, num_envs=1, seed=0)
     obs = np.ones((1, 1), np.float32)
     out = learner.policy.act(obs)
@@ -92,8 +97,13 @@ def test_annealed_learning_rate_follows_progress():
 
 @pytest.mark.parametrize("use_baseline", [False, True])
 def test_update_after_each_episode_raises_the_rewarded_action(use_baseline):
-    config = ReinforceConfig(episodes_per_update=1, learning_rate=0.05, hidden_sizes=(),
-                             normalize_returns=False, use_baseline=use_baseline)  # fmt: skip
+    config = ReinforceConfig(
+        episodes_per_update=1,
+        learning_rate=0.05,
+        hidden_sizes=(),
+        normalize_returns=False,
+        use_baseline=use_baseline,
+    )
     learner = Reinforce(config, obs_dim=1, n_actions=2, num_envs=1, seed=0)
     obs = np.ones((1, 1), np.float32)
     for _ in range(30):

@@ -93,7 +93,12 @@ def test_gae_constant_value_like_sb3():
 def test_truncation_bootstraps_termination_does_not(terminated, expected):
     one = np.ones((1, 1), dtype=np.float32)
     _, returns = compute_gae(
-        one, np.zeros_like(one), 5.0 * one, np.array([[terminated]]),
-        np.array([[not terminated]]), 0.9, 0.95,
-    )  # fmt: skip
+        one,
+        np.zeros_like(one),
+        5.0 * one,
+        np.array([[terminated]]),
+        np.array([[not terminated]]),
+        0.9,
+        0.95,
+    )
     assert returns[0, 0] == pytest.approx(expected)

@@ -31,7 +31,11 @@ def cartpole_trainer(run_dir=None, algo="ppo", total=1024, seed=0, **train):
     )
     train = {"eval_every_steps": 0, **train}
     train_config = TrainConfig("cartpole", algo, total, num_envs=4, seed=seed, **train)
-    return Trainer(RunPlan(train_config, algo_config, run_dir), game.make_vector_env("cartpole", 4), lambda: game.make_env("cartpole"))  # fmt: skip
+    return Trainer(
+        RunPlan(train_config, algo_config, run_dir),
+        game.make_vector_env("cartpole", 4),
+        lambda: game.make_env("cartpole"),
+    )
 
 
 def episode_returns(trainer):
@@ -66,8 +70,10 @@ def test_resume_continues_counters_weights_optimizer_and_logs(tmp_path, algo):
 
     resumed = Trainer(resume_run(tmp_path, 2048), game.make_vector_env("cartpole", 4))
     assert (resumed.num_timesteps, resumed.episodes, resumed.updates) == (
-        first.num_timesteps, first.episodes, first.updates,
-    )  # fmt: skip
+        first.num_timesteps,
+        first.episodes,
+        first.updates,
+    )
     resumed_weights, resumed_exp_avg = flat_state(resumed)
     assert torch.equal(resumed_weights, weights) and torch.equal(resumed_exp_avg, exp_avg)
     assert resumed.learner.optimizer.steps == first.learner.optimizer.steps > 0
@@ -132,8 +138,10 @@ def test_keyboard_interrupt_in_headless_training_keeps_last(tmp_path, monkeypatc
 
     monkeypatch.setattr(Trainer, "_env_step", interrupted)
     summary = train_headless(
-        RunPlan(train_config, algo_config, tmp_path), lambda n: game.make_vector_env("cartpole", n),
-        lambda: game.make_env("cartpole"), progress=False,
+        RunPlan(train_config, algo_config, tmp_path),
+        lambda n: game.make_vector_env("cartpole", n),
+        lambda: game.make_env("cartpole"),
+        progress=False,
     )
     assert summary.num_timesteps == 99 * 4
     assert load_checkpoint(tmp_path / "last.pt")["metadata"]["num_timesteps"] == 99 * 4
@@ -159,7 +167,9 @@ def test_race_smoke_ppo_produces_an_update(tmp_path):
     train_config = TrainConfig(
         "race", "ppo", 512, num_envs=4, eval_every_steps=0, info_keys=("laps",)
     )
-    trainer = Trainer(RunPlan(train_config, PPOConfig(n_steps=64, batch_size=128, n_epochs=2), tmp_path), envs)
+    trainer = Trainer(
+        RunPlan(train_config, PPOConfig(n_steps=64, batch_size=128, n_epochs=2), tmp_path), envs
+    )
     stats = [r.stats for r in trainer.run() if isinstance(r, UpdateReport) and r.stats]
     trainer.close()
     assert len(stats) == 2 and np.isfinite(stats[0].policy_loss)
@@ -170,7 +180,12 @@ def test_race_smoke_ppo_produces_an_update(tmp_path):
 
 def test_mismatched_configs_are_config_errors():
     with pytest.raises(ConfigError, match="batch_size: expected a divisor of n_steps"):
-        Trainer(RunPlan(TrainConfig("cartpole", "ppo", num_envs=4), PPOConfig(n_steps=10, batch_size=16)), game.make_vector_env("cartpole", 4))  # fmt: skip
+        Trainer(
+            RunPlan(
+                TrainConfig("cartpole", "ppo", num_envs=4), PPOConfig(n_steps=10, batch_size=16)
+            ),
+            game.make_vector_env("cartpole", 4),
+        )
     with pytest.raises(ConfigError, match="ReinforceConfig"):
         envs = game.make_vector_env("cartpole", 4)
         Trainer(RunPlan(TrainConfig("cartpole", "reinforce", num_envs=4), PPOConfig()), envs)

@@ -165,8 +165,11 @@ def test_drive_watch_and_train_it_then_esc_comes_back_with_the_work_intact():
     drag(app, editor, HEXAGON[3], (45.0, 55.0))
     work = editor.draft
     length_m = editor.check.track.length_m
-    for letter, kind, name in ((pygame.K_d, DriveMode, "play"), (pygame.K_w, DriveMode, "watch"),
-                               (pygame.K_t, TrainMode, "train")):  # fmt: skip
+    for letter, kind, name in (
+        (pygame.K_d, DriveMode, "play"),
+        (pygame.K_w, DriveMode, "watch"),
+        (pygame.K_t, TrainMode, "train"),
+    ):
         key(letter, frames=5, app=app)
         assert isinstance(app.mode, kind) and app.mode.name == name
         sim = app.mode.sim

@@ -1,4 +1,5 @@
-"""The window, frame by frame, under SDL's dummy drivers: HUD pixels, keys, modes, speed, screenshots."""
+"""The window, frame by frame, under SDL's dummy drivers: HUD pixels, keys, modes, speed,
+screenshots."""
 
 import math
 import os
@@ -43,8 +44,18 @@ def test_hud_bars_are_as_long_as_the_probabilities():
     pygame.init()
     hud = Hud((400, 720))
     probs = (0.1, 0.55, 0.05, 0.3)
-    state = HudState(scene="Test", mode="watch", algo="ppo", episode=1, episode_step=0, episode_return=0.0,
-                     action_names=("a", "b", "c", "d"), probs=probs, chosen=1, value=1.5)  # fmt: skip
+    state = HudState(
+        scene="Test",
+        mode="watch",
+        algo="ppo",
+        episode=1,
+        episode_step=0,
+        episode_return=0.0,
+        action_names=("a", "b", "c", "d"),
+        probs=probs,
+        chosen=1,
+        value=1.5,
+    )
     surface = pygame.Surface((400, 720))
     hud.draw(surface, state)
     assert len(hud.bar_rects) == 4
@@ -60,8 +71,18 @@ def test_a_long_status_wraps_inside_the_hud_panel():
     lines = wrap_text(status, hud.font, 400 - 2 * PAD)
     assert len(lines) >= 2 and " ".join(lines) == status
     assert all(hud.font.size(line)[0] <= 400 - 2 * PAD for line in lines)
-    state = HudState(scene="Test", mode="watch", algo="ppo", episode=1, episode_step=0, episode_return=0.0,
-                     action_names=("a",), probs=(1.0,), chosen=0, status=status)  # fmt: skip
+    state = HudState(
+        scene="Test",
+        mode="watch",
+        algo="ppo",
+        episode=1,
+        episode_step=0,
+        episode_return=0.0,
+        action_names=("a",),
+        probs=(1.0,),
+        chosen=0,
+        status=status,
+    )
     surface = pygame.Surface((400, 720))
     hud.draw(surface, state)
     # the status is drawn in WARN colour; none of it reaches the panel's right padding
@@ -79,7 +100,9 @@ def open_app(make_mode, **config):
 
 def play_app(scene="race", **config):
     return open_app(
-        lambda keyboard: PlayMode(scene_spec(scene), make_vector_env(scene, 1, render_first=True), keyboard, seed=0),
+        lambda keyboard: PlayMode(
+            scene_spec(scene), make_vector_env(scene, 1, render_first=True), keyboard, seed=0
+        ),
         **config,
     )
 
@@ -111,7 +134,10 @@ def test_play_mode_turns_keys_into_actions_and_the_car_moves_and_turns():
 
 
 def test_lunar_and_cartpole_keys():
-    for scene, key, expected in (("lunar", pygame.K_UP, "main engine"), ("cartpole", pygame.K_RIGHT, "push right")):
+    for scene, key, expected in (
+        ("lunar", pygame.K_UP, "main engine"),
+        ("cartpole", pygame.K_RIGHT, "push right"),
+    ):
         app, mode = play_app(scene)
         press(key)
         for _ in range(5):
@@ -122,6 +148,7 @@ def test_lunar_and_cartpole_keys():
 
 def test_pause_single_step_and_speed_change_steps_per_frame():
     app, mode = play_app()
+
     def steps_over(frames):
         before = mode.sim.state.steps[0]
         for _ in range(frames):
@@ -148,7 +175,9 @@ def test_screenshot_is_a_png_of_the_window(tmp_path):
     path = app.screenshot(tmp_path / "shot.png")
     image = pygame.image.load(str(path))
     assert image.get_size() == app.config.size_px
-    assert len({image.get_at((x, 300))[:3] for x in range(0, 1280, 20)}) > 3  # a picture, not a blank
+    assert (
+        len({image.get_at((x, 300))[:3] for x in range(0, 1280, 20)}) > 3
+    )  # a picture, not a blank
     app.close()
 
 
@@ -166,7 +195,9 @@ def tiny_cartpole_trainer(run_dir, total=2_000):
 
     train_config = dataclasses.replace(train_config, total_timesteps=total, eval_every_steps=0)
     envs = make_vector_env("cartpole", train_config.num_envs, render_first=True)
-    return Trainer(RunPlan(train_config, algo_config, run_dir, scene_spec("cartpole").action_names), envs)
+    return Trainer(
+        RunPlan(train_config, algo_config, run_dir, scene_spec("cartpole").action_names), envs
+    )
 
 
 def test_live_training_changes_the_policy_and_grows_the_curve(tmp_path):
@@ -175,14 +206,18 @@ def test_live_training_changes_the_policy_and_grows_the_curve(tmp_path):
     app, mode = open_app(lambda _: TrainMode(scene_spec("cartpole"), trainer), speed=math.inf)
     # Frames at max speed each get a slice of time, so a busy machine needs more of them.
     give_up = time.monotonic() + 120
-    while not (trainer.updates >= 2 and len(mode.curve.returns) >= 5) and time.monotonic() < give_up:
+    while (
+        not (trainer.updates >= 2 and len(mode.curve.returns) >= 5) and time.monotonic() < give_up
+    ):
         app.frame()
     state = mode.hud_state()
     assert trainer.updates >= 2
     assert len(state.recent_returns) >= 5
     assert state.probs is not None and math.isclose(sum(state.probs), 1.0, rel_tol=1e-5)
     after = list(trainer.policy.model.parameters())
-    assert any(not np.allclose(a.detach().numpy(), b.numpy()) for a, b in zip(after, before, strict=True))
+    assert any(
+        not np.allclose(a.detach().numpy(), b.numpy()) for a, b in zip(after, before, strict=True)
+    )
     app.close()
     assert (tmp_path / "last.pt").exists()
 
@@ -206,8 +241,10 @@ def test_watch_mode_runs_a_saved_checkpoint(tmp_path):
     trainer.envs.close()
     policy, _ = load_policy(tmp_path / "model.pt", expect_scene="cartpole")
     envs = make_vector_env("cartpole", 1, render_first=True)
-    app, mode = open_app(lambda _: WatchMode(scene_spec("cartpole"), envs, policy, algo="ppo", greedy=True),
-                         speed=4.0)  # fmt: skip
+    app, mode = open_app(
+        lambda _: WatchMode(scene_spec("cartpole"), envs, policy, algo="ppo", greedy=True),
+        speed=4.0,
+    )
     for _ in range(30):
         app.frame()
     state = mode.hud_state()
@@ -230,13 +267,17 @@ def driving_policy():
 
 def test_watch_shows_several_copies_and_follows_the_leader():
     envs = make_vector_env("race", 6)
-    app, mode = open_app(lambda _: WatchMode(scene_spec("race"), envs, driving_policy(), seed=0), speed=8.0)
+    app, mode = open_app(
+        lambda _: WatchMode(scene_spec("race"), envs, driving_policy(), seed=0), speed=8.0
+    )
     st = mode.sim.state
     for _ in range(40):
         app.frame()
     assert mode.sim.num_cars == 6 and (st.steps > 0).all()
     travelled = st.travelled_m
-    assert travelled[mode.focus] >= travelled.max() - 10.0  # the HUD follows the leader (within the margin)
+    assert (
+        travelled[mode.focus] >= travelled.max() - 10.0
+    )  # the HUD follows the leader (within the margin)
     state = mode.hud_state()
     assert state.probs is not None and state.race is not None and state.race.cars == 6
     app.close()
@@ -269,20 +310,44 @@ def test_no_display_is_one_line_that_suggests_headless(driver):
     env = {key: value for key, value in os.environ.items() if key not in hidden}
     if driver is not None:
         env["SDL_VIDEODRIVER"] = driver
-    result = subprocess.run([sys.executable, "main.py", "--mode", "play", "--frames", "1"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "main.py", "--mode", "play", "--frames", "1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "--headless" in lines[0], result.stderr
 
 
 def test_live_training_without_a_display_leaves_no_empty_run_directory(tmp_path):
-    env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env = {
+        key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")
+    }
     env["SDL_VIDEODRIVER"] = "x11"
     run_dir = tmp_path / "run"
-    result = subprocess.run([sys.executable, "main.py", "--mode", "train", "--scene", "cartpole", "--run-dir",
-                             str(run_dir), "--frames", "1"], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=120)  # fmt: skip
+    result = subprocess.run(
+        [
+            sys.executable,
+            "main.py",
+            "--mode",
+            "train",
+            "--scene",
+            "cartpole",
+            "--run-dir",
+            str(run_dir),
+            "--frames",
+            "1",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "--headless" in result.stderr
     assert not run_dir.exists()

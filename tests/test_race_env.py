@@ -1,4 +1,5 @@
-"""RaceEnv: the Gymnasium contract, determinism, laps that cannot be cheated, crashes and rewards."""
+"""RaceEnv: the Gymnasium contract, determinism, laps that cannot be cheated, crashes and
+rewards."""
 
 import math
 
@@ -83,7 +84,8 @@ def test_scripted_driver_laps_every_shipped_track(name):
 
 
 def _place(env, s_m, travelled_m=None, lateral_m=0.0):
-    """Put the car at arc length s (standing still), optionally pretending it has driven `travelled_m`."""
+    """Put the car at arc length s (standing still), optionally pretending it has driven
+    `travelled_m`."""
     track, st = env.track, env.sim.state
     xy, heading = track.pose_at([s_m])
     xy = xy[0] + lateral_m * np.array([-math.sin(heading[0]), math.cos(heading[0])])

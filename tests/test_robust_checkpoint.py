@@ -1,4 +1,5 @@
-"""Damaged and hostile checkpoints: refused in one line or loaded exactly, and their code never runs.
+"""Damaged and hostile checkpoints: refused in one line or loaded exactly, and their code never
+runs.
 
 tests/test_agent_checkpoint.py has one test per kind of bad file; here bytes are damaged at
 random and more kinds of code-running payloads are tried.
@@ -22,14 +23,19 @@ from agent import CheckpointError, PPOConfig, TrainConfig, Trainer, load_policy
 from agent.run import RunPlan
 from test_robust_cli import load_main
 
-DAMAGE = settings(max_examples=150, deadline=2_000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+DAMAGE = settings(
+    max_examples=150, deadline=2_000, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @pytest.fixture(scope="module")
 def original(tmp_path_factory) -> tuple[bytes, dict[str, torch.Tensor]]:
     """A small trained checkpoint's bytes and its weights."""
     config = TrainConfig("cartpole", "ppo", 128, num_envs=2, eval_every_steps=0)
-    trainer = Trainer(RunPlan(config, PPOConfig(n_steps=64, batch_size=64, hidden_sizes=(8,))), game.make_vector_env("cartpole", 2))
+    trainer = Trainer(
+        RunPlan(config, PPOConfig(n_steps=64, batch_size=64, hidden_sizes=(8,))),
+        game.make_vector_env("cartpole", 2),
+    )
     for _ in trainer.run():
         pass
     path = tmp_path_factory.mktemp("ckpt") / "last.pt"
@@ -38,21 +44,30 @@ def original(tmp_path_factory) -> tuple[bytes, dict[str, torch.Tensor]]:
 
 
 def refused_or_exact(path: Path, content: bytes, weights: dict[str, torch.Tensor]) -> bool:
-    """Load `content`: True if refused in one line naming the file, else the weights must be exact."""
+    """Load `content`: True if refused in one line naming the file, else the weights must be
+    exact."""
     path.write_bytes(content)
     try:
         policy, _ = load_policy(path)
     except CheckpointError as error:
         message = str(error)
-        assert message.startswith(f"{path}: ") and "\n" not in message and "\r" not in message, message
+        assert message.startswith(f"{path}: ") and "\n" not in message and "\r" not in message, (
+            message
+        )
         return True
     loaded = policy.model.state_dict()
-    assert all(torch.equal(loaded[k], w) for k, w in weights.items()), "damaged bytes loaded as other weights"
+    assert all(torch.equal(loaded[k], w) for k, w in weights.items()), (
+        "damaged bytes loaded as other weights"
+    )
     return False
 
 
 @DAMAGE
-@given(flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 7)), min_size=1, max_size=3))
+@given(
+    flips=st.lists(
+        st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 7)), min_size=1, max_size=3
+    )
+)
 def test_flipped_bits_are_refused_or_harmless(original, tmp_path, flips):
     content, weights = original
     damaged = bytearray(content)
@@ -69,14 +84,25 @@ def test_truncated_or_extended_files_are_refused_or_harmless(original, tmp_path,
 
 
 def test_every_single_bit_flip_in_the_weights_is_caught(original, tmp_path):
-    """torch.load never checks the zip's CRC-32s: without our check, these all loaded as other weights."""
+    """torch.load never checks the zip's CRC-32s: without our check, these all loaded as other
+    weights."""
     content, weights = original
-    storages = [m for m in zipfile.ZipFile(io.BytesIO(content)).infolist() if "/data/" in m.filename]
+    storages = [
+        m for m in zipfile.ZipFile(io.BytesIO(content)).infolist() if "/data/" in m.filename
+    ]
     member = max(storages, key=lambda m: m.file_size)  # the largest weight tensor
-    name_len, extra_len = struct.unpack("<HH", content[member.header_offset + 26 : member.header_offset + 30])
-    start = member.header_offset + 30 + name_len + extra_len  # past the local header (torch pads it)
-    refused = [refused_or_exact(tmp_path / "w.pt", content[:i] + bytes([content[i] ^ 1]) + content[i + 1 :], weights)
-               for i in range(start, start + member.file_size, 7)]  # fmt: skip
+    name_len, extra_len = struct.unpack(
+        "<HH", content[member.header_offset + 26 : member.header_offset + 30]
+    )
+    start = (
+        member.header_offset + 30 + name_len + extra_len
+    )  # past the local header (torch pads it)
+    refused = [
+        refused_or_exact(
+            tmp_path / "w.pt", content[:i] + bytes([content[i] ^ 1]) + content[i + 1 :], weights
+        )
+        for i in range(start, start + member.file_size, 7)
+    ]
     assert all(refused)
 
 
@@ -84,7 +110,10 @@ def test_a_compressed_archive_is_refused_unread(original, tmp_path):
     """torch.save stores members; a deflated one (the shape of a zip bomb) is not decompressed."""
     content, _ = original
     packed = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(content)) as source,
+        zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for member in source.infolist():
             target.writestr(member.filename, source.read(member))
     path = tmp_path / "deflated.pt"
@@ -118,7 +147,11 @@ def payloads(marker: Path) -> dict[str, Payload]:
 @pytest.mark.parametrize("layout", ["zip", "legacy"])
 def test_code_running_payloads_never_run(tmp_path, kind, layout):
     marker = tmp_path / "pwned"
-    payload = {"format_version": 1, "metadata": {"scene": "cartpole", "x": payloads(marker)[kind]}, "model": {}}
+    payload = {
+        "format_version": 1,
+        "metadata": {"scene": "cartpole", "x": payloads(marker)[kind]},
+        "model": {},
+    }
     path = tmp_path / "evil.pt"
     torch.save(payload, path, _use_new_zipfile_serialization=layout == "zip")
     with pytest.raises(CheckpointError) as refused:
@@ -133,5 +166,7 @@ def test_main_eval_of_a_damaged_checkpoint_is_one_line(original, tmp_path, capsy
     path.write_bytes(content[: len(content) - 100])
     assert load_main().main(["--mode", "eval", "--checkpoint", str(path), "--episodes", "1"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"main.py: error: {path}: file: expected a checkpoint written by torch.save, got ")
+    assert err.startswith(
+        f"main.py: error: {path}: file: expected a checkpoint written by torch.save, got "
+    )
     assert err.count("\n") == 1

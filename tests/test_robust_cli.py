@@ -1,4 +1,5 @@
-"""main.py checks every flag before anything runs: one line saying what was expected, exit code 2."""
+"""main.py checks every flag before anything runs: one line saying what was expected, exit code
+2."""
 
 import importlib.util
 import os
@@ -25,10 +26,18 @@ def main_command(*args: str) -> list[str]:
     return [sys.executable, str(ROOT / "main.py"), *args]
 
 
-def run_main(*args: str, cwd: Path | None = None, timeout_s: float = 300) -> subprocess.CompletedProcess:
+def run_main(
+    *args: str, cwd: Path | None = None, timeout_s: float = 300
+) -> subprocess.CompletedProcess:
     """Run main.py to the end in a subprocess."""
-    return subprocess.run(main_command(*args), capture_output=True, text=True, timeout=timeout_s,
-                          cwd=cwd or ROOT, env=MAIN_ENV)  # fmt: skip
+    return subprocess.run(
+        main_command(*args),
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        cwd=cwd or ROOT,
+        env=MAIN_ENV,
+    )
 
 
 def load_main():
@@ -45,7 +54,10 @@ def cartpole_run(tmp_path_factory) -> Path:
     """A finished cartpole PPO run directory (last.pt, metrics.csv)."""
     run_dir = tmp_path_factory.mktemp("run")
     train_config = TrainConfig("cartpole", "ppo", 256, num_envs=2, eval_every_steps=0)
-    trainer = Trainer(RunPlan(train_config, PPOConfig(n_steps=64, batch_size=64), run_dir), game.make_vector_env("cartpole", 2))  # fmt: skip
+    trainer = Trainer(
+        RunPlan(train_config, PPOConfig(n_steps=64, batch_size=64), run_dir),
+        game.make_vector_env("cartpole", 2),
+    )
     for _ in trainer.run():
         pass
     trainer.close()
@@ -60,38 +72,81 @@ def bad_invocations(run: Path, tmp: Path) -> dict[str, tuple[list[str], str]]:
     (tmp / "garbage.pt").write_bytes(b"\x80\x02not a checkpoint")
     (tmp / "a_file").write_text("")
     return {
-        "unknown scene": (["--scene", "moon"], "argument --scene: invalid choice: 'moon' (choose from"),
+        "unknown scene": (
+            ["--scene", "moon"],
+            "argument --scene: invalid choice: 'moon' (choose from",
+        ),
         "unknown algo": (["--algo", "dqn"], "argument --algo: invalid choice: 'dqn'"),
         "unknown mode": (["--mode", "fly"], "argument --mode: invalid choice"),
         "unknown flag": (["--stpes", "10"], "unrecognized arguments: --stpes"),
-        "negative steps": (["--steps", "-5"], "argument --steps: expected a whole number >= 1, got '-5'"),
+        "negative steps": (
+            ["--steps", "-5"],
+            "argument --steps: expected a whole number >= 1, got '-5'",
+        ),
         "zero envs": (["--envs", "0"], "argument --envs: expected a whole number >= 1, got '0'"),
-        "text seed": (["--seed", "abc"], "argument --seed: expected a whole number >= 0, got 'abc'"),
-        "zero episodes": (["--mode", "eval", "--random", "--episodes", "0"], "argument --episodes: expected"),
+        "text seed": (
+            ["--seed", "abc"],
+            "argument --seed: expected a whole number >= 0, got 'abc'",
+        ),
+        "zero episodes": (
+            ["--mode", "eval", "--random", "--episodes", "0"],
+            "argument --episodes: expected",
+        ),
         "bad speed": (["--speed", "3"], "argument --speed: invalid choice: '3'"),
-        "watch without checkpoint": (["--mode", "watch"], "--checkpoint: expected a .pt file to watch"),
-        "missing checkpoint": (["--mode", "eval", "--checkpoint", str(tmp / "nope.pt")],
-                               "--checkpoint: expected an existing file, got"),
-        "garbage checkpoint": (["--mode", "eval", "--checkpoint", str(tmp / "garbage.pt")],
-                               "garbage.pt: file: expected a checkpoint written by torch.save, got BadZipFile"),
-        "checkpoint of another scene": (["--mode", "eval", "--scene", "lunar", "--checkpoint", str(run / "last.pt")],
-                                        "--checkpoint: expected a run of --scene lunar, got one of 'cartpole'"),
-        "missing run to resume": (["--resume", str(tmp / "nowhere")],
-                                  "--resume: expected a run directory containing last.pt, got"),
-        "resume another scene": (["--resume", str(run), "--scene", "race", "--headless"],
-                                 "--resume: expected a run of --scene race, got one of 'cartpole'"),
-        "resume another algo": (["--resume", str(run), "--algo", "reinforce", "--headless"],
-                                "--resume: expected a run of --algo reinforce, got one of 'ppo'"),
-        "run dir holds a run": (["--run-dir", str(run), "--headless", "--scene", "cartpole"],
-                                "--run-dir: expected a new directory, got"),
-        "run dir is a file": (["--run-dir", str(tmp / "a_file"), "--headless"],
-                              "--run-dir: expected a writable directory, got"),
+        "watch without checkpoint": (
+            ["--mode", "watch"],
+            "--checkpoint: expected a .pt file to watch",
+        ),
+        "missing checkpoint": (
+            ["--mode", "eval", "--checkpoint", str(tmp / "nope.pt")],
+            "--checkpoint: expected an existing file, got",
+        ),
+        "garbage checkpoint": (
+            ["--mode", "eval", "--checkpoint", str(tmp / "garbage.pt")],
+            "garbage.pt: file: expected a checkpoint written by torch.save, got BadZipFile",
+        ),
+        "checkpoint of another scene": (
+            ["--mode", "eval", "--scene", "lunar", "--checkpoint", str(run / "last.pt")],
+            "--checkpoint: expected a run of --scene lunar, got one of 'cartpole'",
+        ),
+        "missing run to resume": (
+            ["--resume", str(tmp / "nowhere")],
+            "--resume: expected a run directory containing last.pt, got",
+        ),
+        "resume another scene": (
+            ["--resume", str(run), "--scene", "race", "--headless"],
+            "--resume: expected a run of --scene race, got one of 'cartpole'",
+        ),
+        "resume another algo": (
+            ["--resume", str(run), "--algo", "reinforce", "--headless"],
+            "--resume: expected a run of --algo reinforce, got one of 'ppo'",
+        ),
+        "run dir holds a run": (
+            ["--run-dir", str(run), "--headless", "--scene", "cartpole"],
+            "--run-dir: expected a new directory, got",
+        ),
+        "run dir is a file": (
+            ["--run-dir", str(tmp / "a_file"), "--headless"],
+            "--run-dir: expected a writable directory, got",
+        ),
         "missing track": (["--track", str(tmp / "nope.json")], "--track: expected a shipped track"),
-        "bad track file": (["--track", str(tmp / "bad_track.json")], "bad_track.json: width_m: expected a number"),
-        "track on cartpole": (["--scene", "cartpole", "--track", "oval"], "--track: expected only with the race"),
-        "headless play": (["--mode", "play", "--headless"], "--headless: expected with --mode train only"),
-        "record as avi": (["--record", str(tmp / "x.avi")], "--record: expected a file ending in .gif or .mp4"),
-    }  # fmt: skip
+        "bad track file": (
+            ["--track", str(tmp / "bad_track.json")],
+            "bad_track.json: width_m: expected a number",
+        ),
+        "track on cartpole": (
+            ["--scene", "cartpole", "--track", "oval"],
+            "--track: expected only with the race",
+        ),
+        "headless play": (
+            ["--mode", "play", "--headless"],
+            "--headless: expected with --mode train only",
+        ),
+        "record as avi": (
+            ["--record", str(tmp / "x.avi")],
+            "--record: expected a file ending in .gif or .mp4",
+        ),
+    }
 
 
 def check_error_line(name: str, code: int, stderr: str, expected: str) -> None:
@@ -101,7 +156,8 @@ def check_error_line(name: str, code: int, stderr: str, expected: str) -> None:
 
 
 def test_every_bad_flag_is_one_line_and_exit_code_2(cartpole_run, tmp_path, monkeypatch, capsys):
-    """All of them in this process (fast); the same main() a subprocess runs, minus the interpreter."""
+    """All of them in this process (fast); the same main() a subprocess runs, minus the
+    interpreter."""
     main = load_main()
     monkeypatch.chdir(tmp_path)  # the default run directory would be runs/ here
     for name, (argv, expected) in bad_invocations(cartpole_run, tmp_path).items():
@@ -113,14 +169,19 @@ def test_every_bad_flag_is_one_line_and_exit_code_2(cartpole_run, tmp_path, monk
         check_error_line(name, code, captured.err, expected)
         assert captured.out == "", name
     assert not (tmp_path / "runs").exists()  # nothing was trained or written
-    assert sorted(p.name for p in cartpole_run.iterdir()) == ["last.pt", "metrics.csv", "tensorboard"]
+    assert sorted(p.name for p in cartpole_run.iterdir()) == [
+        "last.pt",
+        "metrics.csv",
+        "tensorboard",
+    ]
 
 
 SUBPROCESS_CASES = ["negative steps", "resume another scene", "bad track file", "run dir is a file"]
 
 
 def test_bad_flags_in_a_real_process(cartpole_run, tmp_path):
-    """One of each kind (argparse, run directory of another scene, track file, run directory) end to end."""
+    """One of each kind (argparse, run directory of another scene, track file, run directory) end
+    to end."""
     cases = bad_invocations(cartpole_run, tmp_path)
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = pool.map(lambda name: run_main(*cases[name][0], cwd=tmp_path), SUBPROCESS_CASES)

@@ -1,4 +1,5 @@
-"""The same seed and config give the same run, in separate processes: returns, curves and weights."""
+"""The same seed and config give the same run, in separate processes: returns, curves and
+weights."""
 
 import csv
 import subprocess
@@ -27,13 +28,29 @@ def weights(run_dir: Path) -> dict[str, torch.Tensor]:
 
 
 def train_race(run_dir: Path, seed: int) -> subprocess.CompletedProcess:
-    return run_main("--headless", "--scene", "race", "--steps", "8192", "--seed", str(seed), "--run-dir", str(run_dir))
+    return run_main(
+        "--headless",
+        "--scene",
+        "race",
+        "--steps",
+        "8192",
+        "--seed",
+        str(seed),
+        "--run-dir",
+        str(run_dir),
+    )
 
 
 def test_same_seed_same_race_run_through_main_run_after_run(tmp_path):
     runs = {"first": 3, "again": 3, "other seed": 4}
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = dict(zip(runs, pool.map(lambda item: train_race(tmp_path / item[0], item[1]), runs.items()), strict=True))
+        results = dict(
+            zip(
+                runs,
+                pool.map(lambda item: train_race(tmp_path / item[0], item[1]), runs.items()),
+                strict=True,
+            )
+        )
     assert all(r.returncode == 0 for r in results.values()), [r.stderr for r in results.values()]
     first, again, other = (tmp_path / name for name in runs)
     assert len(curve(first)) >= 5  # episodes, after 4 PPO updates
@@ -47,8 +64,16 @@ def test_same_seed_same_lunar_lander_returns():
 
     def returns(seed: int) -> list[float]:
         config = TrainConfig("lunar", "ppo", 4096, num_envs=4, seed=seed, eval_every_steps=0)
-        trainer = Trainer(RunPlan(config, PPOConfig(n_steps=256, batch_size=256)), game.make_vector_env("lunar", 4))
-        found = [e.episode_return for r in trainer.run() if isinstance(r, EnvStepReport) for e in r.finished]
+        trainer = Trainer(
+            RunPlan(config, PPOConfig(n_steps=256, batch_size=256)),
+            game.make_vector_env("lunar", 4),
+        )
+        found = [
+            e.episode_return
+            for r in trainer.run()
+            if isinstance(r, EnvStepReport)
+            for e in r.finished
+        ]
         trainer.envs.close()
         return found
 
@@ -59,13 +84,17 @@ def test_same_seed_same_lunar_lander_returns():
 
 
 def test_live_training_follows_the_same_curve_whatever_the_frame_timing(tmp_path):
-    """Frame timing decides how far a live run gets, not what it learns: one curve is a prefix of the other."""
+    """Frame timing decides how far a live run gets, not what it learns: one curve is a prefix of
+    the other."""
     from game import session
     from game.app import AppConfig
 
     def live_curve(name: str, max_frames: int) -> list[tuple[str, ...]]:
         config = TrainConfig("cartpole", "ppo", 10**9, num_envs=4, eval_every_steps=0)
-        trainer = Trainer(RunPlan(config, PPOConfig(n_steps=32, batch_size=64), tmp_path / name), game.make_vector_env("cartpole", 4, render_first=True))  # fmt: skip
+        trainer = Trainer(
+            RunPlan(config, PPOConfig(n_steps=32, batch_size=64), tmp_path / name),
+            game.make_vector_env("cartpole", 4, render_first=True),
+        )
         session.train(lambda: trainer, AppConfig(speed=float("inf")), max_frames)
         return curve(tmp_path / name)
 
@@ -79,7 +108,10 @@ def test_resuming_the_same_checkpoint_twice_gives_the_same_continuation(tmp_path
     import shutil
 
     config = TrainConfig("cartpole", "ppo", 512, num_envs=4, eval_every_steps=0)
-    trainer = Trainer(RunPlan(config, PPOConfig(n_steps=32, batch_size=64), tmp_path / "a"), game.make_vector_env("cartpole", 4))  # fmt: skip
+    trainer = Trainer(
+        RunPlan(config, PPOConfig(n_steps=32, batch_size=64), tmp_path / "a"),
+        game.make_vector_env("cartpole", 4),
+    )
     for _ in trainer.run():
         pass
     trainer.close()
@@ -90,4 +122,6 @@ def test_resuming_the_same_checkpoint_twice_gives_the_same_continuation(tmp_path
             pass
         resumed.close()
     assert len(curve(tmp_path / "a")) > 40 and curve(tmp_path / "a") == curve(tmp_path / "b")
-    assert all(torch.equal(weights(tmp_path / "b")[k], w) for k, w in weights(tmp_path / "a").items())
+    assert all(
+        torch.equal(weights(tmp_path / "b")[k], w) for k, w in weights(tmp_path / "a").items()
+    )

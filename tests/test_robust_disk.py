@@ -1,4 +1,5 @@
-"""A full disk or a read-only run directory: one clear line, training stops, the last good checkpoint stays."""
+"""A full disk or a read-only run directory: one clear line, training stops, the last good
+checkpoint stays."""
 
 import errno
 import io
@@ -24,7 +25,8 @@ STOPPED = re.compile(
 
 
 class Disk:
-    """A disk whose free space can run out: files opened for writing count their bytes against it."""
+    """A disk whose free space can run out: files opened for writing count their bytes against
+    it."""
 
     def __init__(self) -> None:
         self.free_bytes = float("inf")
@@ -34,7 +36,8 @@ class Disk:
 
 
 class OnDisk:
-    """A file whose writes fail with ENOSPC once its disk is full (everything else passes through)."""
+    """A file whose writes fail with ENOSPC once its disk is full (everything else passes
+    through)."""
 
     def __init__(self, handle, disk: Disk):
         self._handle = handle
@@ -76,9 +79,13 @@ def read_only(*args, **kwargs):
 
 
 def cartpole_trainer(run_dir: Path) -> Trainer:
-    train_config = TrainConfig("cartpole", "ppo", 100_000, num_envs=4, eval_every_steps=0,
-                               checkpoint_every_steps=256)  # fmt: skip
-    return Trainer(RunPlan(train_config, PPOConfig(n_steps=32, batch_size=64), run_dir), game.make_vector_env("cartpole", 4))  # fmt: skip
+    train_config = TrainConfig(
+        "cartpole", "ppo", 100_000, num_envs=4, eval_every_steps=0, checkpoint_every_steps=256
+    )
+    return Trainer(
+        RunPlan(train_config, PPOConfig(n_steps=32, batch_size=64), run_dir),
+        game.make_vector_env("cartpole", 4),
+    )
 
 
 def train_until(run, trainer: Trainer, steps: int) -> None:
@@ -92,7 +99,11 @@ def assert_stopped_keeping(error: TrainingStopped, run_dir: Path, why: str, step
     message = str(error)
     found = STOPPED.search(message)
     assert "\n" not in message and found, message
-    assert found["why"] == why and found["path"] == str(run_dir / "last.pt") and found["step"] == f"{step:,}"
+    assert (
+        found["why"] == why
+        and found["path"] == str(run_dir / "last.pt")
+        and found["step"] == f"{step:,}"
+    )
     assert load_checkpoint(run_dir / "last.pt")["metadata"]["num_timesteps"] == step
     assert not [p for p in run_dir.iterdir() if p.name.endswith(".tmp")]
 
@@ -146,5 +157,9 @@ def test_main_on_a_full_disk_says_so_in_one_line_with_exit_code_1(tmp_path, disk
     assert code == 1
     err = capsys.readouterr().err  # the progress bar, then one line
     last_line = err.rstrip("\n").rsplit("\n", 1)[-1]
-    assert "Traceback" not in err and last_line.startswith(f"main.py: error: {tmp_path / 'metrics.csv'}: write: ")
-    assert last_line.endswith("got 'No space left on device'; training stopped at step 0, no checkpoint was written")
+    assert "Traceback" not in err and last_line.startswith(
+        f"main.py: error: {tmp_path / 'metrics.csv'}: write: "
+    )
+    assert last_line.endswith(
+        "got 'No space left on device'; training stopped at step 0, no checkpoint was written"
+    )

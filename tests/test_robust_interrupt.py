@@ -1,4 +1,5 @@
-"""Ctrl+C, SIGTERM and closing the window lose nothing: last.pt and the logs are whole, --resume continues."""
+"""Ctrl+C, SIGTERM and closing the window lose nothing: last.pt and the logs are whole, --resume
+continues."""
 
 import csv
 import signal
@@ -17,8 +18,14 @@ from test_robust_cli import MAIN_ENV, load_main, main_command
 
 def start_main(*args: str, cwd: Path) -> subprocess.Popen:
     """main.py running in a subprocess, its output captured."""
-    return subprocess.Popen(main_command(*args), cwd=cwd, env=MAIN_ENV, text=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)  # fmt: skip
+    return subprocess.Popen(
+        main_command(*args),
+        cwd=cwd,
+        env=MAIN_ENV,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def csv_rows(run_dir: Path) -> list[dict[str, str]]:
@@ -26,7 +33,9 @@ def csv_rows(run_dir: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(path.open())) if path.exists() else []
 
 
-def signal_once_logging(process: subprocess.Popen, run_dir: Path, signum: int, rows_beyond: int) -> str:
+def signal_once_logging(
+    process: subprocess.Popen, run_dir: Path, signum: int, rows_beyond: int
+) -> str:
     """Wait until more than `rows_beyond` episodes are logged, send `signum`, return stdout."""
     deadline = time.monotonic() + 120
     while len(csv_rows(run_dir)) <= rows_beyond:
@@ -52,14 +61,27 @@ def check_run(run_dir: Path) -> tuple[int, list[dict[str, str]]]:
 
 def test_sigterm_then_ctrl_c_in_headless_training_then_resume(tmp_path):
     run_dir = tmp_path / "run"
-    first = start_main("--headless", "--scene", "cartpole", "--steps", "100000000", "--run-dir", str(run_dir),
-                       cwd=tmp_path)  # fmt: skip
+    first = start_main(
+        "--headless",
+        "--scene",
+        "cartpole",
+        "--steps",
+        "100000000",
+        "--run-dir",
+        str(run_dir),
+        cwd=tmp_path,
+    )
     out = signal_once_logging(first, run_dir, signal.SIGTERM, rows_beyond=10)
-    assert f"stopped by SIGTERM: last.pt and the logs are written; continue with --resume {run_dir}" in out
+    assert (
+        f"stopped by SIGTERM: last.pt and the logs are written; continue with --resume {run_dir}"
+        in out
+    )
     stopped_at, rows_before = check_run(run_dir)
     assert stopped_at > 0
 
-    second = start_main("--resume", str(run_dir), "--headless", "--steps", "100000000", cwd=tmp_path)
+    second = start_main(
+        "--resume", str(run_dir), "--headless", "--steps", "100000000", cwd=tmp_path
+    )
     out = signal_once_logging(second, run_dir, signal.SIGINT, rows_beyond=len(rows_before) + 10)
     assert "stopped by SIGINT" in out
     resumed_to, rows = check_run(run_dir)
@@ -70,12 +92,18 @@ def test_sigterm_then_ctrl_c_in_headless_training_then_resume(tmp_path):
 
 def test_sigterm_in_live_training_closes_the_window_and_saves_then_resume(tmp_path, capsys):
     run_dir = tmp_path / "run"
-    live = start_main("--scene", "cartpole", "--speed", "max", "--run-dir", str(run_dir), cwd=tmp_path)
+    live = start_main(
+        "--scene", "cartpole", "--speed", "max", "--run-dir", str(run_dir), cwd=tmp_path
+    )
     out = signal_once_logging(live, run_dir, signal.SIGTERM, rows_beyond=3)
     stopped_at, rows_before = check_run(run_dir)
-    assert f"saved {run_dir / 'last.pt'} after {stopped_at:,} steps; continue with --resume {run_dir}" in out
+    assert (
+        f"saved {run_dir / 'last.pt'} after {stopped_at:,} steps; continue with --resume {run_dir}"
+        in out
+    )
     assert "stopped by SIGTERM" in out
-    # closing the window (here: after 40 frames) during the resumed run saves and continues the curve
+    # closing the window (here: after 40 frames) during the resumed run saves and continues the
+    # curve
     assert load_main().main(["--resume", str(run_dir), "--speed", "max", "--frames", "40"]) == 0
     assert f"continue with --resume {run_dir}" in capsys.readouterr().out
     resumed_to, rows = check_run(run_dir)
@@ -103,7 +131,9 @@ def test_a_checkpoint_write_is_not_cut_short_by_ctrl_c():
     try:
         with pytest.raises(KeyboardInterrupt):
             with signals_held():
-                signal.raise_signal(signal.SIGINT)  # delivered in this thread, its handler run before returning
+                signal.raise_signal(
+                    signal.SIGINT
+                )  # delivered in this thread, its handler run before returning
                 finished = True  # still running: the signal waits for the block's end
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -111,18 +141,26 @@ def test_a_checkpoint_write_is_not_cut_short_by_ctrl_c():
 
 
 def test_last_pt_is_written_every_minute_whatever_the_step_schedule(tmp_path, monkeypatch):
-    """A power cut loses at most CHECKPOINT_EVERY_S of training, even between step-based checkpoints."""
+    """A power cut loses at most CHECKPOINT_EVERY_S of training, even between step-based
+    checkpoints."""
     import game
     from agent import PPOConfig, TrainConfig, Trainer
     from agent import trainer as trainer_module
 
     monkeypatch.setattr(trainer_module, "CHECKPOINT_EVERY_S", 0.0)  # a minute passes at every step
-    config = TrainConfig("cartpole", "ppo", 10**6, num_envs=4, eval_every_steps=0, checkpoint_every_steps=10**6)
-    trainer = Trainer(RunPlan(config, PPOConfig(n_steps=32, batch_size=64), tmp_path), game.make_vector_env("cartpole", 4))
+    config = TrainConfig(
+        "cartpole", "ppo", 10**6, num_envs=4, eval_every_steps=0, checkpoint_every_steps=10**6
+    )
+    trainer = Trainer(
+        RunPlan(config, PPOConfig(n_steps=32, batch_size=64), tmp_path),
+        game.make_vector_env("cartpole", 4),
+    )
     run = trainer.run()
     for _ in range(10):
         next(run)
-    assert load_checkpoint(tmp_path / "last.pt")["metadata"]["num_timesteps"] == 9 * 4  # written after each step
+    assert (
+        load_checkpoint(tmp_path / "last.pt")["metadata"]["num_timesteps"] == 9 * 4
+    )  # written after each step
     run.close()
 
 

@@ -34,8 +34,14 @@ def train_forever(run_dir: Path) -> None:
     if (run_dir / "last.pt").exists():
         trainer = Trainer(resume_run(run_dir), envs)
     else:
-        train_config = TrainConfig("cartpole", "ppo", TRAINING_STEPS, num_envs=4, eval_every_steps=0,
-                                   checkpoint_every_steps=4)  # fmt: skip
+        train_config = TrainConfig(
+            "cartpole",
+            "ppo",
+            TRAINING_STEPS,
+            num_envs=4,
+            eval_every_steps=0,
+            checkpoint_every_steps=4,
+        )
         algo_config = PPOConfig(n_steps=16, batch_size=64, n_epochs=2, hidden_sizes=(256, 256))
         trainer = Trainer(RunPlan(train_config, algo_config, run_dir), envs)
     for _ in trainer.run():
@@ -53,7 +59,8 @@ def wait_for_the_next_second() -> None:
 
 
 def chaos(run_dir: Path, kills: int, seed: int, max_delay_s: float) -> list[dict]:
-    """Fork a training child, SIGKILL it after a random delay, check last.pt; `kills` times (~1 s each)."""
+    """Fork a training child, SIGKILL it after a random delay, check last.pt; `kills` times (~1 s
+    each)."""
     import torch
     import torch.utils.tensorboard  # imported once here, not in every child
 
@@ -101,8 +108,17 @@ def finish(run_dir: Path, extra_steps: int) -> dict:
 
 def run_chaos(run_dir: Path, kills: int, seed: int = 0, max_delay_s: float = 0.8) -> list[dict]:
     """This file as a script in a fresh interpreter; its results, one dict per line."""
-    script = [sys.executable, __file__, str(run_dir), "--kills", str(kills), "--seed", str(seed),
-              "--max-delay", str(max_delay_s)]  # fmt: skip
+    script = [
+        sys.executable,
+        __file__,
+        str(run_dir),
+        "--kills",
+        str(kills),
+        "--seed",
+        str(seed),
+        "--max-delay",
+        str(max_delay_s),
+    ]
     output = subprocess.run(script, capture_output=True, text=True, timeout=300, check=True).stdout
     return [json.loads(line) for line in output.splitlines()]
 
@@ -122,8 +138,12 @@ def test_sigkill_at_random_moments_never_corrupts_last_pt(tmp_path):
     *kills, final = results
     steps = [r["step"] for r in kills if r["step"] is not None]
     assert [r["error"] for r in kills if r["error"]] == []  # every last.pt on disk loaded
-    assert len(steps) >= 15 and steps == sorted(steps) and steps[-1] > steps[0]  # resumed, never went back
-    assert sum(r["temp_files"] > 0 for r in kills) >= 3  # many kills landed in the middle of a write
+    assert (
+        len(steps) >= 15 and steps == sorted(steps) and steps[-1] > steps[0]
+    )  # resumed, never went back
+    assert (
+        sum(r["temp_files"] > 0 for r in kills) >= 3
+    )  # many kills landed in the middle of a write
     # one last clean resume: the logs are whole and continue the run
     assert final["finished_at"] == final["resumed_at"] + 256
     rows = list(csv.DictReader((tmp_path / "metrics.csv").open()))

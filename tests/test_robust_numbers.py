@@ -1,4 +1,5 @@
-"""NaN and infinity are caught: the update is refused, one line says so, the last good checkpoint stays."""
+"""NaN and infinity are caught: the update is refused, one line says so, the last good checkpoint
+stays."""
 
 import math
 import re
@@ -17,7 +18,9 @@ from agent.run import RunPlan
 from game import launch
 from test_robust_cli import load_main
 
-KEPT = re.compile(r"; training stopped at step (?P<now>[\d,]+), the last good checkpoint is (?P<path>\S+) \(step (?P<step>[\d,]+)\)$")
+KEPT = re.compile(
+    r"; training stopped at step (?P<now>[\d,]+), the last good checkpoint is (?P<path>\S+) \(step (?P<step>[\d,]+)\)$"
+)
 
 
 class Poisoned(gym.Wrapper):
@@ -41,21 +44,32 @@ class Poisoned(gym.Wrapper):
 
 def cartpole_envs(poisoned_env: int | None = None, count: int = 4, **poison) -> SyncVectorEnv:
     """`count` CartPoles; env `poisoned_env` goes bad as `poison` says."""
+
     def make(index: int):
-        return lambda: Poisoned(gym.make("CartPole-v1"), **poison) if index == poisoned_env else gym.make("CartPole-v1")
+        return lambda: (
+            Poisoned(gym.make("CartPole-v1"), **poison)
+            if index == poisoned_env
+            else gym.make("CartPole-v1")
+        )
 
     return SyncVectorEnv([make(i) for i in range(count)], autoreset_mode=AutoresetMode.SAME_STEP)
 
 
 def trainer_for(run_dir: Path, envs: SyncVectorEnv, algo: str = "ppo") -> Trainer:
-    algo_config = (PPOConfig(n_steps=32, batch_size=64, normalize_obs=True) if algo == "ppo"
-                   else ReinforceConfig(episodes_per_update=2, normalize_obs=True))  # fmt: skip
-    train_config = TrainConfig("cartpole", algo, 100_000, num_envs=4, eval_every_steps=0, checkpoint_every_steps=128)
+    algo_config = (
+        PPOConfig(n_steps=32, batch_size=64, normalize_obs=True)
+        if algo == "ppo"
+        else ReinforceConfig(episodes_per_update=2, normalize_obs=True)
+    )
+    train_config = TrainConfig(
+        "cartpole", algo, 100_000, num_envs=4, eval_every_steps=0, checkpoint_every_steps=128
+    )
     return Trainer(RunPlan(train_config, algo_config, run_dir), envs)
 
 
 def stop_line(error: TrainingStopped, run_dir: Path) -> tuple[str, int, int]:
-    """The reason, the step training stopped at, and the kept checkpoint's step (checked on disk)."""
+    """The reason, the step training stopped at, and the kept checkpoint's step (checked on
+    disk)."""
     message = str(error)
     kept = KEPT.search(message)
     assert "\n" not in message and kept, message
@@ -67,7 +81,11 @@ def stop_line(error: TrainingStopped, run_dir: Path) -> tuple[str, int, int]:
 
 @pytest.mark.parametrize(
     ("field", "value", "shown"),
-    [("reward", math.nan, "nan"), ("observation", math.inf, "inf"), ("observation", -math.inf, "-inf")],
+    [
+        ("reward", math.nan, "nan"),
+        ("observation", math.inf, "inf"),
+        ("observation", -math.inf, "-inf"),
+    ],
 )
 def test_non_finite_env_output_stops_before_the_learner_sees_it(tmp_path, field, value, shown):
     trainer = trainer_for(tmp_path, cartpole_envs(2, field=field, value=value, at=100))
@@ -78,7 +96,9 @@ def test_non_finite_env_output_stops_before_the_learner_sees_it(tmp_path, field,
     trainer.close()
     assert (tmp_path / "last.pt").read_bytes() == before  # not overwritten after the stop
     reason, now, kept = stop_line(stopped.value, tmp_path)
-    assert reason == f"cartpole env 2: {field}: expected finite numbers, got {shown} (update refused)"
+    assert (
+        reason == f"cartpole env 2: {field}: expected finite numbers, got {shown} (update refused)"
+    )
     assert (now, kept) == (99 * 4, 384)  # step 100 is refused; last.pt of step 384 is kept
     assert np.isfinite(trainer.policy.obs_rms.var).all()  # the statistics never saw it
 
@@ -104,38 +124,56 @@ def test_a_nan_loss_refuses_the_update_and_keeps_the_last_checkpoint(tmp_path, a
             pass
     trainer.close()
     reason, _, kept = stop_line(stopped.value, tmp_path)
-    assert re.fullmatch(rf"{algo} update: gradient: expected finite values, got \d+ NaN or infinite of "
-                        rf"{weights.numel()} \(update refused\)", reason)  # fmt: skip
+    assert re.fullmatch(
+        rf"{algo} update: gradient: expected finite values, got \d+ NaN or infinite of "
+        rf"{weights.numel()} \(update refused\)",
+        reason,
+    )
     assert kept == 128
     assert torch.equal(model.flat_parameters.detach(), weights)  # the refused step moved nothing
-    assert torch.isfinite(torch.load(tmp_path / "last.pt", weights_only=True)["optimizer"]["exp_avg"]).all()
+    assert torch.isfinite(
+        torch.load(tmp_path / "last.pt", weights_only=True)["optimizer"]["exp_avg"]
+    ).all()
 
 
 def test_adam_refuses_a_non_finite_gradient_without_changing_state():
     param = torch.zeros(5, requires_grad=True)
     param.grad = torch.tensor([0.1, math.inf, 0.0, math.nan, 0.2])
     adam = Adam(param, lr=0.1)
-    with pytest.raises(FloatingPointError, match="gradient: expected finite values, got 2 NaN or infinite of 5"):
+    with pytest.raises(
+        FloatingPointError, match="gradient: expected finite values, got 2 NaN or infinite of 5"
+    ):
         adam.step()
-    assert adam.steps == 0 and not param.detach().any() and not adam.exp_avg.any() and not adam.exp_avg_sq.any()
+    assert (
+        adam.steps == 0
+        and not param.detach().any()
+        and not adam.exp_avg.any()
+        and not adam.exp_avg_sq.any()
+    )
 
 
 def test_a_poisoned_model_is_never_written(tmp_path):
     trainer = trainer_for(None, cartpole_envs())
     with torch.no_grad():
         trainer.policy.model.flat_parameters[3] = math.nan
-    with pytest.raises(TrainingStopped, match="model: expected finite weights, got NaN or infinity"):
+    with pytest.raises(
+        TrainingStopped, match="model: expected finite weights, got NaN or infinity"
+    ):
         trainer.save(tmp_path / "poisoned.pt")
     assert not (tmp_path / "poisoned.pt").exists()
 
 
-def test_main_reports_a_nan_from_the_env_in_one_line_with_exit_code_1(tmp_path, monkeypatch, capsys):
+def test_main_reports_a_nan_from_the_env_in_one_line_with_exit_code_1(
+    tmp_path, monkeypatch, capsys
+):
     main = load_main()
     poisoned = lambda scene, n, **_: cartpole_envs(0, n, field="reward", value=math.nan, at=3)  # noqa: E731
     monkeypatch.setattr(launch, "make_vector_env", poisoned)
     code = main.main(["--headless", "--scene", "cartpole", "--run-dir", str(tmp_path)])
     assert code == 1
     last_line = capsys.readouterr().err.rstrip("\n").rsplit("\n", 1)[-1]
-    assert last_line == ("main.py: error: cartpole env 0: reward: expected finite numbers, got nan (update refused); "
-                         "training stopped at step 16, no checkpoint was written")  # fmt: skip
+    assert last_line == (
+        "main.py: error: cartpole env 0: reward: expected finite numbers, got nan (update refused); "
+        "training stopped at step 16, no checkpoint was written"
+    )
     assert not (tmp_path / "last.pt").exists()

@@ -1,4 +1,5 @@
-"""Fuzzed track files: every file is refused with one line naming it, or loads into a usable track."""
+"""Fuzzed track files: every file is refused with one line naming it, or loads into a usable
+track."""
 
 import itertools
 import json
@@ -101,12 +102,24 @@ json_leaves = (
     | st.sampled_from([10**400, -(10**400), 1e308, -1e308, 5e-324, -0.0, 0, -1, 2**63])
 )
 json_values = st.recursive(
-    json_leaves, lambda inner: st.lists(inner, max_size=6) | st.dictionaries(st.text(max_size=8), inner, max_size=6),
+    json_leaves,
+    lambda inner: (
+        st.lists(inner, max_size=6) | st.dictionaries(st.text(max_size=8), inner, max_size=6)
+    ),
     max_leaves=25,
-)  # fmt: skip
+)
 coordinates = st.floats(-2 * MAX_ABS_COORD_M, 2 * MAX_ABS_COORD_M) | json_leaves
-FIELD_NAMES = ["schema_version", "name", "description", "width_m", "centerline_m", "smooth",
-               "start_fraction", "reverse", "time_limit_s"]  # fmt: skip
+FIELD_NAMES = [
+    "schema_version",
+    "name",
+    "description",
+    "width_m",
+    "centerline_m",
+    "smooth",
+    "start_fraction",
+    "reverse",
+    "time_limit_s",
+]
 
 
 @FUZZ
@@ -160,9 +173,17 @@ def test_random_star_shaped_loops(folder, radii, jitter, width, smooth, reverse,
     """Mostly loadable loops (some too tight for their width): the valid path gets fuzzed too."""
     n = len(radii)
     angles = [2 * math.pi * (i + jitter * ((i * 7919) % 13) / 13) / n for i in range(n)]
-    points = [[round(r * math.cos(a), 3), round(r * math.sin(a), 3)] for r, a in zip(radii, angles, strict=True)]
-    data = track_json(centerline_m=[*points, points[0]], width_m=width, smooth=smooth,
-                      reverse=reverse, start_fraction=start)  # fmt: skip
+    points = [
+        [round(r * math.cos(a), 3), round(r * math.sin(a), 3)]
+        for r, a in zip(radii, angles, strict=True)
+    ]
+    data = track_json(
+        centerline_m=[*points, points[0]],
+        width_m=width,
+        smooth=smooth,
+        reverse=reverse,
+        start_fraction=start,
+    )
     load_outcome(folder, encode(data))
 
 
@@ -181,9 +202,11 @@ def test_random_polygons_often_self_intersecting(folder, points, scale, smooth):
 @given(
     base=st.sampled_from(SHIPPED),
     edits=st.lists(
-        st.tuples(st.floats(0, 1), st.integers(0, 2), st.binary(min_size=0, max_size=4)), min_size=1, max_size=6
+        st.tuples(st.floats(0, 1), st.integers(0, 2), st.binary(min_size=0, max_size=4)),
+        min_size=1,
+        max_size=6,
     ),
-)  # fmt: skip
+)
 def test_byte_level_mutations_of_shipped_tracks(folder, base, edits):
     """Replace, insert or delete bytes anywhere (invalid UTF-8 and broken JSON included)."""
     content = bytearray(base)
@@ -207,7 +230,11 @@ def test_byte_level_mutations_of_shipped_tracks(folder, base, edits):
 def test_deeply_nested_json(folder, depth, opener, field):
     closer = "]" if opener == "[" else "}"
     nested = opener * depth + "1" + closer * depth
-    text = nested if field is None else json.dumps(track_json()).replace("}", f', "{field}": {nested}}}', 1)
+    text = (
+        nested
+        if field is None
+        else json.dumps(track_json()).replace("}", f', "{field}": {nested}}}', 1)
+    )
     load_outcome(folder, text.encode())
 
 
@@ -218,9 +245,19 @@ def test_deeply_nested_json(folder, depth, opener, field):
         b'{"name": "' + b"x" * (MAX_FILE_BYTES - 20) + b'"}',  # a string filling the file
         b'{"width_m": ' + b"9" * 5_000 + b"}",  # more digits than Python converts
         b'{"width_m": 1e999999}',  # a float that overflows to infinity
-        encode(track_json(name="\x00 \ud800", centerline_m=[[0, 0], [100, 0], [100, 100], [0, 100], [0, 0]])),
+        encode(
+            track_json(
+                name="\x00 \ud800", centerline_m=[[0, 0], [100, 0], [100, 100], [0, 100], [0, 0]]
+            )
+        ),
     ],
-    ids=["million-points", "huge-string", "huge-integer", "overflowing-float", "control-characters"],
+    ids=[
+        "million-points",
+        "huge-string",
+        "huge-integer",
+        "overflowing-float",
+        "control-characters",
+    ],
 )
 def test_huge_and_odd_files_are_refused(folder, content):
     assert load_outcome(folder, content) is None
@@ -243,7 +280,8 @@ def test_worst_case_legal_sized_file_is_fast_and_small(folder):
 
 
 def test_longest_legal_track_loads_within_bounds(folder):
-    """A 1000-point loop just under 20 km, unsmoothed then smoothed: loads in bounded time and memory."""
+    """A 1000-point loop just under 20 km, unsmoothed then smoothed: loads in bounded time and
+    memory."""
     bottom = [[x * 9.0, 0.0] for x in range(997)]
     points = [*bottom, [bottom[-1][0], 100.0], [0.0, 100.0], [0.0, 0.0]]
     for smooth in (False, True):
@@ -259,7 +297,8 @@ def test_longest_legal_track_loads_within_bounds(folder):
 
 
 def test_a_ray_from_a_point_on_a_quad_edge_leaves_ahead():
-    """Found by fuzzing: on the edge between two quads, a ray took that edge (at 0 m) as its exit."""
+    """Found by fuzzing: on the edge between two quads, a ray took that edge (at 0 m) as its
+    exit."""
     square = track_json(smooth=False, centerline_m=[[0, 0], [100, 0], [100, 100], [0, 100], [0, 0]])
     track = build_track(parse_track(square, "square"))
     # (0, 0) is on the cross edge from (-5, -5) to (5, 5): the outer wall y = -5 is 5√2 m away

@@ -73,7 +73,8 @@ def test_cartpole_succeeds_only_when_the_pole_stays_up_for_500_steps():
 
 def test_cartpole_names_a_cart_that_leaves_the_track():
     env = make_env("cartpole")
-    # Balance the pole while pushing the cart ever further right: the cart leaves before the pole falls.
+    # Balance the pole while pushing the cart ever further right: the cart leaves before the pole
+    # falls.
     drift = lambda obs: int(obs[2] + 0.5 * obs[3] + 0.02 * (2.6 - obs[0]) > 0)  # noqa: E731
     info, terminated, _ = run_episode(env, drift, seed=0)
     assert terminated and info["ending"] == "cart left the track"
@@ -90,12 +91,16 @@ def test_lunar_succeeds_when_the_lander_comes_to_rest_and_fails_when_it_crashes(
     # The main engine alone carries it up and off the side of the view.
     info, terminated, _ = run_episode(env, lambda obs: 2, seed=1)
     assert terminated and not info["is_success"] and info["ending"] == "flew out of view"
-    assert abs(env.unwrapped.lander.position.x - 10) > 10  # the view is 20 units wide, centred at 10
+    assert (
+        abs(env.unwrapped.lander.position.x - 10) > 10
+    )  # the view is 20 units wide, centred at 10
 
 
 def test_endings_are_said_as_they_happened():
     scene = game.scene_spec("race")
-    assert scene.ending({"ending": "left the track", "laps": 2}, True) == "left the track after 2 laps"
+    assert (
+        scene.ending({"ending": "left the track", "laps": 2}, True) == "left the track after 2 laps"
+    )
     assert scene.ending({"ending": "time limit", "laps": 1}, False) == "time limit after 1 lap"
     assert game.scene_spec("lunar").ending({"ending": "landed"}, True) == "landed"
 
@@ -104,7 +109,9 @@ def test_race_success_is_a_completed_lap():
     from game.race.driver import drive
 
     env = make_env("race")
-    info, _terminated, truncated = run_episode(env, lambda obs: int(drive(env.unwrapped.sim)[0]), seed=0)
+    info, _terminated, truncated = run_episode(
+        env, lambda obs: int(drive(env.unwrapped.sim)[0]), seed=0
+    )
     assert info["is_success"] and info["laps"] >= 1
     assert truncated and info["ending"] == "time limit"
 
@@ -126,6 +133,8 @@ def test_vector_envs_autoreset_on_the_same_step_and_only_env_0_renders():
 
 
 def test_unknown_scene_is_one_clear_line():
-    with pytest.raises(SceneError, match=r"^--scene: expected one of race, lunar, cartpole, got 'pong'$"):
+    with pytest.raises(
+        SceneError, match=r"^--scene: expected one of race, lunar, cartpole, got 'pong'$"
+    ):
         make_env("pong")
     assert game.SCENES.keys() == {"race", "lunar", "cartpole"}

@@ -1,4 +1,5 @@
-"""Track geometry against hand-computed answers: a 100 m square, and brute force on the shipped tracks."""
+"""Track geometry against hand-computed answers: a 100 m square, and brute force on the shipped
+tracks."""
 
 import math
 
@@ -20,15 +21,26 @@ SQUARE = {
 
 @pytest.fixture(scope="module")
 def square():
-    """Driven anticlockwise: on the bottom side the car heads +x and the infield is to its left (+y)."""
+    """Driven anticlockwise: on the bottom side the car heads +x and the infield is to its left
+    (+y)."""
     return build_track(parse_track(SQUARE, "square"))
 
 
 def test_square_borders_are_squares_half_a_width_out(square):
     assert square.length_m == pytest.approx(400.0)
-    corners = {tuple(p) for p in np.round(square.left_m, 9)} & {(5.0, 5.0), (95.0, 5.0), (95.0, 95.0), (5.0, 95.0)}
+    corners = {tuple(p) for p in np.round(square.left_m, 9)} & {
+        (5.0, 5.0),
+        (95.0, 5.0),
+        (95.0, 95.0),
+        (5.0, 95.0),
+    }
     assert len(corners) == 4
-    assert {tuple(p) for p in np.round(square.right_m, 9)} >= {(-5.0, -5.0), (105.0, -5.0), (105.0, 105.0), (-5.0, 105.0)}
+    assert {tuple(p) for p in np.round(square.right_m, 9)} >= {
+        (-5.0, -5.0),
+        (105.0, -5.0),
+        (105.0, 105.0),
+        (-5.0, 105.0),
+    }
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,10 @@ def sector(turn_deg, radius=150.0, step=15.0):
     apex = math.radians(180 - turn_deg)
     out = [(k * step, 0.0) for k in range(1, int(radius // step))]
     arc_points = max(3, int(apex * radius // 20))
-    arc = [(radius * math.cos(apex * j / arc_points), radius * math.sin(apex * j / arc_points))
-           for j in range(arc_points + 1)]  # fmt: skip
+    arc = [
+        (radius * math.cos(apex * j / arc_points), radius * math.sin(apex * j / arc_points))
+        for j in range(arc_points + 1)
+    ]
     back = [(x * math.cos(apex), x * math.sin(apex)) for x, _ in reversed(out)]
     points = [(0.0, 0.0), *out, *arc, *back]
     return [[round(x, 3), round(y, 3)] for x, y in points], [0, 1 + len(out), len(out) + len(arc)]

@@ -28,12 +28,21 @@ CASES = {
     "top level is a list": (json.dumps([1, 2]), "expected a JSON object at the top level"),
     "missing width": (good(width_m=DROP), "width_m: missing"),
     "missing centreline": (good(centerline_m=DROP), "centerline_m: missing"),
-    "width is a string": (good(width_m="wide"), 'width_m: expected a number in [4, 60], got "wide"'),
+    "width is a string": (
+        good(width_m="wide"),
+        'width_m: expected a number in [4, 60], got "wide"',
+    ),
     "width is a bool": (good(width_m=True), "width_m: expected a number"),
     "zero width": (good(width_m=0), "width_m: expected a number in [4, 60], got 0"),
     "negative width": (good(width_m=-3.0), "width_m: expected a number in [4, 60], got -3.0"),
-    "NaN": (b'{"schema_version": 1, "name": "x", "width_m": NaN, "centerline_m": []}', "NaN is not a number"),
-    "Infinity": (b'{"schema_version": 1, "name": "x", "width_m": Infinity, "centerline_m": []}', "Infinity is not a number"),
+    "NaN": (
+        b'{"schema_version": 1, "name": "x", "width_m": NaN, "centerline_m": []}',
+        "NaN is not a number",
+    ),
+    "Infinity": (
+        b'{"schema_version": 1, "name": "x", "width_m": Infinity, "centerline_m": []}',
+        "Infinity is not a number",
+    ),
     "overflowing number": (
         '{"schema_version": 1, "name": "x", "width_m": 10, "centerline_m": '
         "[[0, 0], [100, 0], [1e400, 100], [0, 100], [0, 0]]}",
@@ -41,16 +50,46 @@ CASES = {
     ),
     "open loop": (good(centerline_m=[*SQUARE_POINTS[:-1], [0, 5]]), "expected a closed loop"),
     "too few points": (good(centerline_m=[[0, 0], [100, 0], [50, 80], [0, 0]]), "between 5 and"),
-    "point is not a pair": (good(centerline_m=[[0, 0], [100, 0, 3], [100, 100], [0, 100], [0, 0]]), "centerline_m[1]"),
-    "point is text": (good(centerline_m=[[0, 0], ["100", 0], [100, 100], [0, 100], [0, 0]]), "centerline_m[1]"),
+    "point is not a pair": (
+        good(centerline_m=[[0, 0], [100, 0, 3], [100, 100], [0, 100], [0, 0]]),
+        "centerline_m[1]",
+    ),
+    "point is text": (
+        good(centerline_m=[[0, 0], ["100", 0], [100, 100], [0, 100], [0, 0]]),
+        "centerline_m[1]",
+    ),
     "centreline is not a list": (good(centerline_m={"a": 1}), "centerline_m: expected a list"),
-    "coordinate too large": (good(centerline_m=[[0, 0], [100, 0], [100, 2e4], [0, 100], [0, 0]]), "within ±10000 m"),
-    "repeated point": (good(centerline_m=[[0, 0], [100, 0], [100, 0], [100, 100], [0, 100], [0, 0]]), "centerline_m[1]: expected a point at least 0.1 m from the next one"),
-    "self-intersecting": (good(centerline_m=FIGURE_EIGHT, smooth=False), "borders that never cross"),
-    "curve tighter than half the width": (good(width_m=60.0), "borders that never cross"),  # corners of radius ~20 m
-    "too long": (good(centerline_m=[[x * 60, y * 60] for x, y in SQUARE_POINTS]), "a loop 40 to 20000 m long"),
-    "too short": (good(width_m=4.0, centerline_m=[[x / 20, y / 20] for x, y in SQUARE_POINTS], smooth=False), "a loop 40 to 20000 m long"),
-    "turns back on itself": (good(smooth=False, centerline_m=[[0, 0], [100, 0], [100, 100], [0, 100], [60, 100.5], [-40, 80], [0, 0]]), "no hairpin sharper than 150 degrees"),
+    "coordinate too large": (
+        good(centerline_m=[[0, 0], [100, 0], [100, 2e4], [0, 100], [0, 0]]),
+        "within ±10000 m",
+    ),
+    "repeated point": (
+        good(centerline_m=[[0, 0], [100, 0], [100, 0], [100, 100], [0, 100], [0, 0]]),
+        "centerline_m[1]: expected a point at least 0.1 m from the next one",
+    ),
+    "self-intersecting": (
+        good(centerline_m=FIGURE_EIGHT, smooth=False),
+        "borders that never cross",
+    ),
+    "curve tighter than half the width": (
+        good(width_m=60.0),
+        "borders that never cross",
+    ),  # corners of radius ~20 m
+    "too long": (
+        good(centerline_m=[[x * 60, y * 60] for x, y in SQUARE_POINTS]),
+        "a loop 40 to 20000 m long",
+    ),
+    "too short": (
+        good(width_m=4.0, centerline_m=[[x / 20, y / 20] for x, y in SQUARE_POINTS], smooth=False),
+        "a loop 40 to 20000 m long",
+    ),
+    "turns back on itself": (
+        good(
+            smooth=False,
+            centerline_m=[[0, 0], [100, 0], [100, 100], [0, 100], [60, 100.5], [-40, 80], [0, 0]],
+        ),
+        "no hairpin sharper than 150 degrees",
+    ),
     "unknown field": (good(widht_m=3), "widht_m: unknown field"),
     "wrong schema version": (good(schema_version=2), "schema_version: expected 1, got 2"),
     "empty name": (good(name=" "), "name: expected a non-empty string"),
@@ -63,7 +102,10 @@ CASES = {
         good(smooth=False, sharp_corners=[1]),
         'sharp_corners: expected none with "smooth": false',
     ),
-    "start fraction is 1": (good(start_fraction=1.0), "start_fraction: expected a number in [0, 1)"),
+    "start fraction is 1": (
+        good(start_fraction=1.0),
+        "start_fraction: expected a number in [0, 1)",
+    ),
     "time limit negative": (good(time_limit_s=-1), "time_limit_s: expected a number in [1, 3600]"),
     "deeply nested": (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
     "huge file": (b" " * 1_000_001, "file too large"),

@@ -1,4 +1,5 @@
-"""The batched race env: car by car identical to the single env, Gymnasium's vector contract, autoreset."""
+"""The batched race env: car by car identical to the single env, Gymnasium's vector contract,
+autoreset."""
 
 import gymnasium as gym
 import numpy as np
@@ -35,7 +36,11 @@ def test_every_car_matches_a_single_env_with_the_same_seed_and_actions(random_st
         obs, rewards, terminated, truncated, info = envs.step(actions)
         for car, env in enumerate(singles):
             single_obs, reward, single_term, single_trunc, single_info = env.step(int(actions[car]))
-            assert (reward, single_term, single_trunc) == (rewards[car], terminated[car], truncated[car]), (step, car)
+            assert (reward, single_term, single_trunc) == (
+                rewards[car],
+                terminated[car],
+                truncated[car],
+            ), (step, car)
             assert single_info["laps"] == info["laps"][car]
             if single_term or single_trunc:
                 endings += 1
@@ -71,7 +76,9 @@ def test_a_finished_car_says_how_its_episode_ended():
     envs = RaceVectorEnv(2)
     envs.reset(seed=0)
     gas, coast = 3, 0
-    while True:  # car 0 floors it into the first bend; car 1 stands still (it has a longer time limit)
+    while (
+        True
+    ):  # car 0 floors it into the first bend; car 1 stands still (it has a longer time limit)
         _, _, terminated, truncated, info = envs.step(np.array([gas, coast]))
         if terminated.any() or truncated.any():
             break

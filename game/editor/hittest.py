@@ -11,8 +11,9 @@ SEGMENT_RADIUS_PX = 8.0
 """A click this close to a segment (and not on a point) inserts a point there."""
 
 
-def nearest_point(points_px: npt.ArrayLike, xy_px: tuple[float, float],
-                  radius_px: float = POINT_RADIUS_PX) -> int | None:  # fmt: skip
+def nearest_point(
+    points_px: npt.ArrayLike, xy_px: tuple[float, float], radius_px: float = POINT_RADIUS_PX
+) -> int | None:
     """The index of the point nearest `xy_px`, if it is within `radius_px`."""
     points = np.asarray(points_px, dtype=np.float64).reshape(-1, 2)
     if len(points) == 0:
@@ -22,8 +23,9 @@ def nearest_point(points_px: npt.ArrayLike, xy_px: tuple[float, float],
     return index if distance[index] <= radius_px else None
 
 
-def nearest_segment(points_px: npt.ArrayLike, xy_px: tuple[float, float],
-                    radius_px: float = SEGMENT_RADIUS_PX) -> int | None:  # fmt: skip
+def nearest_segment(
+    points_px: npt.ArrayLike, xy_px: tuple[float, float], radius_px: float = SEGMENT_RADIUS_PX
+) -> int | None:
     """The segment (from point i to point i + 1, the last one closing the loop) nearest `xy_px`,
     if it is within `radius_px`; its index i."""
     points = np.asarray(points_px, dtype=np.float64).reshape(-1, 2)
@@ -38,8 +40,9 @@ def nearest_segment(points_px: npt.ArrayLike, xy_px: tuple[float, float],
     return index if distance[index] <= radius_px else None
 
 
-def distance_to_segments(starts: npt.NDArray[np.float64], ends: npt.NDArray[np.float64],
-                         xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:  # fmt: skip
+def distance_to_segments(
+    starts: npt.NDArray[np.float64], ends: npt.NDArray[np.float64], xy: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
     """[S] distance from `xy` to each segment from starts[i] to ends[i]."""
     along = ends - starts
     length_sq = np.einsum("ij,ij->i", along, along)

@@ -46,8 +46,10 @@ def generated_track(track: str) -> TrackSpec:
     Generated tracks (game/race/generate.py) are being written on another branch; once they
     land this returns their spec, and the editor opens it as a new track (Save asks a name).
     """
-    raise TrackError(f"--track: expected a shipped track or a track file, got {track!r} "
-                     "(generated tracks are not available in the editor yet)")  # fmt: skip
+    raise TrackError(
+        f"--track: expected a shipped track or a track file, got {track!r} "
+        "(generated tracks are not available in the editor yet)"
+    )
 
 
 def attach_editor(app: App, draft: TrackDraft, path: Path | None) -> EditMode:

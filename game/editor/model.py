@@ -42,8 +42,15 @@ class TrackDraft:
         """The draft of a validated track file (a reversed file's points come in driving order)."""
         points = tuple((float(x), float(y)) for x, y in spec.control_points_m)
         sharp = range(len(points)) if not spec.smooth else spec.sharp_corners
-        return cls(points, spec.width_m, frozenset(sharp), spec.start_fraction, spec.name,
-                   spec.description, spec.time_limit_s)  # fmt: skip
+        return cls(
+            points,
+            spec.width_m,
+            frozenset(sharp),
+            spec.start_fraction,
+            spec.name,
+            spec.description,
+            spec.time_limit_s,
+        )
 
     @classmethod
     def from_file(cls, data: dict[str, Any]) -> TrackDraft:
@@ -85,10 +92,14 @@ class TrackDraft:
 def starter_loop() -> TrackDraft:
     """A small round loop to start a new track from."""
     points = tuple(
-        snap((STARTER_RADIUS_M * math.cos(2 * math.pi * k / STARTER_POINTS),
-              STARTER_RADIUS_M * math.sin(2 * math.pi * k / STARTER_POINTS)))
+        snap(
+            (
+                STARTER_RADIUS_M * math.cos(2 * math.pi * k / STARTER_POINTS),
+                STARTER_RADIUS_M * math.sin(2 * math.pi * k / STARTER_POINTS),
+            )
+        )
         for k in range(STARTER_POINTS)
-    )  # fmt: skip
+    )
     return TrackDraft(points)
 
 

@@ -30,8 +30,11 @@ class SaveError(GameError):
 
 def track_text(data: dict[str, Any]) -> str:
     """A track file's JSON as the shipped files lay it out: a field per line, a point per line."""
-    lines = [f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}"
-             for key, value in data.items() if key != "centerline_m"]  # fmt: skip
+    lines = [
+        f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}"
+        for key, value in data.items()
+        if key != "centerline_m"
+    ]
     points = ",\n".join(f"    {json.dumps(point)}" for point in data["centerline_m"])
     lines.append(f'  "centerline_m": [\n{points}\n  ]')
     return "{\n" + ",\n".join(lines) + "\n}\n"
@@ -42,9 +45,13 @@ def write_atomic(path: Path, text: str) -> None:
     tmp = None
     try:
         with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
+            "w",
+            encoding="utf-8",
+            dir=path.parent,
+            prefix=f".{path.name}.",
+            suffix=".tmp",
             delete=False,
-        ) as handle:  # fmt: skip
+        ) as handle:
             tmp = Path(handle.name)
             handle.write(text)
             handle.flush()

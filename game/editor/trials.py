@@ -50,8 +50,14 @@ def train_mode(draft: TrackDraft) -> Mode:
     track_file = run_dir / "track.json"
     storage.write_atomic(track_file, storage.track_text(draft.to_file()))
     options = {"track": str(track_file.resolve())}  # found again from any folder
-    plan = new_run(SCENE, "ppo", live=True, env_options=options, run_dir=run_dir,
-                   action_names=scene_spec(SCENE).action_names)  # fmt: skip
+    plan = new_run(
+        SCENE,
+        "ppo",
+        live=True,
+        env_options=options,
+        run_dir=run_dir,
+        action_names=scene_spec(SCENE).action_names,
+    )
     envs = make_vector_env(SCENE, plan.num_envs, render_first=True, **options)
     trainer = Trainer(plan, envs, lambda: make_env(SCENE, **options))
     mode = TrainMode(scene_spec(SCENE), trainer)

@@ -50,8 +50,15 @@ def check(draft: TrackDraft, source: str) -> Check:
         borders = None if centre is None else miter_borders(centre, draft.width_m)
         left, right = (None, None) if borders is None else (borders.left_m, borders.right_m)
         return Check(draft, None, error, centre, left, right, time.perf_counter() - start)
-    return Check(draft, track, None, track.centerline_m, track.left_m, track.right_m,
-                 time.perf_counter() - start)  # fmt: skip
+    return Check(
+        draft,
+        track,
+        None,
+        track.centerline_m,
+        track.left_m,
+        track.right_m,
+        time.perf_counter() - start,
+    )
 
 
 class LiveValidator:

@@ -1,4 +1,5 @@
-"""What every mode shares: the scene and its view, a notice line, the HUD's curve, and race helpers."""
+"""What every mode shares: the scene and its view, a notice line, the HUD's curve, and race
+helpers."""
 
 from __future__ import annotations
 
@@ -62,7 +63,9 @@ class Mode:
     name = ""
     algo: str | None = None
 
-    def __init__(self, scene: SceneSpec, view: SceneView, steps_per_second: float, num_envs: int = 1):
+    def __init__(
+        self, scene: SceneSpec, view: SceneView, steps_per_second: float, num_envs: int = 1
+    ):
         self.scene = scene
         self.view = view
         self.steps_per_second = steps_per_second
@@ -73,7 +76,8 @@ class Mode:
         self._notice, self._notice_until = "", 0.0
 
     def advance(self, quota: float, deadline_s: float) -> int:
-        """Run up to `quota` env steps (fewer if `deadline_s` on perf_counter passes); return how many ran."""
+        """Run up to `quota` env steps (fewer if `deadline_s` on perf_counter passes); return how
+        many ran."""
         raise NotImplementedError
 
     def reset(self) -> None:
@@ -128,7 +132,8 @@ def episode_message(scene: SceneSpec, episode: FinishedEpisode) -> str:
 
 
 def scene_view(envs: VectorEnv, focus: Callable[[], int]) -> SceneView:
-    """The race drawn natively from its simulation (every car); the Gymnasium scenes from env 0's frames."""
+    """The race drawn natively from its simulation (every car); the Gymnasium scenes from env 0's
+    frames."""
     sim = race_sim(envs)
     if sim is not None:
         return RaceView(lambda: sim, focus)

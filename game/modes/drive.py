@@ -15,12 +15,15 @@ from game.scenes import SceneSpec
 
 
 class DriveMode(Mode):
-    """Cars (or landers, carts) stepped by whoever drives them; subclasses say who chooses the actions."""
+    """Cars (or landers, carts) stepped by whoever drives them; subclasses say who chooses the
+    actions."""
 
     def __init__(self, scene: SceneSpec, envs: VectorEnv, seed: int | None = None):
         self.focus = 0
         """The env (car) the HUD follows."""
-        super().__init__(scene, scene_view(envs, lambda: self.focus), envs.metadata["render_fps"], envs.num_envs)
+        super().__init__(
+            scene, scene_view(envs, lambda: self.focus), envs.metadata["render_fps"], envs.num_envs
+        )
         self.sim = race_sim(envs)
         self.stepper = EpisodeStepper(envs)
         self.obs = self.stepper.reset(seed=seed)

@@ -14,7 +14,9 @@ class PlayMode(DriveMode):
 
     name = "play"
 
-    def __init__(self, scene: SceneSpec, envs: VectorEnv, keyboard: Keyboard, seed: int | None = None):
+    def __init__(
+        self, scene: SceneSpec, envs: VectorEnv, keyboard: Keyboard, seed: int | None = None
+    ):
         super().__init__(scene, envs, seed)
         self.keyboard = keyboard
         self.controls = SceneControls(scene)

@@ -14,7 +14,8 @@ from game.scenes import SceneSpec
 
 
 class TrainMode(Mode):
-    """The trainer's envs, drawn while it learns: on the race a swarm of cars, the HUD following the leader;
+    """The trainer's envs, drawn while it learns: on the race a swarm of cars, the HUD following the
+    leader;
     the Gymnasium scenes show env 0."""
 
     name = "train"
@@ -23,7 +24,9 @@ class TrainMode(Mode):
         envs = trainer.envs
         self.focus = 0
         """The env (car) the HUD follows."""
-        super().__init__(scene, scene_view(envs, lambda: self.focus), envs.metadata["render_fps"], envs.num_envs)
+        super().__init__(
+            scene, scene_view(envs, lambda: self.focus), envs.metadata["render_fps"], envs.num_envs
+        )
         self.sim = race_sim(envs)
         self.trainer = trainer
         self.algo = trainer.train_config.algo
@@ -51,21 +54,29 @@ class TrainMode(Mode):
                 report = next(self._reports)
             except StopIteration:
                 self.finished = True
-                self._status = f"training finished: {self.trainer.num_timesteps:,} steps (Esc quits)"
+                self._status = (
+                    f"training finished: {self.trainer.num_timesteps:,} steps (Esc quits)"
+                )
                 break
             if isinstance(report, EnvStepReport):
                 steps += 1
                 self._on_env_step(report)
             elif isinstance(report, UpdateReport):
                 self._updating = report.stats is None
-                self._status = "" if report.stats else (
-                    f"updating the policy: step {report.gradient_step} of {report.planned_steps}"
-                )  # fmt: skip
+                self._status = (
+                    ""
+                    if report.stats
+                    else (
+                        f"updating the policy: step {report.gradient_step} of {report.planned_steps}"
+                    )
+                )
             elif isinstance(report, EvalReport):
                 self._updating = report.result is None
-                self._status = "" if report.result else (
-                    f"evaluating: episode {report.episodes_done} of {report.episodes}"
-                )  # fmt: skip
+                self._status = (
+                    ""
+                    if report.result
+                    else (f"evaluating: episode {report.episodes_done} of {report.episodes}")
+                )
         if self.sim is not None:
             self.focus = leader(self.sim, self.focus)
             if self.first_lap_s is None and self.sim.state.laps.any():
@@ -90,7 +101,12 @@ class TrainMode(Mode):
         if self.first_lap_s is not None:
             extra += (("first lap after", f"{self.first_lap_s:.1f} s"),)
         if evaluation is not None:
-            extra += (("last evaluation", f"{evaluation.mean_return:.1f}, {100 * evaluation.success_rate:.0f}% success"),)
+            extra += (
+                (
+                    "last evaluation",
+                    f"{evaluation.mean_return:.1f}, {100 * evaluation.success_rate:.0f}% success",
+                ),
+            )
         return HudState(
             scene=self.scene.title,
             mode=self.name,

@@ -22,8 +22,16 @@ class VersusMode(DriveMode):
 
     name = "versus"
 
-    def __init__(self, scene: SceneSpec, envs: VectorEnv, keyboard: Keyboard, policy: Policy | ScriptedDriver,
-                 algo: str | None = None, greedy: bool = False, seed: int | None = None):  # fmt: skip
+    def __init__(
+        self,
+        scene: SceneSpec,
+        envs: VectorEnv,
+        keyboard: Keyboard,
+        policy: Policy | ScriptedDriver,
+        algo: str | None = None,
+        greedy: bool = False,
+        seed: int | None = None,
+    ):
         if envs.num_envs != 2:
             raise ValueError(f"envs: expected 2 cars (you and the agent), got {envs.num_envs}")
         super().__init__(scene, envs, seed)
@@ -49,8 +57,10 @@ class VersusMode(DriveMode):
         """Book the episode; your result comes with both best laps."""
         super().finish(episode)
         if episode.env_index == YOU:
-            self.notify(f"{self.notice()}; best lap: you {fmt_seconds(self.best_laps[YOU])}, "
-                        f"agent {fmt_seconds(self.best_laps[AGENT])}")  # fmt: skip
+            self.notify(
+                f"{self.notice()}; best lap: you {fmt_seconds(self.best_laps[YOU])}, "
+                f"agent {fmt_seconds(self.best_laps[AGENT])}"
+            )
 
     def policy_drives(self, car: int) -> bool:
         """The HUD follows you, and you are not a policy."""
@@ -64,5 +74,8 @@ class VersusMode(DriveMode):
         """The agent's laps and both best laps."""
         return (
             ("agent laps", str(int(self.sim.state.laps[AGENT]))),
-            ("best lap: you / agent", f"{fmt_seconds(self.best_laps[YOU])} / {fmt_seconds(self.best_laps[AGENT])}"),
+            (
+                "best lap: you / agent",
+                f"{fmt_seconds(self.best_laps[YOU])} / {fmt_seconds(self.best_laps[AGENT])}",
+            ),
         )

@@ -16,8 +16,15 @@ class WatchMode(DriveMode):
 
     name = "watch"
 
-    def __init__(self, scene: SceneSpec, envs: VectorEnv, policy: Policy | ScriptedDriver, algo: str | None = None,
-                 greedy: bool = False, seed: int | None = None):  # fmt: skip
+    def __init__(
+        self,
+        scene: SceneSpec,
+        envs: VectorEnv,
+        policy: Policy | ScriptedDriver,
+        algo: str | None = None,
+        greedy: bool = False,
+        seed: int | None = None,
+    ):
         super().__init__(scene, envs, seed)
         self.policy, self.algo, self.greedy = policy, algo, greedy
 

@@ -1,4 +1,5 @@
-"""The race scene: a batched car simulation (compiled with numba), its Gymnasium envs, and its drawing.
+"""The race scene: a batched car simulation (compiled with numba), its Gymnasium envs, and its
+drawing.
 
 Compiled kernels are cached on disk so later runs start at once. The cache lives in a folder
 named after a hash of these sources: numba cannot read back a cache whose signatures name a

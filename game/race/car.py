@@ -35,9 +35,16 @@ class CarParams(NamedTuple):
 
 @njit(cache=True)
 def advance(
-    x_m: float, y_m: float, heading_rad: float, speed_mps: float, steer_rad: float,
-    throttle: int, steer: int, p: CarParams, dt_s: float,
-) -> tuple[float, float, float, float, float]:  # fmt: skip
+    x_m: float,
+    y_m: float,
+    heading_rad: float,
+    speed_mps: float,
+    steer_rad: float,
+    throttle: int,
+    steer: int,
+    p: CarParams,
+    dt_s: float,
+) -> tuple[float, float, float, float, float]:
     """One car's state after dt_s.
 
     Args:
@@ -50,7 +57,9 @@ def advance(
     limit = p.steer_rate_radps * dt_s
     steer_rad += min(max(steer * p.max_steer_rad - steer_rad, -limit), limit)
     accel = p.accel_mps2 if throttle > 0 else (-p.brake_mps2 if throttle < 0 else 0.0)
-    new_speed = min(max(speed_mps + (accel - p.drag_per_s * speed_mps) * dt_s, 0.0), p.max_speed_mps)
+    new_speed = min(
+        max(speed_mps + (accel - p.drag_per_s * speed_mps) * dt_s, 0.0), p.max_speed_mps
+    )
     mean_speed = 0.5 * (speed_mps + new_speed)
     max_curvature = p.max_lateral_mps2 / max(mean_speed * mean_speed, 1e-9)
     curvature = min(max(math.tan(steer_rad) / p.wheelbase_m, -max_curvature), max_curvature)

@@ -27,7 +27,9 @@ BRAKE_MARGIN = 0.6
 SPEED_BAND_MPS = 0.5
 """Coast while within this much of the target speed."""
 
-_ACTION_OF = {(int(t), int(s)): a for a, (t, s) in enumerate(zip(ACTION_THROTTLE, ACTION_STEER, strict=True))}
+_ACTION_OF = {
+    (int(t), int(s)): a for a, (t, s) in enumerate(zip(ACTION_THROTTLE, ACTION_STEER, strict=True))
+}
 ACTION_TABLE = np.array([[_ACTION_OF[(t, s)] for s in (-1, 0, 1)] for t in (-1, 0, 1)])
 """ACTION_TABLE[throttle + 1, steer + 1] is the action with that pedal and steering command."""
 
@@ -66,7 +68,8 @@ def drive(sim: RaceSim, dt_s: float | None = None) -> npt.NDArray[np.intp]:
 
 @functools.lru_cache(maxsize=16)
 def speed_profile(track: Track, params: CarParams) -> npt.NDArray[np.float64]:
-    """[M] the speed to hold on each segment: within grip in its corner, and able to brake for the next."""
+    """[M] the speed to hold on each segment: within grip in its corner, and able to brake for
+    the next."""
     turn = np.arctan2(
         np.roll(track.seg_dir, -1, axis=0)[:, 1] * track.seg_dir[:, 0]
         - np.roll(track.seg_dir, -1, axis=0)[:, 0] * track.seg_dir[:, 1],
@@ -84,4 +87,3 @@ def speed_profile(track: Track, params: CarParams) -> npt.NDArray[np.float64]:
             following = speed[(k + 1) % len(speed)]
             speed[k] = min(speed[k], np.sqrt(following**2 + 2 * brake * track.seg_len_m[k]))
     return speed
-

@@ -110,10 +110,14 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
         self._lap_times_s = []
         return self.sim.observe()[0], self._info(dict.fromkeys(REWARD_TERMS, 0.0))
 
-    def step(self, action: int | np.integer) -> tuple[npt.NDArray[np.float32], float, bool, bool, dict[str, Any]]:
+    def step(
+        self, action: int | np.integer
+    ) -> tuple[npt.NDArray[np.float32], float, bool, bool, dict[str, Any]]:
         """Drive one step of 0.05 s with `action`."""
         if not 0 <= action < len(ACTION_NAMES):
-            raise ValueError(f"action: expected an integer in [0, {len(ACTION_NAMES)}), got {action!r}")
+            raise ValueError(
+                f"action: expected an integer in [0, {len(ACTION_NAMES)}), got {action!r}"
+            )
         self._action[0] = action
         out = self.sim.step(self._action)
         # One car: read its rows once as Python numbers (cheaper than a view per field).
@@ -146,7 +150,9 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
     def render(self) -> npt.NDArray[np.uint8] | None:
         """The track and the car as an RGB array [height, width, 3] (render_mode="rgb_array")."""
         if self.render_mode is None:
-            gym.logger.warn("RaceEnv.render() called without a render_mode; pass render_mode='rgb_array'.")
+            gym.logger.warn(
+                "RaceEnv.render() called without a render_mode; pass render_mode='rgb_array'."
+            )
             return None
         from game.race.render import render_frame  # pygame is imported only to draw
 

@@ -88,7 +88,9 @@ def resample_closed(points: Points, count: int) -> Points:
     loop = np.vstack([points, points[:1]])
     arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(loop, axis=0).T))])
     targets = np.linspace(0.0, arc[-1], count, endpoint=False)
-    return np.column_stack([np.interp(targets, arc, loop[:, 0]), np.interp(targets, arc, loop[:, 1])])
+    return np.column_stack(
+        [np.interp(targets, arc, loop[:, 0]), np.interp(targets, arc, loop[:, 1])]
+    )
 
 
 class Borders(NamedTuple):
@@ -130,7 +132,8 @@ def find_crossing(
     Args:
         starts, ends: [S, 2] segment endpoints.
         chain_id: [S] which closed polyline each segment belongs to.
-        chain_pos: [S] position of each segment along its chain (neighbours differ by 1, cyclically).
+        chain_pos: [S] position of each segment along its chain (neighbours differ by 1,
+        cyclically).
 
     Returns:
         The indices of two crossing segments, or None when no segments cross.
@@ -162,9 +165,7 @@ def find_crossing(
             break
         i, j = seg_ids[:-gap][same], seg_ids[gap:][same]
         step = np.abs(chain_pos[i] - chain_pos[j])
-        neighbours = (chain_id[i] == chain_id[j]) & (
-            (step <= 1) | (step == chain_len[i] - 1)
-        )
+        neighbours = (chain_id[i] == chain_id[j]) & ((step <= 1) | (step == chain_len[i] - 1))
         i, j = i[~neighbours], j[~neighbours]
         hit = _segments_touch(starts[i], ends[i], starts[j], ends[j])
         if hit.any():

@@ -30,7 +30,6 @@ MAX_RANGE_M = 50.0
 """Rays longer than this read as this [m]."""
 
 
-
 @njit(cache=True)
 def _cross(ax: float, ay: float, bx: float, by: float) -> float:
     return ax * by - ay * bx
@@ -38,7 +37,8 @@ def _cross(ax: float, ay: float, bx: float, by: float) -> float:
 
 @njit(cache=True)
 def in_quad(g: npt.NDArray[np.float64], k: int, x: float, y: float) -> bool:
-    """Whether (x, y) lies in quad k of geometry `g` (half-open at its front edge, so quads never overlap)."""
+    """Whether (x, y) lies in quad k of geometry `g` (half-open at its front edge, so quads never
+    overlap)."""
     k1 = k + 1 if k + 1 < len(g) else 0
     lx0, ly0, lx1, ly1 = g[k, LX], g[k, LY], g[k1, LX], g[k1, LY]
     rx0, ry0, rx1, ry1 = g[k, RX], g[k, RY], g[k1, RX], g[k1, RY]
@@ -64,7 +64,8 @@ def locate(g: npt.NDArray[np.float64], x: float, y: float, hint: int) -> tuple[i
 
 @njit(cache=True)
 def project(g: npt.NDArray[np.float64], k: int, x: float, y: float) -> tuple[float, float]:
-    """Arc length [m] of (x, y) projected on centreline segment k, and its offset to the left [m]."""
+    """Arc length [m] of (x, y) projected on centreline segment k, and its offset to the left
+    [m]."""
     dx, dy = g[k, DX], g[k, DY]
     rx, ry = x - g[k, CX], y - g[k, CY]
     along = min(max(rx * dx + ry * dy, 0.0), g[k, LEN])
@@ -72,23 +73,38 @@ def project(g: npt.NDArray[np.float64], k: int, x: float, y: float) -> tuple[flo
 
 
 @njit(cache=True, inline="always")
-def _left_of(g: npt.NDArray[np.float64], k: int, px: int, x: float, y: float, dx: float, dy: float) -> bool:
+def _left_of(
+    g: npt.NDArray[np.float64], k: int, px: int, x: float, y: float, dx: float, dy: float
+) -> bool:
     """Whether the point in columns (px, px + 1) of row k lies left of (or on) the ray line."""
     return dx * (g[k, px + 1] - y) - dy * (g[k, px] - x) >= 0.0
 
 
 @njit(cache=True, inline="always")
-def _hit(g: npt.NDArray[np.float64], a: int, pa: int, b: int, pb: int,
-         x: float, y: float, dx: float, dy: float) -> float:  # fmt: skip
-    """Distance along the ray to the line through point (row a, columns pa) and (row b, columns pb)."""
+def _hit(
+    g: npt.NDArray[np.float64],
+    a: int,
+    pa: int,
+    b: int,
+    pb: int,
+    x: float,
+    y: float,
+    dx: float,
+    dy: float,
+) -> float:
+    """Distance along the ray to the line through point (row a, columns pa) and (row b, columns
+    pb)."""
     ax, ay = g[a, pa], g[a, pa + 1]
     ex, ey = g[b, pb] - ax, g[b, pb + 1] - ay
     denominator = dx * ey - dy * ex
     return ((ax - x) * ey - (ay - y) * ex) / denominator if denominator != 0.0 else np.inf
 
 
-FirstQuad = tuple[float, float, float, float, float, float, float, float, float, float, float, float]
-"""A quad's corners relative to a point in it, and its edges' crossing numerators (see `first_quad`)."""
+FirstQuad = tuple[
+    float, float, float, float, float, float, float, float, float, float, float, float
+]
+"""A quad's corners relative to a point in it, and its edges' crossing numerators (see
+`first_quad`)."""
 
 
 @njit(cache=True, inline="always")
@@ -102,14 +118,28 @@ def first_quad(g: npt.NDArray[np.float64], k: int, x: float, y: float) -> FirstQ
     k1 = k + 1 if k + 1 < len(g) else 0
     lx0, ly0, lx1, ly1 = g[k, LX] - x, g[k, LY] - y, g[k1, LX] - x, g[k1, LY] - y
     rx0, ry0, rx1, ry1 = g[k, RX] - x, g[k, RY] - y, g[k1, RX] - x, g[k1, RY] - y
-    return (lx0, ly0, lx1, ly1, rx0, ry0, rx1, ry1,
-            _cross(lx0, ly0, lx1 - lx0, ly1 - ly0), _cross(rx0, ry0, rx1 - rx0, ry1 - ry0),
-            _cross(rx1, ry1, lx1 - rx1, ly1 - ry1), _cross(rx0, ry0, lx0 - rx0, ly0 - ry0))  # fmt: skip
+    return (
+        lx0,
+        ly0,
+        lx1,
+        ly1,
+        rx0,
+        ry0,
+        rx1,
+        ry1,
+        _cross(lx0, ly0, lx1 - lx0, ly1 - ly0),
+        _cross(rx0, ry0, rx1 - rx0, ry1 - ry0),
+        _cross(rx1, ry1, lx1 - rx1, ly1 - ry1),
+        _cross(rx0, ry0, lx0 - rx0, ly0 - ry0),
+    )
 
 
 @njit(cache=True)
-def cast_ray(g: npt.NDArray[np.float64], half_width_m: float, k: int, x: float, y: float, angle_rad: float) -> float:
-    """Exact distance [m] from (x, y) along angle_rad to the first border, capped at MAX_RANGE_M; 0 unless in quad k."""
+def cast_ray(
+    g: npt.NDArray[np.float64], half_width_m: float, k: int, x: float, y: float, angle_rad: float
+) -> float:
+    """Exact distance [m] from (x, y) along angle_rad to the first border, capped at MAX_RANGE_M;
+    0 unless in quad k."""
     if not in_quad(g, k, x, y):
         return 0.0
     quad = first_quad(g, k, x, y)
@@ -117,9 +147,18 @@ def cast_ray(g: npt.NDArray[np.float64], half_width_m: float, k: int, x: float, 
 
 
 @njit(cache=True)
-def cast_ray_along(g: npt.NDArray[np.float64], half_width_m: float, k: int, x: float, y: float,
-                   dx: float, dy: float, quad: FirstQuad) -> float:  # fmt: skip
-    """Exact distance [m] from (x, y), which must lie in quad k, along the unit vector (dx, dy) to the first border.
+def cast_ray_along(
+    g: npt.NDArray[np.float64],
+    half_width_m: float,
+    k: int,
+    x: float,
+    y: float,
+    dx: float,
+    dy: float,
+    quad: FirstQuad,
+) -> float:
+    """Exact distance [m] from (x, y), which must lie in quad k, along the unit vector (dx, dy) to
+    the first border.
 
     `quad` is `first_quad(g, k, x, y)`, shared by all the rays of one car. Walks the ray
     through the ring of quads. Each vertex is classified by the side of the ray line it lies

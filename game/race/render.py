@@ -1,4 +1,5 @@
-"""Drawing a race with pygame: the track (drawn once, then blitted), the cars and their sensor rays."""
+"""Drawing a race with pygame: the track (drawn once, then blitted), the cars and their sensor
+rays."""
 
 from __future__ import annotations
 
@@ -33,7 +34,9 @@ class RaceRenderer:
         border = np.vstack([track.left_m, track.right_m])
         lo, hi = border.min(axis=0), border.max(axis=0)
         width, height = size_px
-        self.scale = min((width - 2 * margin_px) / (hi[0] - lo[0]), (height - 2 * margin_px) / (hi[1] - lo[1]))
+        self.scale = min(
+            (width - 2 * margin_px) / (hi[0] - lo[0]), (height - 2 * margin_px) / (hi[1] - lo[1])
+        )
         centre_m = (lo + hi) / 2
         self._offset = np.array([width / 2, height / 2]) - centre_m * (self.scale, -self.scale)
         self.background = self._draw_track()
@@ -62,22 +65,33 @@ class RaceRenderer:
             a = start_xy[0] + normal * track.half_width_m * (2 * i / squares - 1)
             b = start_xy[0] + normal * track.half_width_m * (2 * (i + 1) / squares - 1)
             colour = (255, 255, 255) if i % 2 else (20, 20, 20)
-            pygame.draw.line(surface, colour, *self.to_screen(np.array([a, b])), max(2, kerb_px * 2))
+            pygame.draw.line(
+                surface, colour, *self.to_screen(np.array([a, b])), max(2, kerb_px * 2)
+            )
         return surface
 
     def car_outlines(self, sim: RaceSim) -> npt.NDArray[np.float64]:
         """[N, 4, 2] screen corners of every car's body."""
         st, car = sim.state, sim.car
         half_l, half_w = car.length_m / 2, car.width_m / 2
-        corners = np.array([[half_l, half_w], [half_l, -half_w], [-half_l, -half_w], [-half_l, half_w]])
+        corners = np.array(
+            [[half_l, half_w], [half_l, -half_w], [-half_l, -half_w], [-half_l, half_w]]
+        )
         cos_h, sin_h = np.cos(st.heading_rad)[:, None], np.sin(st.heading_rad)[:, None]
         world_x = st.x_m[:, None] + corners[:, 0] * cos_h - corners[:, 1] * sin_h
         world_y = st.y_m[:, None] + corners[:, 0] * sin_h + corners[:, 1] * cos_h
         return self.to_screen(np.stack([world_x, world_y], axis=-1))
 
-    def draw(self, surface: pygame.Surface, sim: RaceSim, focus: int = 0, show_rays: bool = True,
-             topleft: tuple[int, int] = (0, 0)) -> None:  # fmt: skip
-        """Blit the track, then every car; the `focus` car is drawn last, highlighted, with its rays."""
+    def draw(
+        self,
+        surface: pygame.Surface,
+        sim: RaceSim,
+        focus: int = 0,
+        show_rays: bool = True,
+        topleft: tuple[int, int] = (0, 0),
+    ) -> None:
+        """Blit the track, then every car; the `focus` car is drawn last, highlighted, with its
+        rays."""
         surface.blit(self.background, topleft)
         shift = np.asarray(topleft, dtype=np.float64)
         outlines = self.car_outlines(sim) + shift
@@ -89,8 +103,11 @@ class RaceRenderer:
             self._draw_rays(surface, sim, focus, shift)
         _draw_car(surface, outlines[focus], CAR, min_px + 1)
 
-    def _draw_rays(self, surface: pygame.Surface, sim: RaceSim, focus: int, shift: npt.NDArray[np.float64]) -> None:
-        """The focus car's rays, exactly as it senses them, coloured from far (green) to near (red)."""
+    def _draw_rays(
+        self, surface: pygame.Surface, sim: RaceSim, focus: int, shift: npt.NDArray[np.float64]
+    ) -> None:
+        """The focus car's rays, exactly as it senses them, coloured from far (green) to near
+        (red)."""
         st = sim.state
         origin = np.array([st.x_m[focus], st.y_m[focus]])
         angles = st.heading_rad[focus] + RAY_ANGLES_RAD
@@ -99,13 +116,19 @@ class RaceRenderer:
         start = self.to_screen(origin) + shift
         for end, distance in zip(self.to_screen(ends) + shift, distances, strict=True):
             closeness = float(np.clip(1.0 - distance / 25.0, 0.0, 1.0))
-            colour = [round(f + (n - f) * closeness) for n, f in zip(RAY_NEAR, RAY_FAR, strict=True)]
+            colour = [
+                round(f + (n - f) * closeness) for n, f in zip(RAY_NEAR, RAY_FAR, strict=True)
+            ]
             pygame.draw.line(surface, colour, start, end, 1)
             pygame.draw.circle(surface, colour, end, 2)
 
 
-def _draw_car(surface: pygame.Surface, outline: npt.NDArray[np.float64], colour: tuple[int, int, int],
-              min_px: float) -> None:  # fmt: skip
+def _draw_car(
+    surface: pygame.Surface,
+    outline: npt.NDArray[np.float64],
+    colour: tuple[int, int, int],
+    min_px: float,
+) -> None:
     """A car body, or a dot when the track is drawn so small the body would vanish."""
     span = np.ptp(outline, axis=0).max()
     if span < min_px:

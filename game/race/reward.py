@@ -20,7 +20,9 @@ REWARD_TERMS = ("progress", "lap_bonus", "off_track")
 
 
 @njit(cache=True)
-def race_reward(progress_m: float, track_length_m: float, new_lap: bool, on_track: bool) -> tuple[float, float, float]:
+def race_reward(
+    progress_m: float, track_length_m: float, new_lap: bool, on_track: bool
+) -> tuple[float, float, float]:
     """One car's reward terms for one step, in REWARD_TERMS order."""
     return (
         progress_m * (PROGRESS_PER_LAP / track_length_m),

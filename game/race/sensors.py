@@ -1,4 +1,5 @@
-"""What a car sees: ray distances to the borders, its speed and steering, and its pose on the track."""
+"""What a car sees: ray distances to the borders, its speed and steering, and its pose on the
+track."""
 
 from __future__ import annotations
 
@@ -30,11 +31,20 @@ OBS_HIGH = np.ones(OBS_SIZE, dtype=np.float32)
 
 @njit(cache=True)
 def observe_car(
-    g: npt.NDArray[np.float64], half_width_m: float, p: CarParams, x_m: float, y_m: float,
-    heading_rad: float, speed_mps: float, steer_rad: float, seg: int, lateral_m: float,
+    g: npt.NDArray[np.float64],
+    half_width_m: float,
+    p: CarParams,
+    x_m: float,
+    y_m: float,
+    heading_rad: float,
+    speed_mps: float,
+    steer_rad: float,
+    seg: int,
+    lateral_m: float,
     out: npt.NDArray[np.float32],
-) -> None:  # fmt: skip
-    """Write one car's 14 observations into `out` (the table in RaceEnv's docstring); g is the track geometry."""
+) -> None:
+    """Write one car's 14 observations into `out` (the table in RaceEnv's docstring); g is the
+    track geometry."""
     rays = RAY_ANGLES_RAD.shape[0]
     cos_h, sin_h = math.cos(heading_rad), math.sin(heading_rad)
     if in_quad(g, seg, x_m, y_m):

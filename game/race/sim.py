@@ -21,10 +21,16 @@ from game.race.quads import CX, CY, DX, DY, S, locate, project
 from game.race.track import Track
 
 ACTION_NAMES = (
-    "coast", "left", "right",
-    "gas", "gas+left", "gas+right",
-    "brake", "brake+left", "brake+right",
-)  # fmt: skip
+    "coast",
+    "left",
+    "right",
+    "gas",
+    "gas+left",
+    "gas+right",
+    "brake",
+    "brake+left",
+    "brake+right",
+)
 """The discrete actions: every pairing of (coast, gas, brake) with (straight, left, right)."""
 ACTION_THROTTLE = np.array([0, 0, 0, 1, 1, 1, -1, -1, -1], dtype=np.int64)
 ACTION_STEER = np.array([0, 1, -1, 0, 1, -1, 0, 1, -1], dtype=np.int64)
@@ -68,7 +74,8 @@ writes a car's record by field name (`car.x_m`); Python reads every car's field 
 CAR_STATE = np.dtype([(name, kind) for name, kind, _ in CAR_FIELDS], align=True)
 
 CarRecord = namedtuple("CarRecord", CAR_STATE.names)  # type: ignore[misc]
-"""One car's state as plain Python numbers, by field name: `CarRecord._make(state.cars[i].item())`."""
+"""One car's state as plain Python numbers, by field name:
+`CarRecord._make(state.cars[i].item())`."""
 
 ENDINGS = ("time limit", "left the track")
 """How an episode ends: ENDINGS[terminated] (a car is only ever truncated on the track)."""
@@ -81,7 +88,8 @@ STEP_VALUES = ("reward", *REWARD_TERMS)
 
 
 class RaceState:
-    """Every car's state, one CAR_STATE record per car; `state.<field>` views one field of every car."""
+    """Every car's state, one CAR_STATE record per car; `state.<field>` views one field of every
+    car."""
 
     def __init__(self, count: int):
         self.cars = np.zeros(count, dtype=CAR_STATE)
@@ -128,8 +136,13 @@ class StepOutput:
 class RaceSim:
     """N cars on one track; `step` advances them all, `reset` restarts any subset."""
 
-    def __init__(self, track: Track, num_cars: int, config: RaceConfig | None = None,
-                 car: CarParams | None = None):  # fmt: skip
+    def __init__(
+        self,
+        track: Track,
+        num_cars: int,
+        config: RaceConfig | None = None,
+        car: CarParams | None = None,
+    ):
         self.track = track
         self.config = config or RaceConfig()
         self.car = car or CarParams()
@@ -152,21 +165,37 @@ class RaceSim:
         rows = np.arange(self.num_cars)[index]
         if len(rngs) != len(rows):
             raise ValueError(f"rngs: expected one generator per car ({len(rows)}), got {len(rngs)}")
-        draws = np.array([self._draw_start(rng) for rng in rngs], dtype=np.float64).reshape(len(rows), 3)
+        draws = np.array([self._draw_start(rng) for rng in rngs], dtype=np.float64).reshape(
+            len(rows), 3
+        )
         _place_cars(rows, draws, self.state.cars, self.track.geometry, self.track.length_m)
 
     def _draw_start(self, rng: np.random.Generator) -> tuple[float, float, float]:
         """One car's random start: arc length, offset from the centreline, heading jitter."""
         cfg = self.config
         s = rng.uniform(0.0, self.track.length_m) if cfg.random_start else self.track.start_s_m
-        return s, rng.uniform(-cfg.start_offset_m, cfg.start_offset_m), rng.uniform(-cfg.start_heading_rad, cfg.start_heading_rad)
+        return (
+            s,
+            rng.uniform(-cfg.start_offset_m, cfg.start_offset_m),
+            rng.uniform(-cfg.start_heading_rad, cfg.start_heading_rad),
+        )
 
     def step(self, actions: npt.NDArray[np.integer]) -> StepOutput:
         """Drive every car one step with its action (an index into ACTION_NAMES)."""
         out, track = self.output, self.track
-        _step_cars(np.asarray(actions, dtype=np.int64), self.state.cars, out.obs, out.values, out.flags,
-                   track.geometry, track.half_width_m, track.length_m, self.car, self.config.dt_s,
-                   self.max_steps)  # fmt: skip
+        _step_cars(
+            np.asarray(actions, dtype=np.int64),
+            self.state.cars,
+            out.obs,
+            out.values,
+            out.flags,
+            track.geometry,
+            track.half_width_m,
+            track.length_m,
+            self.car,
+            self.config.dt_s,
+            self.max_steps,
+        )
         return out
 
     def observe(self, index: Index = slice(None)) -> npt.NDArray[np.float32]:
@@ -179,24 +208,60 @@ class RaceSim:
 
 
 @njit(cache=True)
-def _observe_cars(rows: npt.NDArray[np.int64], cars: npt.NDArray[np.void], g: npt.NDArray[np.float64],
-                  half_width_m: float, p: CarParams, out: npt.NDArray[np.float32]) -> None:  # fmt: skip
+def _observe_cars(
+    rows: npt.NDArray[np.int64],
+    cars: npt.NDArray[np.void],
+    g: npt.NDArray[np.float64],
+    half_width_m: float,
+    p: CarParams,
+    out: npt.NDArray[np.float32],
+) -> None:
     for n in range(len(rows)):
         c = cars[rows[n]]
-        observe_car(g, half_width_m, p, c.x_m, c.y_m, c.heading_rad, c.speed_mps, c.steer_rad, c.seg,
-                    c.lateral_m, out[n])  # fmt: skip
+        observe_car(
+            g,
+            half_width_m,
+            p,
+            c.x_m,
+            c.y_m,
+            c.heading_rad,
+            c.speed_mps,
+            c.steer_rad,
+            c.seg,
+            c.lateral_m,
+            out[n],
+        )
 
 
 @njit(cache=True)
-def _step_cars(actions: npt.NDArray[np.int64], cars: npt.NDArray[np.void], obs: npt.NDArray[np.float32],
-               values: npt.NDArray[np.float64], flags: npt.NDArray[np.void], g: npt.NDArray[np.float64],
-               half_width_m: float, length: float, p: CarParams, dt_s: float, max_steps: int) -> None:  # fmt: skip
+def _step_cars(
+    actions: npt.NDArray[np.int64],
+    cars: npt.NDArray[np.void],
+    obs: npt.NDArray[np.float32],
+    values: npt.NDArray[np.float64],
+    flags: npt.NDArray[np.void],
+    g: npt.NDArray[np.float64],
+    half_width_m: float,
+    length: float,
+    p: CarParams,
+    dt_s: float,
+    max_steps: int,
+) -> None:
     """Advance every car: drive, find it on the track, count progress and laps, reward, observe."""
     for i in range(len(actions)):
         a = actions[i]
         c = cars[i]  # this car's record, written in place
-        x, y, heading, speed, steer = advance(c.x_m, c.y_m, c.heading_rad, c.speed_mps, c.steer_rad,
-                                              ACTION_THROTTLE[a], ACTION_STEER[a], p, dt_s)  # fmt: skip
+        x, y, heading, speed, steer = advance(
+            c.x_m,
+            c.y_m,
+            c.heading_rad,
+            c.speed_mps,
+            c.steer_rad,
+            ACTION_THROTTLE[a],
+            ACTION_STEER[a],
+            p,
+            dt_s,
+        )
         c.x_m, c.y_m, c.heading_rad, c.speed_mps, c.steer_rad = x, y, heading, speed, steer
         seg, on_track = locate(g, x, y, c.seg)
         s_m, lateral_m = project(g, seg, x, y)
@@ -234,8 +299,13 @@ def _step_cars(actions: npt.NDArray[np.int64], cars: npt.NDArray[np.void], obs: 
 
 
 @njit(cache=True)
-def _place_cars(rows: npt.NDArray[np.int64], draws: npt.NDArray[np.float64], cars: npt.NDArray[np.void],
-                g: npt.NDArray[np.float64], length: float) -> None:  # fmt: skip
+def _place_cars(
+    rows: npt.NDArray[np.int64],
+    draws: npt.NDArray[np.float64],
+    cars: npt.NDArray[np.void],
+    g: npt.NDArray[np.float64],
+    length: float,
+) -> None:
     """Start each chosen car standing still at arc length draws[:, 0], draws[:, 1] m left of the
     centreline, turned draws[:, 2] rad from the track's direction; every count back to zero."""
     for n in range(len(rows)):
@@ -248,6 +318,12 @@ def _place_cars(rows: npt.NDArray[np.int64], draws: npt.NDArray[np.float64], car
         projected_s, lateral_m = project(g, k, x, y)
         c = cars[rows[n]]
         c.x_m, c.y_m, c.heading_rad = x, y, math.atan2(dy, dx) + jitter_rad
-        c.speed_mps, c.steer_rad, c.s_m, c.lateral_m, c.travelled_m = 0.0, 0.0, projected_s, lateral_m, 0.0
+        c.speed_mps, c.steer_rad, c.s_m, c.lateral_m, c.travelled_m = (
+            0.0,
+            0.0,
+            projected_s,
+            lateral_m,
+            0.0,
+        )
         c.lap_start_s, c.last_lap_s, c.best_lap_s = 0.0, np.nan, np.nan
         c.seg, c.laps, c.steps, c.crashed = k, 0, 0, 0

@@ -1,4 +1,5 @@
-"""A closed race track: built from a validated track file into borders and one packed geometry table."""
+"""A closed race track: built from a validated track file into borders and one packed geometry
+table."""
 
 from __future__ import annotations
 
@@ -11,7 +12,22 @@ import numpy.typing as npt
 
 from game.errors import TrackError
 from game.race.corners import corner_vertices
-from game.race.quads import CX, CY, DX, DY, GEOMETRY_COLUMNS, LEN, LX, LY, RX, RY, S, cast_ray, locate, project
+from game.race.quads import (
+    CX,
+    CY,
+    DX,
+    DY,
+    GEOMETRY_COLUMNS,
+    LEN,
+    LX,
+    LY,
+    RX,
+    RY,
+    S,
+    cast_ray,
+    locate,
+    project,
+)
 from game.race.geometry import (
     Points,
     closed_catmull_rom,
@@ -98,7 +114,8 @@ class Track:
         return np.searchsorted(self.seg_s_m, s, side="right") - 1
 
     def pose_at(self, s_m: npt.ArrayLike) -> tuple[Points, npt.NDArray[np.float64]]:
-        """Centreline position [..., 2] and heading [...] (radians, counter-clockwise from +x) at arc length s."""
+        """Centreline position [..., 2] and heading [...] (radians, counter-clockwise from +x) at
+        arc length s."""
         s_m = np.asarray(s_m, dtype=np.float64)
         seg = self.segment_at(s_m)
         along = np.mod(s_m, self.length_m) - self.seg_s_m[seg]
@@ -106,8 +123,11 @@ class Track:
         xy = self.centerline_m[seg] + direction * along[..., None]
         return xy, np.arctan2(direction[..., 1], direction[..., 0])
 
-    def locate(self, xy: Points, hint: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-        """The quad each point is in (searched near `hint`), and whether it is on the track at all."""
+    def locate(
+        self, xy: Points, hint: npt.ArrayLike
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        """The quad each point is in (searched near `hint`), and whether it is on the track at
+        all."""
         xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
         hint = np.broadcast_to(np.asarray(hint, dtype=np.int64), len(xy))
         seg = np.empty(len(xy), dtype=np.int64)
@@ -116,22 +136,32 @@ class Track:
             seg[i], inside[i] = locate(self.geometry, xy[i, 0], xy[i, 1], hint[i])
         return seg, inside
 
-    def progress(self, xy: Points, seg: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """Arc length s [m] of each point's projection on its segment, and its offset to the left [m]."""
+    def progress(
+        self, xy: Points, seg: npt.ArrayLike
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Arc length s [m] of each point's projection on its segment, and its offset to the left
+        [m]."""
         xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
         seg = np.broadcast_to(np.asarray(seg, dtype=np.int64), len(xy))
-        out = np.array([project(self.geometry, int(k), x, y) for (x, y), k in zip(xy, seg, strict=True)])
+        out = np.array(
+            [project(self.geometry, int(k), x, y) for (x, y), k in zip(xy, seg, strict=True)]
+        )
         return out[:, 0], out[:, 1]
 
-    def cast_rays(self, xy: Points, seg: npt.ArrayLike, angles_rad: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        """[N, R] distance [m] from each point (in quad seg[i]) along each world angle to a border, capped."""
+    def cast_rays(
+        self, xy: Points, seg: npt.ArrayLike, angles_rad: npt.ArrayLike
+    ) -> npt.NDArray[np.float64]:
+        """[N, R] distance [m] from each point (in quad seg[i]) along each world angle to a
+        border, capped."""
         xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
         angles = np.asarray(angles_rad, dtype=np.float64).reshape(len(xy), -1)
         seg = np.broadcast_to(np.asarray(seg, dtype=np.int64), len(xy))
         out = np.empty(angles.shape)
         for i in range(len(xy)):
             for j in range(angles.shape[1]):
-                out[i, j] = cast_ray(self.geometry, self.half_width_m, seg[i], xy[i, 0], xy[i, 1], angles[i, j])
+                out[i, j] = cast_ray(
+                    self.geometry, self.half_width_m, seg[i], xy[i, 0], xy[i, 1], angles[i, j]
+                )
         return out
 
 
@@ -147,8 +177,9 @@ def track_along(spec: TrackSpec, center: Points) -> Track:
         x, y = center[int(borders.bend.argmin())]
         raise TrackError(
             f"{spec.source}: centerline_m: expected no hairpin sharper than 150 degrees "
-            f"at one point, got one near ({x:.1f}, {y:.1f}) m", at_m=(float(x), float(y))
-        )  # fmt: skip
+            f"at one point, got one near ({x:.1f}, {y:.1f}) m",
+            at_m=(float(x), float(y)),
+        )
     _check_borders(borders.left_m, borders.right_m, borders.seg_dir, spec)
     geometry = np.empty((len(center), GEOMETRY_COLUMNS))
     geometry[:, CX : CY + 1] = center
@@ -212,7 +243,8 @@ def _check_length(length_m: float, spec: TrackSpec) -> None:
 
 
 def _check_borders(left: Points, right: Points, seg_dir: Points, spec: TrackSpec) -> None:
-    """The two borders must run along the centreline and never touch or cross themselves or each other.
+    """The two borders must run along the centreline and never touch or cross themselves or each
+    other.
 
     A border piece running against the centreline is an inner border folded inside out: on a
     loop tighter than half the width it can close up without crossing anything.
@@ -221,16 +253,21 @@ def _check_borders(left: Points, right: Points, seg_dir: Points, spec: TrackSpec
     nxt = np.roll(np.arange(count), -1)
     starts = np.vstack([left, right])
     ends = np.vstack([left[nxt], right[nxt]])
-    backwards = np.flatnonzero(np.einsum("ij,ij->i", ends - starts, np.vstack([seg_dir, seg_dir])) <= 0)
+    backwards = np.flatnonzero(
+        np.einsum("ij,ij->i", ends - starts, np.vstack([seg_dir, seg_dir])) <= 0
+    )
     chain_id = np.repeat([0, 1], count)
     chain_pos = np.tile(np.arange(count), 2)
-    crossing = (backwards[0],) if len(backwards) else find_crossing(starts, ends, chain_id, chain_pos)
+    crossing = (
+        (backwards[0],) if len(backwards) else find_crossing(starts, ends, chain_id, chain_pos)
+    )
     if crossing is not None:
         x, y = (starts[crossing[0]] + ends[crossing[0]]) / 2
         raise TrackError(
             f"{spec.source}: centerline_m: expected borders that never cross, got a crossing "
             f"near ({x:.1f}, {y:.1f}) m (the track overlaps itself, or a curve is tighter "
-            f"than half the width_m)", at_m=(float(x), float(y))
+            f"than half the width_m)",
+            at_m=(float(x), float(y)),
         )
 
 

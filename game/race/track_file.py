@@ -1,4 +1,5 @@
-"""Track files: find them, read them and validate every field (the format is in tracks/README.md)."""
+"""Track files: find them, read them and validate every field (the format is in
+tracks/README.md)."""
 
 from __future__ import annotations
 
@@ -31,9 +32,17 @@ Fail = Callable[[str, str, str], TrackError]
 """Builds the error for (field, what was expected, what was found)."""
 
 FIELDS = {
-    "schema_version", "name", "description", "width_m", "centerline_m",
-    "smooth", "sharp_corners", "start_fraction", "reverse", "time_limit_s",
-}  # fmt: skip
+    "schema_version",
+    "name",
+    "description",
+    "width_m",
+    "centerline_m",
+    "smooth",
+    "sharp_corners",
+    "start_fraction",
+    "reverse",
+    "time_limit_s",
+}
 
 
 @dataclass(frozen=True)
@@ -43,7 +52,8 @@ class TrackSpec:
     name: str
     width_m: float
     control_points_m: npt.NDArray[np.float64]
-    """[K, 2] distinct control points of the closed centreline (the repeated closing point dropped)."""
+    """[K, 2] distinct control points of the closed centreline (the repeated closing point
+    dropped)."""
     smooth: bool
     start_fraction: float
     reverse: bool
@@ -61,7 +71,8 @@ def shipped_tracks() -> list[str]:
 
 
 def resolve_track_path(track: str | Path) -> Path:
-    """A shipped track's name, or a path to a track file, as a path; TrackError if neither exists."""
+    """A shipped track's name, or a path to a track file, as a path; TrackError if neither
+    exists."""
     text = str(track)
     if text in shipped_tracks():
         return TRACKS_DIR / f"{text}.json"
@@ -111,10 +122,14 @@ def parse_track(data: Any, source: str) -> TrackSpec:
         return TrackError(f"{source}: {field}: expected {expected}, got {got}")
 
     if not isinstance(data, dict):
-        raise TrackError(f"{source}: expected a JSON object at the top level, got {_describe(data)}")
+        raise TrackError(
+            f"{source}: expected a JSON object at the top level, got {_describe(data)}"
+        )
     unknown = sorted(set(data) - FIELDS)
     if unknown:
-        field = unknown[0] if unknown[0].isidentifier() else _describe(unknown[0])  # one line, short
+        field = (
+            unknown[0] if unknown[0].isidentifier() else _describe(unknown[0])
+        )  # one line, short
         raise TrackError(f"{source}: {field}: unknown field (expected {', '.join(sorted(FIELDS))})")
     for required in ("schema_version", "name", "width_m", "centerline_m"):
         if required not in data:
@@ -125,10 +140,18 @@ def parse_track(data: Any, source: str) -> TrackSpec:
         raise fail("schema_version", str(SCHEMA_VERSION), _describe(version))
     name = data["name"]
     if not _is_text(name, MAX_NAME_CHARS) or not name.strip():
-        raise fail("name", f"a non-empty string of at most {MAX_NAME_CHARS} printable characters", _describe(name))
+        raise fail(
+            "name",
+            f"a non-empty string of at most {MAX_NAME_CHARS} printable characters",
+            _describe(name),
+        )
     description = data.get("description", "")
     if not _is_text(description, MAX_DESCRIPTION_CHARS):
-        raise fail("description", f"a string of at most {MAX_DESCRIPTION_CHARS} printable characters", _describe(description))
+        raise fail(
+            "description",
+            f"a string of at most {MAX_DESCRIPTION_CHARS} printable characters",
+            _describe(description),
+        )
     width_m = _number(data["width_m"], "width_m", *WIDTH_RANGE_M, fail)
     smooth = _boolean(data.get("smooth", True), "smooth", fail)
     reverse = _boolean(data.get("reverse", False), "reverse", fail)
@@ -136,8 +159,10 @@ def parse_track(data: Any, source: str) -> TrackSpec:
     if start_fraction >= 1.0:
         raise fail("start_fraction", "a number in [0, 1)", _describe(start_fraction))
     time_limit = data.get("time_limit_s")
-    time_limit_s = None if time_limit is None else _number(
-        time_limit, "time_limit_s", 1.0, MAX_TIME_LIMIT_S, fail
+    time_limit_s = (
+        None
+        if time_limit is None
+        else _number(time_limit, "time_limit_s", 1.0, MAX_TIME_LIMIT_S, fail)
     )
     points = _control_points(data["centerline_m"], fail)
     sharp = _sharp_corners(data.get("sharp_corners", []), len(points), smooth, fail)
@@ -163,8 +188,11 @@ def _control_points(value: Any, fail: Fail) -> npt.NDArray[np.float64]:
     if not isinstance(value, list):
         raise fail(field, "a list of [x, y] points in metres", _describe(value))
     if not 5 <= len(value) <= MAX_POINTS + 1:
-        raise fail(field, f"between 5 and {MAX_POINTS + 1} points (4 distinct + the closing one)",
-                   f"{len(value)} points")  # fmt: skip
+        raise fail(
+            field,
+            f"between 5 and {MAX_POINTS + 1} points (4 distinct + the closing one)",
+            f"{len(value)} points",
+        )
     for index, point in enumerate(value):
         if (
             not isinstance(point, list)
@@ -178,15 +206,18 @@ def _control_points(value: Any, fail: Fail) -> npt.NDArray[np.float64]:
     points = np.asarray(value, dtype=np.float64)
     gap_m = float(np.hypot(*(points[-1] - points[0])))
     if gap_m > 1e-6:
-        raise fail(field, "a closed loop: the last point must repeat the first",
-                   f"a gap of {gap_m:.3g} m")  # fmt: skip
+        raise fail(
+            field, "a closed loop: the last point must repeat the first", f"a gap of {gap_m:.3g} m"
+        )
     points = points[:-1]
     spacing = np.hypot(*(np.roll(points, -1, axis=0) - points).T)
     if spacing.min() < MIN_POINT_SPACING_M:
         index = int(spacing.argmin())
-        error = fail(f"{field}[{index}]",
-                     f"a point at least {MIN_POINT_SPACING_M} m from the next one",
-                     f"{spacing[index]:.3g} m")  # fmt: skip
+        error = fail(
+            f"{field}[{index}]",
+            f"a point at least {MIN_POINT_SPACING_M} m from the next one",
+            f"{spacing[index]:.3g} m",
+        )
         error.point, error.at_m = index, (float(points[index, 0]), float(points[index, 1]))
         raise error
     return points

@@ -1,4 +1,5 @@
-"""RaceVectorEnv: N cars on one track stepped as arrays in one call (a native Gymnasium vector env)."""
+"""RaceVectorEnv: N cars on one track stepped as arrays in one call (a native Gymnasium vector
+env)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from game.race.track_file import DEFAULT_TRACK
 
 
 class RaceVectorEnv(VectorEnv):
-    """`num_envs` independent cars on one track; car i behaves exactly like RaceEnv seeded with seed + i.
+    """`num_envs` independent cars on one track; car i behaves exactly like RaceEnv seeded with seed
+    + i.
 
     Autoreset is SAME_STEP, as the trainer expects: when a car's episode ends, `step` returns
     the first observation of its next episode, and the last one in `info["final_obs"]` (with
@@ -30,7 +32,11 @@ class RaceVectorEnv(VectorEnv):
     masked until a car has completed a lap; `ending` masked to the cars whose episode ended.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 20, "autoreset_mode": AutoresetMode.SAME_STEP}
+    metadata: ClassVar[dict[str, Any]] = {
+        "render_modes": ["rgb_array"],
+        "render_fps": 20,
+        "autoreset_mode": AutoresetMode.SAME_STEP,
+    }
 
     def __init__(
         self,
@@ -70,11 +76,21 @@ class RaceVectorEnv(VectorEnv):
 
     def step(
         self, actions: npt.ArrayLike
-    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.bool_], dict[str, Any]]:
+    ) -> tuple[
+        npt.NDArray[np.float32],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.bool_],
+        npt.NDArray[np.bool_],
+        dict[str, Any],
+    ]:
         """Drive every car one step; cars whose episode ended start the next one at once."""
         actions = np.asarray(actions)
-        if (actions.shape != (self.num_envs,) or actions.dtype.kind not in "iu"
-                or actions.min() < 0 or actions.max() >= len(ACTION_NAMES)):  # fmt: skip
+        if (
+            actions.shape != (self.num_envs,)
+            or actions.dtype.kind not in "iu"
+            or actions.min() < 0
+            or actions.max() >= len(ACTION_NAMES)
+        ):
             raise ValueError(
                 f"actions: expected {self.num_envs} integers in [0, {len(ACTION_NAMES)}), got {actions!r}"
             )
