@@ -67,7 +67,8 @@ def cartpole_run(tmp_path_factory) -> Path:
 def bad_invocations(run: Path, tmp: Path) -> dict[str, tuple[list[str], str]]:
     """Flags that cannot work -> what the error line must say."""
     (tmp / "bad_track.json").write_text(
-        '{"schema_version": 1, "name": "x", "width_m": -3, "centerline_m": [[0, 0], [99, 0], [0, 99], [0, 0]]}'
+        '{"schema_version": 1, "name": "x", "width_m": -3, '
+        '"centerline_m": [[0, 0], [99, 0], [0, 99], [0, 0]]}'
     )
     (tmp / "garbage.pt").write_bytes(b"\x80\x02not a checkpoint")
     (tmp / "a_file").write_text("")

@@ -20,7 +20,8 @@ from test_robust_cli import load_main
 pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
 STOPPED = re.compile(
     r": write: expected a writable run directory with free space, got '(?P<why>[^']+)'; "
-    r"training stopped at step [\d,]+, the last good checkpoint is (?P<path>\S+) \(step (?P<step>[\d,]+)\)$"
+    r"training stopped at step [\d,]+, "
+    r"the last good checkpoint is (?P<path>\S+) \(step (?P<step>[\d,]+)\)$"
 )
 
 
@@ -147,7 +148,8 @@ def test_main_refuses_a_read_only_run_directory_up_front(tmp_path, monkeypatch, 
     code = load_main().main(["--headless", "--scene", "cartpole", "--run-dir", str(run_dir)])
     assert code == 2
     assert capsys.readouterr().err == (
-        f"main.py: error: --run-dir: expected a writable directory, got {str(run_dir)!r} (Read-only file system)\n"
+        f"main.py: error: --run-dir: expected a writable directory, got {str(run_dir)!r} "
+        "(Read-only file system)\n"
     )
 
 

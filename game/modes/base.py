@@ -128,7 +128,8 @@ def race_hud(sim: RaceSim, car: int = 0, cars_lapped: int | None = None) -> Race
 
 def episode_message(scene: SceneSpec, episode: FinishedEpisode) -> str:
     """One finished episode in a few words: its return and how it ended."""
-    return f"episode: return {episode.episode_return:.1f}, {scene.ending(episode.info, episode.terminated)}"
+    ending = scene.ending(episode.info, episode.terminated)
+    return f"episode: return {episode.episode_return:.1f}, {ending}"
 
 
 def scene_view(envs: VectorEnv, focus: Callable[[], int]) -> SceneView:

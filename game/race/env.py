@@ -39,14 +39,14 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
     ## Observation Space
     `Box(14,)` float32:
 
-    | Index | Observation                                          | Min | Max | Unit              |
-    |-------|------------------------------------------------------|-----|-----|-------------------|
-    | 0-8   | distance to the border along rays at -90, -67.5, ..., +90 deg from the heading | 0 | 1 | x 50 m |
-    | 9     | speed                                                | 0   | 1   | x 40 m/s          |
-    | 10    | steering angle (positive = left)                     | -1  | 1   | x 0.45 rad        |
-    | 11    | sin of heading error (car heading - track direction) | -1  | 1   |                   |
-    | 12    | cos of heading error (negative = driving backwards)  | -1  | 1   |                   |
-    | 13    | offset left of the centreline                        | -1  | 1   | x half the width  |
+    | Index | Observation                                            | Min | Max | Unit         |
+    |-------|--------------------------------------------------------|-----|-----|--------------|
+    | 0-8   | border distance along 9 rays, -90 to +90 deg by 22.5   | 0   | 1   | x 50 m       |
+    | 9     | speed                                                  | 0   | 1   | x 40 m/s     |
+    | 10    | steering angle (positive = left)                       | -1  | 1   | x 0.45 rad   |
+    | 11    | sin of heading error (car heading - track direction)   | -1  | 1   |              |
+    | 12    | cos of heading error (negative = driving backwards)    | -1  | 1   |              |
+    | 13    | offset left of the centreline                          | -1  | 1   | x half width |
 
     Rays are cast exactly against the border polylines (walking the ray through the track's
     quads), never read from pixels.

@@ -92,7 +92,8 @@ class RaceVectorEnv(VectorEnv):
             or actions.max() >= len(ACTION_NAMES)
         ):
             raise ValueError(
-                f"actions: expected {self.num_envs} integers in [0, {len(ACTION_NAMES)}), got {actions!r}"
+                f"actions: expected {self.num_envs} integers in [0, {len(ACTION_NAMES)}), "
+                f"got {actions!r}"
             )
         out = self.sim.step(actions)
         obs = out.obs.copy()
