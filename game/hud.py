@@ -79,6 +79,8 @@ class HudState:
     """Env steps trained so far (train mode)."""
     extra: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     """More (label, value) rows, e.g. the learner's last losses."""
+    reward_terms: tuple[tuple[str, float], ...] = ()
+    """The last step's reward term by term, for scenes that name them (the race)."""
 
 
 class Hud:
@@ -154,6 +156,11 @@ class Hud:
             if race.cars > 1:
                 lapped = "-" if race.cars_lapped is None else f"{race.cars_lapped} of {race.cars}"
                 rows.append(("cars that lapped", lapped))
+        if state.reward_terms:
+            shown = [(n, v) for n, v in state.reward_terms if v] or state.reward_terms[:1]
+            rows.append(
+                ("last reward", ", ".join(f"{n.replace('_', ' ')} {v:+.2f}" for n, v in shown))
+            )
         if state.total_steps is not None:
             rows.append(("trained steps", f"{state.total_steps:,}"))
         rows.append(("fps / steps per s", f"{state.fps:4.0f} / {state.steps_per_s:,.0f}"))

@@ -20,6 +20,7 @@ from game.app import SPEEDS, App, AppConfig
 from game.hud import BAR, BAR_CHOSEN, BAR_MAX_PX, PAD, WARN, Hud, HudState, wrap_text
 from game.modes import PlayMode, TrainMode, VersusMode, WatchMode
 from agent.run import RunPlan
+from game.race.reward import REWARD_TERMS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -280,6 +281,10 @@ def test_watch_shows_several_copies_and_follows_the_leader():
     )  # the HUD follows the leader (within the margin)
     state = mode.hud_state()
     assert state.probs is not None and state.race is not None and state.race.cars == 6
+    # the HUD reads the reward term by term from the one table, for the car it follows
+    assert [name for name, _ in state.reward_terms] == list(REWARD_TERMS)
+    progress = dict(state.reward_terms)["progress"]
+    assert progress == mode.last.infos["reward_components"]["progress"][mode.focus]
     app.close()
 
 

@@ -7,6 +7,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pygame
@@ -130,6 +131,12 @@ def episode_message(scene: SceneSpec, episode: FinishedEpisode) -> str:
     """One finished episode in a few words: its return and how it ended."""
     ending = scene.ending(episode.info, episode.terminated)
     return f"episode: return {episode.episode_return:.1f}, {ending}"
+
+
+def reward_terms(infos: dict[str, Any] | None, index: int) -> tuple[tuple[str, float], ...]:
+    """Env `index`'s last reward term by term, from a vector info dict (empty where unnamed)."""
+    terms = None if infos is None else infos.get("reward_components")
+    return () if terms is None else tuple((name, float(v[index])) for name, v in terms.items())
 
 
 def scene_view(envs: VectorEnv, focus: Callable[[], int]) -> SceneView:

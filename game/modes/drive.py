@@ -10,7 +10,15 @@ from gymnasium.vector import VectorEnv
 from agent.episodes import EnvStepReport, EpisodeStepper, FinishedEpisode
 from agent.policy import PolicyOutput
 from game.hud import HudState
-from game.modes.base import LapTally, Mode, episode_message, race_hud, race_sim, scene_view
+from game.modes.base import (
+    LapTally,
+    Mode,
+    episode_message,
+    race_hud,
+    race_sim,
+    reward_terms,
+    scene_view,
+)
 from game.scenes import SceneSpec
 
 
@@ -82,6 +90,7 @@ class DriveMode(Mode):
             status=self.notice(),
             keys=self.key_legend(),
             extra=self.extra_rows(),
+            reward_terms=reward_terms(None if self.last is None else self.last.infos, car),
         )
 
     def policy_drives(self, car: int) -> bool:

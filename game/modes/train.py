@@ -9,14 +9,22 @@ from agent.evaluate import EvalReport
 from agent.learner import UpdateReport
 from agent.trainer import Trainer
 from game.hud import HudState
-from game.modes.base import LapTally, Mode, episode_message, leader, race_hud, race_sim, scene_view
+from game.modes.base import (
+    LapTally,
+    Mode,
+    episode_message,
+    leader,
+    race_hud,
+    race_sim,
+    reward_terms,
+    scene_view,
+)
 from game.scenes import SceneSpec
 
 
 class TrainMode(Mode):
-    """The trainer's envs, drawn while it learns: on the race a swarm of cars, the HUD following the
-    leader;
-    the Gymnasium scenes show env 0."""
+    """The trainer's envs, drawn while it learns: on the race a swarm of cars, the HUD following
+    the leader; the Gymnasium scenes show env 0."""
 
     name = "train"
 
@@ -124,6 +132,7 @@ class TrainMode(Mode):
             status=self._status or self.notice(),
             total_steps=self.trainer.num_timesteps,
             extra=extra,
+            reward_terms=reward_terms(None if report is None else report.infos, focus),
         )
 
     def close(self) -> None:
