@@ -34,8 +34,8 @@ class TrainSummary(NamedTuple):
     best_eval_mean: float | None
     last_eval: EvalResult | None
     interrupted: bool
-    """Stopped before total_timesteps (Ctrl+C or a stop request); last.pt and the logs are
-    written."""
+    """Stopped before total_timesteps (Ctrl+C or a stop request); last.pt and the logs are written.
+    """
 
 
 def train_headless(

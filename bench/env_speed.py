@@ -96,7 +96,8 @@ def main() -> None:
     for name, rate in rows:
         print(f"{name:{width}}  {rate:>14,.0f}")
     print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, "
         f"numpy {np.__version__}; load average {os.getloadavg()[0]:.2f}"
     )
 

@@ -75,11 +75,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         app.attach(TrainMode(spec, trainer))
         print(
-            f"live soak: race {args.algo}, {train_config.num_envs} cars, max speed, {args.minutes:g} min"
+            f"live soak: race {args.algo}, {train_config.num_envs} cars, max speed, "
+            f"{args.minutes:g} min"
         )
-        describe = lambda: (
-            f"{held_surfaces()} surfaces, {app.frames:,} frames, {app.clock.get_fps():.0f} fps"
-        )  # noqa: E731
+
+        def describe() -> str:
+            fps = app.clock.get_fps()
+            return f"{held_surfaces()} surfaces, {app.frames:,} frames, {fps:.0f} fps"
+
         try:
             while log.keep_going(trainer.num_timesteps, describe):
                 app.frame()

@@ -44,8 +44,8 @@ class Sample(NamedTuple):
 
 
 class MemoryLog:
-    """RSS readings every `every_s` seconds for `duration_s`, printed as they come, judged after
-    a warm-up."""
+    """RSS readings every `every_s` seconds for `duration_s`, printed as they come, judged after a
+    warm-up."""
 
     def __init__(self, every_s: float, warmup_s: float, duration_s: float):
         self.every_s = every_s

@@ -75,8 +75,6 @@ class Target:
 
 def run(args: argparse.Namespace) -> int:
     """Dispatch to the mode (the flags have been checked)."""
-    if args.mode == "edit":
-        return run_edit(args)
     if args.mode == "train":
         return run_train(args)
     target = resolve(args)
@@ -169,14 +167,6 @@ def run_eval(args: argparse.Namespace, target: Target) -> int:
     return 0
 
 
-def run_edit(args: argparse.Namespace) -> int:
-    """The track editor in a window (game/editor)."""
-    from game.editor.launch import edit
-
-    edit(args.track, app_config(args, "1"), args.frames)
-    return 0
-
-
 def run_drive(args: argparse.Namespace, target: Target) -> int:
     """Play, watch a trained policy (on --envs cars), or race it (play with --checkpoint)."""
     from game import session
@@ -253,7 +243,8 @@ def run_train(args: argparse.Namespace) -> int:
         with StopSignals() as stop:
             summary = train_headless(plan, make_envs, make_eval_env, stop_requested=stop.requested)
         print(
-            f"trained {summary.num_timesteps:,} steps, {summary.episodes:,} episodes in {summary.wall_s:.1f} s"
+            f"trained {summary.num_timesteps:,} steps, {summary.episodes:,} episodes "
+            f"in {summary.wall_s:.1f} s"
         )
         if summary.last_eval is not None:
             print(f"last evaluation: {summary.last_eval.summary()}")
@@ -285,7 +276,8 @@ def run_train(args: argparse.Namespace) -> int:
         f"({app.freezes} over {1000 * FREEZE_S:.0f} ms)"
     )
     print(
-        f"saved {run_dir / 'last.pt'} after {trainers[0].num_timesteps:,} steps; continue with --resume {run_dir}"
+        f"saved {run_dir / 'last.pt'} after {trainers[0].num_timesteps:,} steps; "
+        f"continue with --resume {run_dir}"
     )
     return interrupted(stop, run_dir) if stop.requested() else 0
 

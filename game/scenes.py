@@ -29,8 +29,8 @@ class SceneSpec:
     action_names: tuple[str, ...]
     """One label per discrete action, in action order (the HUD's bars)."""
     controls: Mapping[str, tuple[str, ...]]
-    """Play-mode controls: control name -> pygame key names that press it (e.g. "gas": ("up",
-    "w"))."""
+    """Play-mode controls: control name -> pygame key names that press it (e.g. "gas": ("up", "w")).
+    """
     control_actions: Mapping[frozenset[str], int]
     """Which action a set of held controls means; the empty set is the no-op."""
     success: str
@@ -66,8 +66,8 @@ class SceneSpec:
 
 
 class SceneInfo(gym.Wrapper):
-    """Attaches the scene description; sets `info["is_success"]` every step and `info["ending"]`
-    at an episode's end."""
+    """Attaches the scene description; sets `info["is_success"]` every step and `info["ending"]` at
+    an episode's end."""
 
     def __init__(self, env: gym.Env, scene: SceneSpec):
         super().__init__(env)

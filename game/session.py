@@ -1,5 +1,5 @@
-"""Windowed sessions: open the window, build the mode for play, watch, versus or live training,
-run it."""
+"""Windowed sessions: open the window, build the mode for play, watch, versus or live training, run
+it."""
 
 from __future__ import annotations
 

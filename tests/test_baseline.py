@@ -1,5 +1,5 @@
-"""The scripted driver as a baseline: scored on the batched env exactly as single envs would
-score it."""
+"""The scripted driver as a baseline: scored on the batched env exactly as single envs would score
+it."""
 
 import numpy as np
 

@@ -181,8 +181,8 @@ SUBPROCESS_CASES = ["negative steps", "resume another scene", "bad track file", 
 
 
 def test_bad_flags_in_a_real_process(cartpole_run, tmp_path):
-    """One of each kind (argparse, run directory of another scene, track file, run directory) end
-    to end."""
+    """One of each kind (argparse, run directory of another scene, track file, run directory) end to
+    end."""
     cases = bad_invocations(cartpole_run, tmp_path)
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = pool.map(lambda name: run_main(*cases[name][0], cwd=tmp_path), SUBPROCESS_CASES)

@@ -19,7 +19,8 @@ from game import launch
 from test_robust_cli import load_main
 
 KEPT = re.compile(
-    r"; training stopped at step (?P<now>[\d,]+), the last good checkpoint is (?P<path>\S+) \(step (?P<step>[\d,]+)\)$"
+    r"; training stopped at step (?P<now>[\d,]+), "
+    r"the last good checkpoint is (?P<path>\S+) \(step (?P<step>[\d,]+)\)$"
 )
 
 
@@ -173,7 +174,7 @@ def test_main_reports_a_nan_from_the_env_in_one_line_with_exit_code_1(
     assert code == 1
     last_line = capsys.readouterr().err.rstrip("\n").rsplit("\n", 1)[-1]
     assert last_line == (
-        "main.py: error: cartpole env 0: reward: expected finite numbers, got nan (update refused); "
-        "training stopped at step 16, no checkpoint was written"
+        "main.py: error: cartpole env 0: reward: expected finite numbers, got nan "
+        "(update refused); training stopped at step 16, no checkpoint was written"
     )
     assert not (tmp_path / "last.pt").exists()

@@ -75,7 +75,8 @@ class TrainMode(Mode):
                     ""
                     if report.stats
                     else (
-                        f"updating the policy: step {report.gradient_step} of {report.planned_steps}"
+                        f"updating the policy: step {report.gradient_step} "
+                        f"of {report.planned_steps}"
                     )
                 )
             elif isinstance(report, EvalReport):

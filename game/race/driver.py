@@ -68,8 +68,8 @@ def drive(sim: RaceSim, dt_s: float | None = None) -> npt.NDArray[np.intp]:
 
 @functools.lru_cache(maxsize=16)
 def speed_profile(track: Track, params: CarParams) -> npt.NDArray[np.float64]:
-    """[M] the speed to hold on each segment: within grip in its corner, and able to brake for
-    the next."""
+    """[M] the speed to hold on each segment: within grip in its corner, and able to brake for the
+    next."""
     turn = np.arctan2(
         np.roll(track.seg_dir, -1, axis=0)[:, 1] * track.seg_dir[:, 0]
         - np.roll(track.seg_dir, -1, axis=0)[:, 0] * track.seg_dir[:, 1],

@@ -138,8 +138,8 @@ def first_quad(g: npt.NDArray[np.float64], k: int, x: float, y: float) -> FirstQ
 def cast_ray(
     g: npt.NDArray[np.float64], half_width_m: float, k: int, x: float, y: float, angle_rad: float
 ) -> float:
-    """Exact distance [m] from (x, y) along angle_rad to the first border, capped at MAX_RANGE_M;
-    0 unless in quad k."""
+    """Exact distance [m] from (x, y) along angle_rad to the first border, capped at MAX_RANGE_M; 0
+    unless in quad k."""
     if not in_quad(g, k, x, y):
         return 0.0
     quad = first_quad(g, k, x, y)

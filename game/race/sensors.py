@@ -43,8 +43,8 @@ def observe_car(
     lateral_m: float,
     out: npt.NDArray[np.float32],
 ) -> None:
-    """Write one car's 14 observations into `out` (the table in RaceEnv's docstring); g is the
-    track geometry."""
+    """Write one car's 14 observations into `out` (the table in RaceEnv's docstring); g is the track
+    geometry."""
     rays = RAY_ANGLES_RAD.shape[0]
     cos_h, sin_h = math.cos(heading_rad), math.sin(heading_rad)
     if in_quad(g, seg, x_m, y_m):

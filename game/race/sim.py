@@ -75,8 +75,8 @@ writes a car's record by field name (`car.x_m`); Python reads every car's field 
 CAR_STATE = np.dtype([(name, kind) for name, kind, _ in CAR_FIELDS], align=True)
 
 CarRecord = namedtuple("CarRecord", CAR_STATE.names)  # type: ignore[misc]
-"""One car's state as plain Python numbers, by field name:
-`CarRecord._make(state.cars[i].item())`."""
+"""One car's state as plain Python numbers, by field name: `CarRecord._make(state.cars[i].item())`.
+"""
 
 ENDINGS = ("time limit", "left the track")
 """How an episode ends: ENDINGS[terminated] (a car is only ever truncated on the track)."""
