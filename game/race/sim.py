@@ -199,7 +199,9 @@ class RaceSim:
         """The track `car` drives on."""
         return self.tracks.tracks[int(self.state.cars["track"][car])]
 
-    def set_tracks(self, tracks: Sequence[Track], track_of_car: npt.ArrayLike | None = None) -> None:
+    def set_tracks(
+        self, tracks: Sequence[Track], track_of_car: npt.ArrayLike | None = None
+    ) -> None:
         """Use `tracks`; car i drives on track_of_car[i] (default: i modulo the number of tracks).
 
         Cars keep their place until they are reset: reset the ones whose track changed.
@@ -211,7 +213,8 @@ class RaceSim:
         chosen = cars % len(tracks) if track_of_car is None else np.asarray(track_of_car)
         if chosen.shape != cars.shape or chosen.min() < 0 or chosen.max() >= len(tracks):
             raise ValueError(
-                f"track_of_car: expected {self.num_cars} indices in [0, {len(tracks)}), got {chosen!r}"
+                f"track_of_car: expected {self.num_cars} indices in [0, {len(tracks)}), "
+                f"got {chosen!r}"
             )
         self.state.cars["track"] = chosen
 
@@ -228,8 +231,11 @@ class RaceSim:
         rows = np.arange(self.num_cars)[index]
         if len(rngs) != len(rows):
             raise ValueError(f"rngs: expected one generator per car ({len(rows)}), got {len(rngs)}")
+        starts = [
+            self._draw_start(rng, self.track_of(row)) for rng, row in zip(rngs, rows, strict=True)
+        ]
         draws = np.array(
-            [self._draw_start(rng, self.track_of(row)) for rng, row in zip(rngs, rows, strict=True)],
+            starts,
             dtype=np.float64,
         ).reshape(len(rows), 3)
         ts = self.tracks
@@ -260,7 +266,8 @@ class RaceSim:
         rows = np.arange(self.num_cars)[index]
         obs = np.empty((len(rows), OBS_SIZE), dtype=np.float32)
         ts = self.tracks
-        _observe_cars(rows, self.state.cars, ts.geometry, ts.first_row, ts.half_width_m, self.car, obs)
+        cars = self.state.cars
+        _observe_cars(rows, cars, ts.geometry, ts.first_row, ts.half_width_m, self.car, obs)
         return obs
 
 

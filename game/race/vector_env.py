@@ -25,9 +25,10 @@ class RaceVectorEnv(VectorEnv):
     """`num_envs` independent cars; car i behaves exactly like RaceEnv seeded with seed + i.
 
     `track` is one track for every car (a shipped name, a track file, or a Track), or a
-    sequence of them: car i then drives on track i modulo their number. Autoreset is SAME_STEP, as the trainer expects: when a car's episode ends, `step` returns
-    the first observation of its next episode, and the last one in `info["final_obs"]` (with
-    `info["final_info"]`), masked by `info["_final_obs"]`. Cars do not collide with each other.
+    sequence of them: car i then drives on track i modulo their number. Autoreset is SAME_STEP,
+    as the trainer expects: when a car's episode ends, `step` returns the first observation of
+    its next episode, and the last one in `info["final_obs"]` (with `info["final_info"]`),
+    masked by `info["_final_obs"]`. Cars do not collide with each other.
     Per-car info (arrays, Gymnasium's vector convention): `laps`, `lap_time_s`, `progress`,
     `speed_mps`, `crashed`, `is_success`, `reward_components`; `last_lap_s` and `best_lap_s`
     masked until a car has completed a lap; `ending` masked to the cars whose episode ended.
