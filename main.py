@@ -82,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--headless", action="store_true", help="train without a window, at full speed")
     add(
         "--track",
-        help="race track: a shipped name (oval, hairpins, chicanes, speedway) or a .json path (default oval); edit: a new .json path too (default: a new track)",
+        help="race track: a shipped name (oval, hairpins, chicanes, speedway) or a .json path "
+        "(default oval); edit: a new .json path too (default: a new track)",
     )
     add(
         "--steps",
@@ -92,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--envs",
         type=positive_int,
-        help="envs (cars) trained on together (default: tuned); watch: copies of the agent on the race",
+        help="envs (cars) trained on together (default: tuned); "
+        "watch: copies of the agent on the race",
     )
     add("--seed", type=seed_int, default=0, help="random seed (default 0)")
     add(
@@ -199,7 +201,8 @@ FLAG_RULES: tuple[FlagRule, ...] = (
     (
         lambda a: a.driver and (a.mode == "train" or a.checkpoint is not None or a.random),
         lambda a: (
-            "--driver: expected with --mode watch, play or eval, instead of --checkpoint or --random"
+            "--driver: expected with --mode watch, play or eval, "
+            "instead of --checkpoint or --random"
         ),
     ),
     (
@@ -241,7 +244,8 @@ FLAG_RULES: tuple[FlagRule, ...] = (
     (
         lambda a: a.checkpoint is not None and a.mode == "train",
         lambda a: (
-            "--checkpoint: expected with --mode watch, play or eval (to continue training, use --resume)"
+            "--checkpoint: expected with --mode watch, play or eval "
+            "(to continue training, use --resume)"
         ),
     ),
     (
