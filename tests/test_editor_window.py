@@ -11,7 +11,7 @@ import pygame
 import pytest
 
 from game.app import App, AppConfig
-from game.editor import storage, trials
+from game.editor import storage
 from game.editor.draw import PROBLEM
 from game.editor.launch import attach_editor, open_track
 from game.editor.mode import EditMode
@@ -27,9 +27,8 @@ HEXAGON = ((-50.0, -40.0), (50.0, -40.0), (70.0, 10.0), (40.0, 50.0), (-40.0, 50
 
 @pytest.fixture(autouse=True)
 def quit_pygame(tmp_path, monkeypatch):
-    """Drafts of new tracks and training runs go to a temporary folder; pygame is shut after."""
+    """Drafts of new tracks go to a temporary folder; pygame is shut after."""
     monkeypatch.setattr(storage, "UNTITLED_PATH", tmp_path / "untitled.json")
-    monkeypatch.setattr(trials, "RUNS_DIR", tmp_path / "runs")
     yield
     pygame.quit()
 
@@ -160,7 +159,8 @@ def test_a_save_into_a_read_only_folder_is_one_line_and_keeps_the_work(tmp_path)
     app.close()
 
 
-def test_drive_watch_and_train_it_then_esc_comes_back_with_the_work_intact():
+def test_drive_watch_and_train_it_then_esc_comes_back_with_the_work_intact(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the training run goes to runs/ in the working folder
     app, mode, editor = open_editor(TrackDraft(HEXAGON))
     drag(app, editor, HEXAGON[3], (45.0, 55.0))
     work = editor.draft
@@ -178,7 +178,7 @@ def test_drive_watch_and_train_it_then_esc_comes_back_with_the_work_intact():
         )  # driving it
         key(pygame.K_ESCAPE, app=app)
         assert app.mode is mode and editor.draft is work and app.running
-    run = next(trials.RUNS_DIR.iterdir())  # training saved its run, with the track it trained on
+    run = next(Path("runs").iterdir())  # training saved its run, with the track it trained on
     assert (run / "last.pt").is_file() and load_track(run / "track.json").length_m == pytest.approx(
         length_m
     )
