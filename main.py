@@ -5,6 +5,7 @@ python main.py --mode play                      drive it yourself (arrows or WAS
 python main.py --mode train --headless          train at full speed, no window
 python main.py --mode watch --checkpoint runs/.../best.pt
 python main.py --mode eval --checkpoint runs/.../best.pt --episodes 100
+python main.py --mode edit --track my_track.json    draw a track with the mouse
 python main.py --mode sweep --scene cartpole --algo ppo,reinforce --seeds 5   (on Ray Tune)
 python main.py --mode plot runs/...             learning curves of any runs, as a PNG
 """
@@ -24,7 +25,7 @@ from game.experiments import EXPERIMENT_RULES, add_experiment_flags
 from game.launch import run
 from game.scenes import SCENES
 
-MODES = ("train", "watch", "play", "eval", "sweep", "plot")
+MODES = ("train", "watch", "play", "eval", "edit", "sweep", "plot")
 ALGOS = ("ppo", "reinforce")
 SWEEP_ALGOS = (*ALGOS, "random")
 SPEEDS = ("1", "2", "4", "8", "16", "32", "64", "max")
@@ -85,8 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--mode",
         choices=MODES,
         default="train",
-        help="train (default), watch a checkpoint, play yourself, eval, sweep (Ray Tune) or "
-        "plot runs",
+        help="train (default), watch a checkpoint, play yourself, eval, edit a track, "
+        "sweep (Ray Tune) or plot runs",
     )
     add(
         "--scene",
@@ -102,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--track",
         help="race track: a shipped name (oval, hairpins, chicanes, speedway) or a .json path "
-        "(default oval)",
+        "(default oval); edit: a new .json path too (default: a new track)",
     )
     add(
         "--steps",
@@ -248,6 +249,13 @@ FLAG_RULES: tuple[FlagRule, ...] = (
         lambda a: (
             "--envs: expected with --mode watch on the race only (several copies of the agent)"
         ),
+    ),
+    (
+        lambda a: (
+            a.mode == "edit"
+            and (a.checkpoint or a.resume or a.driver or a.scene not in (None, "race"))
+        ),
+        lambda a: "--mode edit: expected only --track and the window flags",
     ),
     (lambda a: a.random and a.mode != "eval", lambda a: "--random: expected with --mode eval only"),
     (

@@ -107,9 +107,11 @@ class App:
         self._step_times: deque[tuple[float, int]] = deque(maxlen=120)
         self.recorder = None if config.record is None else Recorder(config.record, config.fps)
         self.mode: Mode | None = None
+        self._below: list[tuple[Mode, int]] = []
+        """Modes a pushed mode was opened from (with their speed setting), to go back to on Esc."""
         self.slowest_frame_s = 0.0
-        """The longest a frame's work took (events, world, drawing; not the wait), after the first.
-        """
+        """The longest a frame's work took (events, world, drawing; not the wait), after the
+        first."""
         self.freezes = 0
         """Frames whose work took longer than FREEZE_S: the window did not respond meanwhile."""
 
@@ -117,6 +119,31 @@ class App:
         """Show `mode` in the window from the next frame on."""
         self.mode = mode
         pygame.display.set_caption(f"Rollout Racer - {mode.scene.title} - {mode.name}")
+
+    def push(self, mode: Mode, speed: float | None = None) -> None:
+        """Show `mode` (at `speed`) until Esc, then go back to the current one as it was."""
+        self._below.append((self.mode, self.speed_index))
+        if speed is not None:
+            self.speed_index = SPEEDS.index(speed)
+        self.paused = False
+        self.attach(mode)
+
+    def _back(self) -> None:
+        """Close the pushed mode and show again the one it was opened from."""
+        mode, (below, self.speed_index) = self.mode, self._below.pop()
+        self.paused = False
+        self.attach(below)
+        mode.close()
+
+    def _close_modes(self) -> None:
+        """Close the mode, then the ones it was pushed from (each, even if one fails)."""
+        try:
+            if self.mode is not None:
+                self.mode.close()
+        finally:
+            if self._below:
+                self.mode = self._below.pop()[0]
+                self._close_modes()
 
     @property
     def speed(self) -> float:
@@ -176,9 +203,14 @@ class App:
         for event in pygame.event.get():
             if event.type == pygame.QUIT:
                 self.running = False
+            elif self.mode.handle_event(event):
+                continue
             hotkey = self.keyboard.handle(event)
             if hotkey is Hotkey.QUIT:
-                self.running = False
+                if self._below:
+                    self._back()
+                else:
+                    self.running = False
             elif hotkey is Hotkey.PAUSE:
                 self.paused = not self.paused
             elif hotkey is Hotkey.STEP:
@@ -202,8 +234,11 @@ class App:
         self.mode.view.draw(self.window, self.scene_rect, self.show_rays)
         if self.show_help:
             draw_help(self.window, self.scene_rect, hotkey_legend())
+        state = self.mode.hud_state()
+        if state is None:
+            return  # the mode's view drew its own panel
         state = dataclasses.replace(
-            self.mode.hud_state(),
+            state,
             fps=self.clock.get_fps(),
             steps_per_s=self.steps_per_s() * self.mode.num_envs,
             speed=speed_label(self.speed),
@@ -227,8 +262,7 @@ class App:
         if self.config.screenshot_on_exit is not None and self.frames:
             self.screenshot(self.config.screenshot_on_exit)
         try:
-            if self.mode is not None:
-                self.mode.close()
+            self._close_modes()
         finally:
             if self.recorder is not None:
                 self.recorder.close()

@@ -11,7 +11,18 @@ class SceneError(GameError, ValueError):
 
 
 class TrackError(SceneError):
-    """A track file is unusable; the message names the file, the field and what was expected."""
+    """A track file is unusable; the message names the file, the field and what was expected.
+
+    The validator also says where the problem is, when it is somewhere (the editor marks it):
+    `at_m` a world position [m], `point` the index of a centreline point in the file.
+    """
+
+    def __init__(
+        self, message: str, *, at_m: tuple[float, float] | None = None, point: int | None = None
+    ):
+        super().__init__(message)
+        self.at_m = at_m
+        self.point = point
 
 
 class DisplayError(GameError):
@@ -19,5 +30,5 @@ class DisplayError(GameError):
 
 
 class UsageError(GameError):
-    """A flag, or a combination of flags, that cannot work; the message names the flag and what was
-    expected."""
+    """A flag, or a combination of flags, that cannot work; the message names the flag and what
+    was expected."""

@@ -76,6 +76,8 @@ class Target:
 
 def run(args: argparse.Namespace) -> int:
     """Dispatch to the mode (the flags have been checked)."""
+    if args.mode == "edit":
+        return run_edit(args)
     if args.mode == "train":
         return run_train(args)
     if args.mode in ("sweep", "plot"):
@@ -169,6 +171,14 @@ def run_eval(args: argparse.Namespace, target: Target) -> int:
     if result.mean_laps is not None:
         best = "-" if result.best_lap_s is None else f"{result.best_lap_s:.2f} s"
         print(f"Mean laps {result.mean_laps:.2f}, best lap {best}")
+    return 0
+
+
+def run_edit(args: argparse.Namespace) -> int:
+    """The track editor in a window (game/editor)."""
+    from game.editor.launch import edit
+
+    edit(args.track, app_config(args, "1"), args.frames)
     return 0
 
 

@@ -53,6 +53,7 @@ class RaceView:
         """Draw the whole track fitted to `rect`, the cars on it, and (optionally) the rays."""
         sim = self._sim()
         renderer = self._renderer
-        if renderer is None or renderer.track is not sim.track or renderer.size_px != rect.size:
-            renderer = self._renderer = RaceRenderer(sim.track, rect.size)
+        track = sim.track_of(self._focus())
+        if renderer is None or renderer.track is not track or renderer.size_px != rect.size:
+            renderer = self._renderer = RaceRenderer(track, rect.size)
         renderer.draw(surface, sim, focus=self._focus(), show_rays=show_rays, topleft=rect.topleft)

@@ -18,6 +18,7 @@ def good(**changes):
 
 
 DROP = object()
+SHARP_EXPECTED = "sharp_corners: expected a list of distinct point indices from 0 to 3"
 FIGURE_EIGHT = [[0, 0], [100, 100], [200, 0], [100, -60], [0, 100], [-50, 50], [0, 0]]
 
 CASES = {
@@ -93,6 +94,14 @@ CASES = {
     "wrong schema version": (good(schema_version=2), "schema_version: expected 1, got 2"),
     "empty name": (good(name=" "), "name: expected a non-empty string"),
     "smooth is a string": (good(smooth="yes"), 'smooth: expected true or false, got "yes"'),
+    "sharp corners not a list": (good(sharp_corners=2), f"{SHARP_EXPECTED}, got 2"),
+    "sharp corner out of range": (good(sharp_corners=[0, 4]), f"{SHARP_EXPECTED}, got [0, 4]"),
+    "sharp corner repeated": (good(sharp_corners=[1, 1]), "(an index repeated)"),
+    "sharp corner is a bool": (good(sharp_corners=[True]), f"{SHARP_EXPECTED}, got [true]"),
+    "sharp corners, straight edges": (
+        good(smooth=False, sharp_corners=[1]),
+        'sharp_corners: expected none with "smooth": false',
+    ),
     "start fraction is 1": (
         good(start_fraction=1.0),
         "start_fraction: expected a number in [0, 1)",

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pygame
 from gymnasium.vector import VectorEnv
 
 from agent.episodes import FinishedEpisode
@@ -92,9 +93,13 @@ class Mode:
         """The notice to show now, if any."""
         return self._notice if time.perf_counter() < self._notice_until else ""
 
-    def hud_state(self) -> HudState:
-        """What the HUD should show now (the engine adds fps, speed and pause)."""
+    def hud_state(self) -> HudState | None:
+        """What the HUD should show now (the engine adds fps, speed and pause); None: no HUD."""
         raise NotImplementedError
+
+    def handle_event(self, event: pygame.event.Event) -> bool:
+        """Take a window event before the engine's hotkeys see it; whether it was used."""
+        return False
 
     def close(self) -> None:
         """Release the envs (and, when training, save first)."""

@@ -90,14 +90,15 @@ class RaceRenderer:
         show_rays: bool = True,
         topleft: tuple[int, int] = (0, 0),
     ) -> None:
-        """Blit the track, then every car; the `focus` car is drawn last, highlighted, with its
-        rays."""
+        """Blit the track, then the cars on it; the `focus` car (which must drive on this track)
+        is drawn last, highlighted, with its rays."""
         surface.blit(self.background, topleft)
         shift = np.asarray(topleft, dtype=np.float64)
         outlines = self.car_outlines(sim) + shift
         min_px = 3.0
+        on_this_track = sim.state.track == sim.state.track[focus]
         for index, outline in enumerate(outlines):
-            if index != focus:
+            if index != focus and on_this_track[index]:
                 _draw_car(surface, outline, OTHER_CARS, min_px)
         if show_rays:
             self._draw_rays(surface, sim, focus, shift)
@@ -146,5 +147,5 @@ def _renderer_for(track: Track, size_px: tuple[int, int]) -> RaceRenderer:
 def render_frame(sim: RaceSim, size_px: tuple[int, int] = FRAME_SIZE) -> npt.NDArray[np.uint8]:
     """The race as an RGB image [height, width, 3], drawn off-screen (no window needed)."""
     surface = pygame.Surface(size_px)
-    _renderer_for(sim.track, size_px).draw(surface, sim)
+    _renderer_for(sim.track_of(0), size_px).draw(surface, sim)
     return np.ascontiguousarray(pygame.surfarray.pixels3d(surface).transpose(1, 0, 2))

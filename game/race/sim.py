@@ -68,6 +68,7 @@ CAR_FIELDS = (
     ("laps", np.int64, "Laps completed this episode."),
     ("steps", np.int64, "Steps driven this episode."),
     ("crashed", np.int64, "1 once the car has left the track."),
+    ("track", np.int64, "Which of the simulation's tracks the car drives on (an index)."),
 )
 """A car's state: (name, type, meaning) of each field, declared once. Compiled code reads and
 writes a car's record by field name (`car.x_m`); Python reads every car's field as `state.x_m`."""
@@ -133,28 +134,93 @@ class StepOutput:
         return self.flags["new_lap"]
 
 
+@dataclass(frozen=True, eq=False)
+class TrackSet:
+    """Tracks packed for the compiled step: every track's geometry rows one after another."""
+
+    tracks: tuple[Track, ...]
+    geometry: npt.NDArray[np.float64]
+    """[rows, GEOMETRY_COLUMNS] the tracks' geometry tables, stacked."""
+    first_row: npt.NDArray[np.int64]
+    """[T + 1] track t's rows are geometry[first_row[t] : first_row[t + 1]]."""
+    half_width_m: npt.NDArray[np.float64]
+    length_m: npt.NDArray[np.float64]
+    max_steps: npt.NDArray[np.int64]
+    """[T] each track's episode length in steps (its time limit)."""
+
+
+def pack_tracks(tracks: Sequence[Track], dt_s: float) -> TrackSet:
+    """Pack `tracks` into one TrackSet for steps of `dt_s`."""
+    rows = np.cumsum([0, *(len(t.geometry) for t in tracks)])
+    return TrackSet(
+        tuple(tracks),
+        np.concatenate([t.geometry for t in tracks]),
+        rows.astype(np.int64),
+        np.array([t.half_width_m for t in tracks]),
+        np.array([t.length_m for t in tracks]),
+        np.array([int(np.ceil(t.time_limit_s / dt_s)) for t in tracks], dtype=np.int64),
+    )
+
+
 class RaceSim:
-    """N cars on one track; `step` advances them all, `reset` restarts any subset."""
+    """N cars, each on one of the simulation's tracks; `step` advances them all, `reset`
+    restarts any subset. Cars never collide, whether or not they share a track."""
 
     def __init__(
         self,
-        track: Track,
+        tracks: Track | Sequence[Track],
         num_cars: int,
         config: RaceConfig | None = None,
         car: CarParams | None = None,
     ):
-        self.track = track
         self.config = config or RaceConfig()
         self.car = car or CarParams()
-        self.max_steps = int(np.ceil(track.time_limit_s / self.config.dt_s))
         self.state = RaceState(num_cars)
         self.output = StepOutput(num_cars)
         """Reused every step: copy what must outlive the next step."""
+        self.set_tracks([tracks] if isinstance(tracks, Track) else list(tracks))
 
     @property
     def num_cars(self) -> int:
         """How many cars are simulated."""
         return len(self.state.cars)
+
+    @property
+    def track(self) -> Track:
+        """The track every car drives on (for a simulation of one track)."""
+        if len(self.tracks.tracks) != 1:
+            raise ValueError(
+                f"sim.track: expected a simulation of one track, got {len(self.tracks.tracks)} "
+                "(use track_of(car))"
+            )
+        return self.tracks.tracks[0]
+
+    def track_of(self, car: int) -> Track:
+        """The track `car` drives on."""
+        return self.tracks.tracks[int(self.state.cars["track"][car])]
+
+    def set_tracks(
+        self, tracks: Sequence[Track], track_of_car: npt.ArrayLike | None = None
+    ) -> None:
+        """Use `tracks`; car i drives on track_of_car[i] (default: i modulo the number of tracks).
+
+        Cars keep their place until they are reset: reset the ones whose track changed.
+        """
+        if not tracks:
+            raise ValueError("tracks: expected at least one track, got none")
+        self.tracks = pack_tracks(tracks, self.config.dt_s)
+        cars = np.arange(self.num_cars)
+        chosen = cars % len(tracks) if track_of_car is None else np.asarray(track_of_car)
+        if chosen.shape != cars.shape or chosen.min() < 0 or chosen.max() >= len(tracks):
+            raise ValueError(
+                f"track_of_car: expected {self.num_cars} indices in [0, {len(tracks)}), "
+                f"got {chosen!r}"
+            )
+        self.state.cars["track"] = chosen
+
+    def max_steps_of(self, car: int) -> int:
+        """`car`'s episode length in steps (its track's time limit)."""
+        return int(self.tracks.max_steps[self.state.cars["track"][car]])
 
     def reset(self, rngs: Sequence[np.random.Generator], index: Index = slice(None)) -> None:
         """Put the chosen cars back at the start (or anywhere, with random_start), standing still.
@@ -165,15 +231,20 @@ class RaceSim:
         rows = np.arange(self.num_cars)[index]
         if len(rngs) != len(rows):
             raise ValueError(f"rngs: expected one generator per car ({len(rows)}), got {len(rngs)}")
-        draws = np.array([self._draw_start(rng) for rng in rngs], dtype=np.float64).reshape(
-            len(rows), 3
-        )
-        _place_cars(rows, draws, self.state.cars, self.track.geometry, self.track.length_m)
+        starts = [
+            self._draw_start(rng, self.track_of(row)) for rng, row in zip(rngs, rows, strict=True)
+        ]
+        draws = np.array(
+            starts,
+            dtype=np.float64,
+        ).reshape(len(rows), 3)
+        ts = self.tracks
+        _place_cars(rows, draws, self.state.cars, ts.geometry, ts.first_row, ts.length_m)
 
-    def _draw_start(self, rng: np.random.Generator) -> tuple[float, float, float]:
+    def _draw_start(self, rng: np.random.Generator, track: Track) -> tuple[float, float, float]:
         """One car's random start: arc length, offset from the centreline, heading jitter."""
         cfg = self.config
-        s = rng.uniform(0.0, self.track.length_m) if cfg.random_start else self.track.start_s_m
+        s = rng.uniform(0.0, track.length_m) if cfg.random_start else track.start_s_m
         return (
             s,
             rng.uniform(-cfg.start_offset_m, cfg.start_offset_m),
@@ -182,28 +253,21 @@ class RaceSim:
 
     def step(self, actions: npt.NDArray[np.integer]) -> StepOutput:
         """Drive every car one step with its action (an index into ACTION_NAMES)."""
-        out, track = self.output, self.track
+        out, ts = self.output, self.tracks
         _step_cars(
-            np.asarray(actions, dtype=np.int64),
-            self.state.cars,
-            out.obs,
-            out.values,
-            out.flags,
-            track.geometry,
-            track.half_width_m,
-            track.length_m,
-            self.car,
+            np.asarray(actions, dtype=np.int64), self.state.cars, out.obs, out.values, out.flags,
+            ts.geometry, ts.first_row, ts.half_width_m, ts.length_m, ts.max_steps, self.car,
             self.config.dt_s,
-            self.max_steps,
-        )
+        )  # fmt: skip
         return out
 
     def observe(self, index: Index = slice(None)) -> npt.NDArray[np.float32]:
         """[n, OBS_SIZE] fresh observations of the chosen cars."""
         rows = np.arange(self.num_cars)[index]
         obs = np.empty((len(rows), OBS_SIZE), dtype=np.float32)
-        track = self.track
-        _observe_cars(rows, self.state.cars, track.geometry, track.half_width_m, self.car, obs)
+        ts = self.tracks
+        cars = self.state.cars
+        _observe_cars(rows, cars, ts.geometry, ts.first_row, ts.half_width_m, self.car, obs)
         return obs
 
 
@@ -211,26 +275,19 @@ class RaceSim:
 def _observe_cars(
     rows: npt.NDArray[np.int64],
     cars: npt.NDArray[np.void],
-    g: npt.NDArray[np.float64],
-    half_width_m: float,
+    geometry: npt.NDArray[np.float64],
+    first_row: npt.NDArray[np.int64],
+    half_width_m: npt.NDArray[np.float64],
     p: CarParams,
     out: npt.NDArray[np.float32],
 ) -> None:
     for n in range(len(rows)):
         c = cars[rows[n]]
+        g = geometry[first_row[c.track] : first_row[c.track + 1]]
         observe_car(
-            g,
-            half_width_m,
-            p,
-            c.x_m,
-            c.y_m,
-            c.heading_rad,
-            c.speed_mps,
-            c.steer_rad,
-            c.seg,
-            c.lateral_m,
-            out[n],
-        )
+            g, half_width_m[c.track], p, c.x_m, c.y_m, c.heading_rad, c.speed_mps, c.steer_rad,
+            c.seg, c.lateral_m, out[n],
+        )  # fmt: skip
 
 
 @njit(cache=True)
@@ -240,28 +297,25 @@ def _step_cars(
     obs: npt.NDArray[np.float32],
     values: npt.NDArray[np.float64],
     flags: npt.NDArray[np.void],
-    g: npt.NDArray[np.float64],
-    half_width_m: float,
-    length: float,
+    geometry: npt.NDArray[np.float64],
+    first_row: npt.NDArray[np.int64],
+    half_widths_m: npt.NDArray[np.float64],
+    lengths_m: npt.NDArray[np.float64],
+    max_steps: npt.NDArray[np.int64],
     p: CarParams,
     dt_s: float,
-    max_steps: int,
 ) -> None:
-    """Advance every car: drive, find it on the track, count progress and laps, reward, observe."""
+    """Advance every car: drive, find it on its track, count progress and laps, reward, observe."""
     for i in range(len(actions)):
         a = actions[i]
         c = cars[i]  # this car's record, written in place
+        t = c.track
+        g = geometry[first_row[t] : first_row[t + 1]]  # its track's rows (a view)
+        length = lengths_m[t]
         x, y, heading, speed, steer = advance(
-            c.x_m,
-            c.y_m,
-            c.heading_rad,
-            c.speed_mps,
-            c.steer_rad,
-            ACTION_THROTTLE[a],
-            ACTION_STEER[a],
-            p,
-            dt_s,
-        )
+            c.x_m, c.y_m, c.heading_rad, c.speed_mps, c.steer_rad,
+            ACTION_THROTTLE[a], ACTION_STEER[a], p, dt_s,
+        )  # fmt: skip
         c.x_m, c.y_m, c.heading_rad, c.speed_mps, c.steer_rad = x, y, heading, speed, steer
         seg, on_track = locate(g, x, y, c.seg)
         s_m, lateral_m = project(g, seg, x, y)
@@ -294,8 +348,8 @@ def _step_cars(
         f = flags[i]
         f.new_lap = new_lap
         f.terminated = not on_track
-        f.truncated = on_track and c.steps >= max_steps
-        observe_car(g, half_width_m, p, x, y, heading, speed, steer, seg, lateral_m, obs[i])
+        f.truncated = on_track and c.steps >= max_steps[t]
+        observe_car(g, half_widths_m[t], p, x, y, heading, speed, steer, seg, lateral_m, obs[i])
 
 
 @njit(cache=True)
@@ -303,27 +357,24 @@ def _place_cars(
     rows: npt.NDArray[np.int64],
     draws: npt.NDArray[np.float64],
     cars: npt.NDArray[np.void],
-    g: npt.NDArray[np.float64],
-    length: float,
+    geometry: npt.NDArray[np.float64],
+    first_row: npt.NDArray[np.int64],
+    lengths_m: npt.NDArray[np.float64],
 ) -> None:
-    """Start each chosen car standing still at arc length draws[:, 0], draws[:, 1] m left of the
-    centreline, turned draws[:, 2] rad from the track's direction; every count back to zero."""
+    """Start each chosen car standing still at arc length draws[:, 0] of its track, draws[:, 1] m
+    left of the centreline, turned draws[:, 2] rad from the track's direction; counts to zero."""
     for n in range(len(rows)):
-        s_m, offset_m, jitter_rad = draws[n, 0] % length, draws[n, 1], draws[n, 2]
+        c = cars[rows[n]]
+        g = geometry[first_row[c.track] : first_row[c.track + 1]]
+        s_m, offset_m, jitter_rad = draws[n, 0] % lengths_m[c.track], draws[n, 1], draws[n, 2]
         k = np.searchsorted(g[:, S], s_m, side="right") - 1
         along = s_m - g[k, S]
         dx, dy = g[k, DX], g[k, DY]
         x, y = g[k, CX] + dx * along - dy * offset_m, g[k, CY] + dy * along + dx * offset_m
         k, _ = locate(g, x, y, k)
         projected_s, lateral_m = project(g, k, x, y)
-        c = cars[rows[n]]
         c.x_m, c.y_m, c.heading_rad = x, y, math.atan2(dy, dx) + jitter_rad
-        c.speed_mps, c.steer_rad, c.s_m, c.lateral_m, c.travelled_m = (
-            0.0,
-            0.0,
-            projected_s,
-            lateral_m,
-            0.0,
-        )
+        c.speed_mps, c.steer_rad, c.s_m, c.lateral_m = 0.0, 0.0, projected_s, lateral_m
+        c.travelled_m = 0.0
         c.lap_start_s, c.last_lap_s, c.best_lap_s = 0.0, np.nan, np.nan
         c.seg, c.laps, c.steps, c.crashed = k, 0, 0, 0

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from game.errors import TrackError
+from game.race.corners import corner_vertices
 from game.race.quads import (
     CX,
     CY,
@@ -31,7 +32,9 @@ from game.race.geometry import (
     Points,
     closed_catmull_rom,
     closed_length,
+    closed_spline_with_corners,
     find_crossing,
+    miter_borders,
     resample_closed,
 )
 from game.race.track_file import DEFAULT_TRACK, TrackSpec, read_track_file, resolve_track_path
@@ -41,6 +44,9 @@ SAMPLE_SPACING_M = 3.0
 half the quads (so half the work) per ray compared with 1 m."""
 MAX_VERTICES = 4_000
 """Longer tracks get a coarser spacing so this is never exceeded."""
+HAIRPIN_BEND = 0.1
+"""A centreline vertex whose bend (1 + cos of its turn) is below this is refused as a hairpin:
+a turn sharper than 154 degrees."""
 LENGTH_RANGE_M = (40.0, 20_000.0)
 """Accepted centreline lengths [m]."""
 DEFAULT_TIME_LIMIT_SPEED_MPS = 4.0
@@ -145,8 +151,8 @@ class Track:
     def cast_rays(
         self, xy: Points, seg: npt.ArrayLike, angles_rad: npt.ArrayLike
     ) -> npt.NDArray[np.float64]:
-        """[N, R] distance [m] from each point (in quad seg[i]) along each world angle to a border,
-        capped."""
+        """[N, R] distance [m] from each point (in quad seg[i]) along each world angle to a
+        border, capped."""
         xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
         angles = np.asarray(angles_rad, dtype=np.float64).reshape(len(xy), -1)
         seg = np.broadcast_to(np.asarray(seg, dtype=np.int64), len(xy))
@@ -161,48 +167,28 @@ class Track:
 
 def build_track(spec: TrackSpec) -> Track:
     """Turn a validated spec into track geometry, rejecting tracks whose borders cross."""
-    points = spec.control_points_m
-    polygon_m = closed_length(points)
-    if polygon_m > LENGTH_RANGE_M[1]:
-        # Any curve through the points is at least this long: refuse before sampling it
-        # every 0.25 m (1000 points spread over the coordinate range would take GBs).
-        _check_length(polygon_m, spec)
-    if spec.smooth:
-        dense = closed_catmull_rom(points)
-        length = closed_length(dense)
-        _check_length(length, spec)
-        count = int(np.clip(round(length / SAMPLE_SPACING_M), 8, MAX_VERTICES))
-        center = resample_closed(dense, count)
-    else:
-        # Each straight edge is one quad: splitting it would put inner-border vertices past
-        # the corner's miter point, folding the inner border back on itself.
-        center = points
-        _check_length(polygon_m, spec)
-    seg_vec = np.roll(center, -1, axis=0) - center
-    seg_len = np.hypot(*seg_vec.T)
-    seg_dir = seg_vec / seg_len[:, None]
-    normal = np.column_stack([-seg_dir[:, 1], seg_dir[:, 0]])
-    prev_normal = np.roll(normal, 1, axis=0)
-    bend = 1.0 + np.einsum("ij,ij->i", normal, prev_normal)
-    if bend.min() < 0.1:
-        x, y = center[int(bend.argmin())]
+    return track_along(spec, centreline(spec))
+
+
+def track_along(spec: TrackSpec, center: Points) -> Track:
+    """The track with this centreline (`centreline(spec)`): its borders checked, then packed."""
+    borders = miter_borders(center, spec.width_m)
+    if borders.bend.min() < HAIRPIN_BEND:
+        x, y = center[int(borders.bend.argmin())]
         raise TrackError(
             f"{spec.source}: centerline_m: expected no hairpin sharper than 150 degrees "
-            f"at one point, got one near ({x:.1f}, {y:.1f}) m"
+            f"at one point, got one near ({x:.1f}, {y:.1f}) m",
+            at_m=(float(x), float(y)),
         )
-    # Miter joins keep the border exactly half a width from every straight piece.
-    miter = (normal + prev_normal) / bend[:, None]
-    half = spec.width_m / 2
-    left, right = center + half * miter, center - half * miter
-    _check_borders(left, right, seg_dir, spec)
+    _check_borders(borders.left_m, borders.right_m, borders.seg_dir, spec)
     geometry = np.empty((len(center), GEOMETRY_COLUMNS))
     geometry[:, CX : CY + 1] = center
-    geometry[:, DX : DY + 1] = seg_dir
-    geometry[:, LEN] = seg_len
-    geometry[:, S] = np.concatenate([[0.0], np.cumsum(seg_len)[:-1]])
-    geometry[:, LX : LY + 1] = left
-    geometry[:, RX : RY + 1] = right
-    total = float(seg_len.sum())
+    geometry[:, DX : DY + 1] = borders.seg_dir
+    geometry[:, LEN] = borders.seg_len_m
+    geometry[:, S] = np.concatenate([[0.0], np.cumsum(borders.seg_len_m)[:-1]])
+    geometry[:, LX : LY + 1] = borders.left_m
+    geometry[:, RX : RY + 1] = borders.right_m
+    total = float(borders.seg_len_m.sum())
     return Track(
         name=spec.name,
         description=spec.description,
@@ -213,6 +199,38 @@ def build_track(spec: TrackSpec) -> Track:
         time_limit_s=spec.time_limit_s or total / DEFAULT_TIME_LIMIT_SPEED_MPS,
         geometry=geometry,
     )
+
+
+def centreline(spec: TrackSpec) -> Points:
+    """[M, 2] the vertices of the centreline as driven, starting at the first control point."""
+    points = spec.control_points_m
+    polygon_m = closed_length(points)
+    if polygon_m > LENGTH_RANGE_M[1]:
+        # Any curve through the points is at least this long: refuse before sampling it
+        # every 0.25 m (1000 points spread over the coordinate range would take GBs).
+        _check_length(polygon_m, spec)
+    if not spec.smooth:
+        # Each straight edge is one quad: splitting it would put inner-border vertices past
+        # the corner's miter point, folding the inner border back on itself.
+        _check_length(polygon_m, spec)
+        return points
+    if spec.sharp_corners:
+        sharp = np.zeros(len(points), dtype=bool)
+        sharp[list(spec.sharp_corners)] = True
+        dense, starts = closed_spline_with_corners(points, sharp)
+        length = closed_length(dense)
+        _check_length(length, spec)
+        spacing_m = length / _vertex_count(length)
+        return corner_vertices(points, sharp, dense, starts, spec.width_m, spacing_m)
+    dense = closed_catmull_rom(points)
+    length = closed_length(dense)
+    _check_length(length, spec)
+    return resample_closed(dense, _vertex_count(length))
+
+
+def _vertex_count(length_m: float) -> int:
+    """Vertices for a smooth loop this long: SAMPLE_SPACING_M apart, within [8, MAX_VERTICES]."""
+    return int(np.clip(round(length_m / SAMPLE_SPACING_M), 8, MAX_VERTICES))
 
 
 def _check_length(length_m: float, spec: TrackSpec) -> None:
@@ -248,7 +266,8 @@ def _check_borders(left: Points, right: Points, seg_dir: Points, spec: TrackSpec
         raise TrackError(
             f"{spec.source}: centerline_m: expected borders that never cross, got a crossing "
             f"near ({x:.1f}, {y:.1f}) m (the track overlaps itself, or a curve is tighter "
-            f"than half the width_m)"
+            f"than half the width_m)",
+            at_m=(float(x), float(y)),
         )
 
 

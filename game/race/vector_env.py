@@ -3,6 +3,7 @@ env)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -21,12 +22,13 @@ from game.race.track_file import DEFAULT_TRACK
 
 
 class RaceVectorEnv(VectorEnv):
-    """`num_envs` independent cars on one track; car i behaves exactly like RaceEnv seeded with seed
-    + i.
+    """`num_envs` independent cars; car i behaves exactly like RaceEnv seeded with seed + i.
 
-    Autoreset is SAME_STEP, as the trainer expects: when a car's episode ends, `step` returns
-    the first observation of its next episode, and the last one in `info["final_obs"]` (with
-    `info["final_info"]`), masked by `info["_final_obs"]`. Cars do not collide with each other.
+    `track` is one track for every car (a shipped name, a track file, or a Track), or a
+    sequence of them: car i then drives on track i modulo their number. Autoreset is SAME_STEP,
+    as the trainer expects: when a car's episode ends, `step` returns the first observation of
+    its next episode, and the last one in `info["final_obs"]` (with `info["final_info"]`),
+    masked by `info["_final_obs"]`. Cars do not collide with each other.
     Per-car info (arrays, Gymnasium's vector convention): `laps`, `lap_time_s`, `progress`,
     `speed_mps`, `crashed`, `is_success`, `reward_components`; `last_lap_s` and `best_lap_s`
     masked until a car has completed a lap; `ending` masked to the cars whose episode ended.
@@ -41,15 +43,16 @@ class RaceVectorEnv(VectorEnv):
     def __init__(
         self,
         num_envs: int = 1,
-        track: str | Path | Track = DEFAULT_TRACK,
+        track: str | Path | Track | Sequence[str | Path | Track] = DEFAULT_TRACK,
         render_mode: str | None = None,
         random_start: bool = False,
     ):
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise ValueError(f"render_mode: expected None or 'rgb_array', got {render_mode!r}")
         self.num_envs = num_envs
-        self.track = track if isinstance(track, Track) else load_track(track)
-        self.sim = RaceSim(self.track, num_envs, RaceConfig(random_start=random_start))
+        choices = [track] if isinstance(track, str | Path | Track) else list(track)
+        self.tracks = [t if isinstance(t, Track) else load_track(t) for t in choices]
+        self.sim = RaceSim(self.tracks, num_envs, RaceConfig(random_start=random_start))
         self.render_mode = render_mode
         self.single_observation_space = spaces.Box(OBS_LOW, OBS_HIGH, dtype=np.float32)
         self.single_action_space = spaces.Discrete(len(ACTION_NAMES))
@@ -118,7 +121,7 @@ class RaceVectorEnv(VectorEnv):
         info: dict[str, Any] = {
             "laps": st.laps.copy(),
             "lap_time_s": st.steps * self.sim.config.dt_s - st.lap_start_s,
-            "progress": st.travelled_m / self.track.length_m,
+            "progress": st.travelled_m / self.sim.tracks.length_m[st.track],
             "speed_mps": st.speed_mps.copy(),
             "crashed": st.crashed.astype(bool),
             "is_success": st.laps >= 1,
