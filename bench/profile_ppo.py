@@ -27,14 +27,14 @@ from typing import Any
 from unittest import mock
 
 import gymnasium as gym
+from protocol import base_parser, setup  # first: it puts this checkout first on sys.path
+from vs_sb3 import TASKS, Task, import_sb3, make_sb3
 
 import game
 from agent import RunPlan, Trainer, default_config
 from agent.episodes import EpisodeStepper
 from agent.policy import Policy
 from agent.ppo import PPO
-from protocol import base_parser, setup
-from vs_sb3 import TASKS, Task, import_sb3, make_sb3
 
 PARTS = ("env physics", "vector env and wrappers", "policy inference", "update", "the loop")
 

@@ -28,9 +28,7 @@ import sys
 from typing import Any, NamedTuple
 
 import numpy as np
-
-import game
-from protocol import (
+from protocol import (  # first: it puts this checkout first on sys.path
     Clock,
     Criterion,
     Protocol,
@@ -44,6 +42,8 @@ from protocol import (
     train_ours,
     warm_up,
 )
+
+import game
 
 
 def linear(initial: float):
