@@ -15,7 +15,7 @@ One PPO update, followed through the code (file: function):
 5. Loss. ppo_loss.py: PPOGradient.loss re-evaluates the current networks on the minibatch
    (networks.py: NumpyMLP.trace) and builds the clipped policy loss, the value loss and the
    entropy bonus; PPOGradient.backward writes their gradient into the one flat gradient tensor
-   (NumpyMLP.backward), all in numpy (4x cheaper than torch autograd on these small networks).
+   (NumpyMLP.backward), all in numpy (~3x cheaper than torch autograd on these small networks).
 6. Step. The gradient's norm is clipped and optim.py's Adam moves the weights; an update
    stops early past target_kl.
 7. Report. Every gradient step yields an UpdateReport (learner.py), the last one with the
