@@ -166,7 +166,8 @@ class TrainConfig:
     checkpoint_every_steps: int = 50_000
     """Write last.pt every this many env steps (and always at the end)."""
     torch_threads: int = 1
-    """torch.set_num_threads (one is fastest for small MLPs; it also changes results)."""
+    """torch.set_num_threads, and numpy's BLAS threads (one is fastest for small MLPs; it also
+    changes results)."""
     info_keys: tuple[str, ...] = ()
     """Numeric keys of an episode's final info logged as scene extras (e.g. "laps")."""
     env_options: Mapping[str, Any] = field(default_factory=dict)

@@ -12,19 +12,20 @@ One PPO update, followed through the code (file: function):
 3. Advantages. RolloutBuffer.advantages computes GAE(lambda) advantages and returns
    (returns.py: compute_gae): no bootstrap past a terminal state, V(final obs) past a truncation.
 4. Epochs. PPO.update shuffles the rollout into minibatches, n_epochs times (PPO._minibatches).
-5. Loss. PPO._loss re-evaluates the current networks on the minibatch (networks.py:
-   ActorCritic.evaluate_actions and .value) and ppo_loss builds the clipped policy loss, the
-   value loss and the entropy bonus.
-6. Step. Gradients are clipped (torch.nn.utils.clip_grad_norm_ on the one flat parameter
-   tensor) and optim.py's Adam moves the weights; an update stops early past target_kl.
+5. Loss. ppo_loss.py: PPOGradient.loss re-evaluates the current networks on the minibatch
+   (networks.py: NumpyMLP.trace) and builds the clipped policy loss, the value loss and the
+   entropy bonus; PPOGradient.backward writes their gradient into the one flat gradient tensor
+   (NumpyMLP.backward), all in numpy (~3x cheaper than torch autograd on these small networks).
+6. Step. The gradient's norm is clipped and optim.py's Adam moves the weights; an update
+   stops early past target_kl.
 7. Report. Every gradient step yields an UpdateReport (learner.py), the last one with the
    update's UpdateStats; the trainer logs them (metrics.py) and the window shows them.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
-from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -32,8 +33,10 @@ import torch
 
 from agent.config import PPOConfig
 from agent.learner import Transition, UpdateReport, UpdateStats, explained_variance
+from agent.networks import NumpyMLP
 from agent.optim import Adam
 from agent.policy import make_policy
+from agent.ppo_loss import Minibatch, PPOGradient
 from agent.returns import compute_gae
 
 
@@ -94,61 +97,17 @@ class RolloutBuffer:
         self.pos = 0
 
 
-class PPOLoss(NamedTuple):
-    """The terms of PPO's loss for one minibatch (scalar tensors)."""
-
-    loss: torch.Tensor
-    """What is minimised: policy_loss - ent_coef * entropy + vf_coef * value_loss."""
-    policy_loss: torch.Tensor
-    value_loss: torch.Tensor
-    entropy: torch.Tensor
-    approx_kl: torch.Tensor
-    """The low-variance KL estimate E[(ratio - 1) - log ratio] (Schulman's k3)."""
-    clip_fraction: torch.Tensor
-    """Fraction of samples whose ratio left [1 - clip_range, 1 + clip_range]."""
-
-
-def ppo_loss(
-    log_prob: torch.Tensor,
-    old_log_prob: torch.Tensor,
-    advantages: torch.Tensor,
-    values: torch.Tensor,
-    old_values: torch.Tensor,
-    returns: torch.Tensor,
-    entropy: torch.Tensor,
-    clip_range: float,
-    clip_range_vf: float | None,
-    ent_coef: float,
-    vf_coef: float,
-) -> PPOLoss:
-    """PPO's loss on one minibatch; every tensor argument is [batch].
-
-    The value loss is SB3's: the mean squared error (no 1/2), optionally against a value
-    clipped to within clip_range_vf of the old one.
-    """
-    log_ratio = log_prob - old_log_prob
-    ratio = log_ratio.exp()
-    pg_loss1 = advantages * ratio
-    pg_loss2 = advantages * ratio.clamp(1 - clip_range, 1 + clip_range)
-    policy_loss = -torch.min(pg_loss1, pg_loss2).mean()
-    if clip_range_vf is not None:
-        values = old_values + (values - old_values).clamp(-clip_range_vf, clip_range_vf)
-    value_loss = (returns - values).pow(2).mean()
-    entropy_mean = entropy.mean()
-    loss = policy_loss - ent_coef * entropy_mean + vf_coef * value_loss
-    with torch.no_grad():
-        approx_kl = ((ratio - 1) - log_ratio).mean()
-        clip_fraction = ((ratio - 1).abs() > clip_range).float().mean()
-    return PPOLoss(loss, policy_loss, value_loss, entropy_mean, approx_kl, clip_fraction)
-
-
 class PPO:
     """Collects n_steps x num_envs transitions, then runs n_epochs of minibatch updates."""
 
     def __init__(self, config: PPOConfig, obs_dim: int, n_actions: int, num_envs: int, seed: int):
         self.config = config
         self.policy = make_policy(obs_dim, n_actions, config, seed)
-        self.optimizer = Adam(self.policy.model.flat_parameters, config.learning_rate, eps=1e-5)
+        model = self.policy.model
+        self.optimizer = Adam(model.flat_parameters, config.learning_rate, eps=1e-5)
+        assert model.critic is not None, "PPO learns a value network"
+        self.gradient = PPOGradient(NumpyMLP(model.actor), NumpyMLP(model.critic))
+        self._flat_grad = model.flat_parameters.grad.numpy()
         self.buffer = RolloutBuffer(config.n_steps, num_envs, (obs_dim,))
         self._last_obs = np.zeros((num_envs, obs_dim), dtype=np.float32)
 
@@ -177,20 +136,21 @@ class PPO:
         self.optimizer.lr = cfg.learning_rate * (progress_remaining if cfg.anneal_lr else 1.0)
         clip_range = cfg.clip_range * (progress_remaining if cfg.anneal_clip_range else 1.0)
         data = self._flattened(advantages, returns)
-        planned = cfg.n_epochs * (len(data[0]) // cfg.batch_size)
+        n_samples = len(data.obs)
+        planned = cfg.n_epochs * (n_samples // cfg.batch_size)
         totals = np.zeros(5)  # policy_loss, value_loss, entropy, approx_kl, clip_fraction
         steps = 0
         for minibatch in self._minibatches(data):
-            terms = self._loss(*minibatch, clip_range)
-            if cfg.target_kl is not None and terms.approx_kl.item() > 1.5 * cfg.target_kl:
+            terms = self.gradient.loss(
+                minibatch, clip_range, cfg.clip_range_vf, cfg.normalize_advantage
+            )
+            if cfg.target_kl is not None and terms.approx_kl > 1.5 * cfg.target_kl:
                 break  # SB3: stop before the step that would move the policy too far
-            grad = self.policy.model.flat_parameters.grad
-            grad.zero_()
-            terms.loss.backward()
-            torch.nn.utils.clip_grad_norm_(self.policy.model.flat_parameters, cfg.max_grad_norm)
+            self.gradient.backward(cfg.ent_coef, cfg.vf_coef)
+            self._clip_gradient(cfg.max_grad_norm)
             self.optimizer.step()
             steps += 1
-            totals += torch.stack(terms[1:]).detach().numpy()
+            totals += terms
             if steps < planned:
                 yield UpdateReport(steps, planned, None)
         means = [float(m) for m in totals / max(steps, 1)]
@@ -199,54 +159,34 @@ class PPO:
             explained_variance=explained_variance(self.buffer.values.ravel(), returns.ravel()),
             learning_rate=self.optimizer.lr,
             gradient_steps=steps,
-            samples=len(data[0]),
+            samples=n_samples,
         )
         self.buffer.reset()
         yield UpdateReport(steps, planned, stats)
 
-    def _flattened(self, advantages: np.ndarray, returns: np.ndarray) -> list[torch.Tensor]:
-        """The rollout as [n_steps * num_envs, ...] tensors, in `_loss`'s argument order."""
+    def _clip_gradient(self, max_norm: float) -> None:
+        """Rescale the flat gradient to a global L2 norm of at most `max_norm` (as
+        torch.nn.utils.clip_grad_norm_ does; a NaN stays for Adam to refuse)."""
+        grad = self._flat_grad
+        norm = math.sqrt(float(np.dot(grad, grad)))
+        if norm + 1e-6 > max_norm:
+            grad *= np.float32(max_norm / (norm + 1e-6))
+
+    def _flattened(self, advantages: np.ndarray, returns: np.ndarray) -> Minibatch:
+        """The whole rollout as one [n_steps * num_envs, ...] batch."""
         buffer = self.buffer
         arrays = (buffer.obs, buffer.actions, buffer.log_probs, advantages, buffer.values, returns)
-        return [torch.from_numpy(a.reshape(-1, *a.shape[2:])) for a in arrays]
+        return Minibatch(*(a.reshape(-1, *a.shape[2:]) for a in arrays))
 
-    def _minibatches(self, data: list[torch.Tensor]) -> Iterator[list[torch.Tensor]]:
+    def _minibatches(self, data: Minibatch) -> Iterator[Minibatch]:
         """n_epochs shuffled passes over `data` in minibatches of batch_size."""
-        n_samples, batch_size = len(data[0]), self.config.batch_size
+        n_samples, batch_size = len(data.obs), self.config.batch_size
         for _ in range(self.config.n_epochs):
             if n_samples == batch_size:
                 yield data  # one minibatch per epoch: shuffling would change nothing
                 continue
-            order = torch.randperm(n_samples)
+            # torch's generator (seeded by the trainer, saved in checkpoints) draws the order
+            order = torch.randperm(n_samples).numpy()
             for start in range(0, n_samples, batch_size):
-                yield [d[order[start : start + batch_size]] for d in data]
-
-    def _loss(
-        self,
-        obs: torch.Tensor,
-        actions: torch.Tensor,
-        old_log_prob: torch.Tensor,
-        advantages: torch.Tensor,
-        old_values: torch.Tensor,
-        returns: torch.Tensor,
-        clip_range: float,
-    ) -> PPOLoss:
-        """Evaluate the current networks on one minibatch and build the loss."""
-        cfg = self.config
-        log_prob, entropy = self.policy.model.evaluate_actions(obs, actions)
-        values = self.policy.model.value(obs)
-        if cfg.normalize_advantage:
-            advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
-        return ppo_loss(
-            log_prob,
-            old_log_prob,
-            advantages,
-            values,
-            old_values,
-            returns,
-            entropy,
-            clip_range,
-            cfg.clip_range_vf,
-            cfg.ent_coef,
-            cfg.vf_coef,
-        )
+                index = order[start : start + batch_size]
+                yield Minibatch(*(d[index] for d in data))

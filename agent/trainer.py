@@ -14,6 +14,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 from gymnasium.vector import AutoresetMode, VectorEnv
+from threadpoolctl import threadpool_limits
 
 from agent.checkpoint import reading, restore_policy, save_checkpoint
 from agent.config import AlgoConfig, PPOConfig, check_pair
@@ -63,6 +64,7 @@ class Trainer:
         if envs.num_envs != train_config.num_envs:
             raise ValueError(f"envs: expected {train_config.num_envs} envs, got {envs.num_envs}")
         torch.set_num_threads(train_config.torch_threads)
+        threadpool_limits(train_config.torch_threads, user_api="blas")  # numpy's, for PPO
         torch.manual_seed(train_config.seed)
         self.plan = plan
         self.envs = envs

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import torch
+from threadpoolctl import threadpool_info, threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -54,6 +55,7 @@ def machine() -> dict[str, Any]:
         "cpu": model,
         "cores": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
+        "blas_threads": [pool["num_threads"] for pool in threadpool_info()],
         "torch": str(torch.__version__),
         "python": platform.python_version(),
         "load_avg_1m": round(os.getloadavg()[0], 2),
@@ -399,6 +401,7 @@ def base_parser(description: str) -> argparse.ArgumentParser:
 def setup() -> dict[str, Any]:
     """Fix the thread count and return the machine description (printed)."""
     torch.set_num_threads(TORCH_THREADS)
+    threadpool_limits(TORCH_THREADS, user_api="blas")  # numpy's BLAS (SB3's too)
     info = machine()
     print("machine:", json.dumps(info))
     print("command:", " ".join([Path(sys.executable).name, *sys.argv]))

@@ -9,68 +9,129 @@ import torch
 from gymnasium.vector import AutoresetMode, SyncVectorEnv
 
 from agent.config import PPOConfig, TrainConfig
-from agent.ppo import ppo_loss
+from agent.networks import ActorCritic, NumpyMLP
+from agent.ppo import PPO
+from agent.ppo_loss import Minibatch, PPOGradient, clipped_surrogate, value_loss
 from agent.trainer import EnvStepReport, Trainer
 from agent.run import RunPlan
 
 
-def loss_for(
-    ratio, advantage, clip_range=0.2, value=0.0, old_value=0.0, ret=0.0, clip_range_vf=None
-):
-    t = torch.tensor
-    return ppo_loss(
-        log_prob=t([math.log(ratio)]),
-        old_log_prob=t([0.0]),
-        advantages=t([advantage]),
-        values=t([value]),
-        old_values=t([old_value]),
-        returns=t([ret]),
-        entropy=t([0.5]),
-        clip_range=clip_range,
-        clip_range_vf=clip_range_vf,
-        ent_coef=0.1,
-        vf_coef=0.5,
-    )
+def one(x):
+    return np.array([x], np.float32)
+
+
+def surrogate_for(ratio, advantage, clip_range=0.2):
+    return clipped_surrogate(one(math.log(ratio)), one(0.0), one(advantage), clip_range)
 
 
 def test_ppo_loss_clipping_inactive():
-    terms = loss_for(ratio=1.1, advantage=2.0)
-    assert terms.policy_loss.item() == pytest.approx(-2.2)
-    assert terms.clip_fraction.item() == 0.0
+    terms = surrogate_for(ratio=1.1, advantage=2.0)
+    assert terms.loss == pytest.approx(-2.2)
+    assert terms.clip_fraction == 0.0
     # approx_kl = (r - 1) - log r
-    assert terms.approx_kl.item() == pytest.approx(0.1 - math.log(1.1), rel=1e-4)
-    assert terms.loss.item() == pytest.approx(-2.2 - 0.1 * 0.5, rel=1e-6)
+    assert terms.approx_kl == pytest.approx(0.1 - math.log(1.1), rel=1e-4)
+    # d(-A r) / d log p = -A r
+    assert terms.d_log_prob[0] == pytest.approx(-2.2)
 
 
 def test_ppo_loss_clipping_active_for_positive_advantage():
-    terms = loss_for(ratio=1.5, advantage=2.0)
-    assert terms.policy_loss.item() == pytest.approx(-1.2 * 2.0)  # min(3.0, 2.4)
-    assert terms.clip_fraction.item() == 1.0
+    terms = surrogate_for(ratio=1.5, advantage=2.0)
+    assert terms.loss == pytest.approx(-1.2 * 2.0)  # min(3.0, 2.4)
+    assert terms.clip_fraction == 1.0
 
 
 def test_ppo_loss_pessimistic_for_negative_advantage():
     # ratio 0.5 with A = -1: unclipped -0.5, clipped -0.8; the min (-0.8) is kept
-    assert loss_for(ratio=0.5, advantage=-1.0).policy_loss.item() == pytest.approx(0.8)
-    # ratio 1.5 with A = -1: unclipped -1.5 is lower and kept: no gain from clipping
-    assert loss_for(ratio=1.5, advantage=-1.0).policy_loss.item() == pytest.approx(1.5)
+    assert surrogate_for(ratio=0.5, advantage=-1.0).loss == pytest.approx(0.8)
+    # ratio 1.5 with A = -1: unclipped -1.5 is lower and kept, and so is its gradient
+    terms = surrogate_for(ratio=1.5, advantage=-1.0)
+    assert terms.loss == pytest.approx(1.5)
+    assert terms.d_log_prob[0] == pytest.approx(1.5)
 
 
 def test_ppo_loss_gradient_vanishes_when_clipped():
-    log_prob = torch.tensor([math.log(1.5)], requires_grad=True)
-    t = torch.tensor
-    terms = ppo_loss(
-        log_prob, t([0.0]), t([2.0]), t([0.0]), t([0.0]), t([0.0]), t([0.0]), 0.2, None, 0.0, 0.5
-    )
-    terms.policy_loss.backward()
-    assert log_prob.grad.item() == 0.0
+    assert surrogate_for(ratio=1.5, advantage=2.0).d_log_prob[0] == 0.0
+    assert surrogate_for(ratio=0.5, advantage=-1.0).d_log_prob[0] == 0.0
 
 
 def test_value_loss_with_and_without_clipping():
-    assert loss_for(1.0, 0.0, value=3.0, old_value=1.0, ret=0.0).value_loss.item() == pytest.approx(
-        9.0
+    loss, d_values = value_loss(one(3.0), one(1.0), one(0.0), None)
+    assert (loss, d_values[0]) == (pytest.approx(9.0), pytest.approx(6.0))
+    loss, d_values = value_loss(one(3.0), one(1.0), one(0.0), 0.5)
+    assert (loss, d_values[0]) == (pytest.approx(1.5**2), 0.0)  # clipped to 1.5: no gradient
+
+
+def autograd_loss(model, batch, clip_range, clip_range_vf, ent_coef, vf_coef):
+    """The reference: PPO's loss in torch, as SB3 writes it, differentiated by autograd."""
+    t = torch.from_numpy
+    log_probs = torch.log_softmax(model.actor(t(batch.obs)), dim=-1)
+    log_prob = log_probs.gather(1, t(batch.actions)[:, None])[:, 0]
+    entropy = -(log_probs.exp() * log_probs).sum(-1).mean()
+    advantages = t(batch.advantages)
+    advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+    ratio = (log_prob - t(batch.old_log_prob)).exp()
+    clipped = ratio.clamp(1 - clip_range, 1 + clip_range)
+    policy_loss = -torch.min(advantages * ratio, advantages * clipped).mean()
+    values, old_values = model.value(t(batch.obs)), t(batch.old_values)
+    if clip_range_vf is not None:
+        values = old_values + (values - old_values).clamp(-clip_range_vf, clip_range_vf)
+    v_loss = (t(batch.returns) - values).pow(2).mean()
+    loss = policy_loss - ent_coef * entropy + vf_coef * v_loss
+    model.flat_parameters.grad.zero_()
+    loss.backward()
+    return [policy_loss.item(), v_loss.item(), entropy.item()]
+
+
+@pytest.mark.parametrize(
+    ("hidden", "activation", "clip_range_vf"),
+    [((64, 64), "tanh", None), ((16,), "relu", 0.2), ((), "tanh", 0.5)],
+)
+def test_numpy_gradient_matches_autograd(hidden, activation, clip_range_vf):
+    torch.manual_seed(0)
+    model = ActorCritic(8, 4, hidden, activation, with_critic=True)
+    rng = np.random.default_rng(0)
+    n = 64
+    obs = rng.normal(size=(n, 8)).astype(np.float32)
+    actions = rng.integers(0, 4, n)
+    with torch.no_grad():
+        log_probs = torch.log_softmax(model.actor(torch.from_numpy(obs)), -1).numpy()
+        values = model.value(torch.from_numpy(obs)).numpy()
+    # old log-probabilities and values spread so that some ratios and values are clipped
+    old_log_prob = log_probs[np.arange(n), actions] + rng.normal(0, 0.3, n).astype(np.float32)
+    old_values = values + rng.normal(0, 0.5, n).astype(np.float32)
+    batch = Minibatch(
+        obs,
+        actions,
+        old_log_prob,
+        rng.normal(size=n).astype(np.float32),
+        old_values,
+        rng.normal(size=n).astype(np.float32),
     )
-    clipped = loss_for(1.0, 0.0, value=3.0, old_value=1.0, ret=0.0, clip_range_vf=0.5)
-    assert clipped.value_loss.item() == pytest.approx(1.5**2)
+    expected = autograd_loss(model, batch, 0.2, clip_range_vf, ent_coef=0.01, vf_coef=0.5)
+    expected_grad = model.flat_parameters.grad.clone()
+    model.flat_parameters.grad.fill_(math.nan)  # backward must overwrite every entry
+    gradient = PPOGradient(NumpyMLP(model.actor), NumpyMLP(model.critic))
+    terms = gradient.loss(batch, 0.2, clip_range_vf, normalize_advantage=True)
+    assert 0 < terms.clip_fraction < 1
+    np.testing.assert_allclose(terms[:3], expected, rtol=1e-5)
+    gradient.backward(ent_coef=0.01, vf_coef=0.5)
+    grad = model.flat_parameters.grad
+    scale = expected_grad.abs().max().item()
+    np.testing.assert_allclose(grad.numpy(), expected_grad.numpy(), rtol=0, atol=1e-5 * scale)
+
+
+@pytest.mark.parametrize("norm", [0.1, 10.0])
+def test_gradient_clipping_matches_torch(norm):
+    ppo = PPO(PPOConfig(n_steps=4, batch_size=4), 4, 2, 1, seed=0)
+    flat = ppo.policy.model.flat_parameters
+    grad = torch.randn(flat.numel())
+    flat.grad.copy_(grad * norm / grad.norm())
+    reference = torch.zeros_like(flat, requires_grad=True)
+    reference.grad = flat.grad.clone()
+    torch.nn.utils.clip_grad_norm_(reference, 0.5)
+    ppo._clip_gradient(0.5)
+    assert flat.grad.norm().item() == pytest.approx(min(norm, 0.5), rel=1e-5)
+    torch.testing.assert_close(flat.grad, reference.grad)
 
 
 class Countdown(gym.Env):

@@ -113,13 +113,25 @@ def test_a_nan_loss_refuses_the_update_and_keeps_the_last_checkpoint(tmp_path, a
             break
     model = trainer.policy.model
     weights = model.flat_parameters.detach().clone()
-    evaluate_actions = model.evaluate_actions
+    # the loss of every later update is NaN: PPO's numpy forward pass (agent/ppo_loss.py) or
+    # REINFORCE's torch one returns NaN log-probabilities
+    if algo == "ppo":
+        actor = trainer.learner.gradient.actor
+        trace = actor.trace
 
-    def nan_log_probs(obs, actions):  # the loss of every later update is NaN
-        log_prob, entropy = evaluate_actions(obs, actions)
-        return log_prob * math.nan, entropy
+        def nan_logits(obs):
+            layers = trace(obs)
+            return [*layers[:-1], layers[-1] * math.nan]
 
-    model.evaluate_actions = nan_log_probs
+        actor.trace = nan_logits
+    else:
+        evaluate_actions = model.evaluate_actions
+
+        def nan_log_probs(obs, actions):
+            log_prob, entropy = evaluate_actions(obs, actions)
+            return log_prob * math.nan, entropy
+
+        model.evaluate_actions = nan_log_probs
     with pytest.raises(TrainingStopped) as stopped:
         for _ in run:
             pass
