@@ -39,6 +39,7 @@ FIELDS = {
     "width_m",
     "centerline_m",
     "smooth",
+    "sharp_corners",
     "start_fraction",
     "reverse",
     "time_limit_s",
@@ -61,6 +62,8 @@ class TrackSpec:
     description: str
     source: str
     """Where the spec came from (a path), used in every error message."""
+    sharp_corners: tuple[int, ...] = ()
+    """Indices into control_points_m (ascending) of the sharp corners of a smooth track."""
 
 
 def shipped_tracks() -> list[str]:
@@ -199,10 +202,14 @@ def parse_track(data: Any, source: str) -> TrackSpec:
         else _number(time_limit, "time_limit_s", 1.0, MAX_TIME_LIMIT_S, fail)
     )
     points = _control_points(data["centerline_m"], fail)
+    sharp = _sharp_corners(data.get("sharp_corners", []), len(points), smooth, fail)
+    if reverse:
+        points, sharp = points[::-1].copy(), sorted(len(points) - 1 - i for i in sharp)
     return TrackSpec(
         name=name.strip(),
         width_m=width_m,
-        control_points_m=points[::-1].copy() if reverse else points,
+        control_points_m=points,
+        sharp_corners=tuple(sharp),
         smooth=smooth,
         start_fraction=start_fraction,
         reverse=reverse,
@@ -229,11 +236,10 @@ def _control_points(value: Any, fail: Fail) -> npt.NDArray[np.float64]:
             or len(point) != 2
             or not all(_is_real(c) and abs(c) <= MAX_ABS_COORD_M for c in point)
         ):
-            raise fail(
-                f"{field}[{index}]",
-                f"[x, y] with finite numbers within ±{MAX_ABS_COORD_M:g} m",
-                _describe(point),
-            )
+            expected = f"[x, y] with finite numbers within ±{MAX_ABS_COORD_M:g} m"
+            error = fail(f"{field}[{index}]", expected, _describe(point))
+            error.point = index
+            raise error
     points = np.asarray(value, dtype=np.float64)
     gap_m = float(np.hypot(*(points[-1] - points[0])))
     if gap_m > 1e-6:
@@ -244,12 +250,27 @@ def _control_points(value: Any, fail: Fail) -> npt.NDArray[np.float64]:
     spacing = np.hypot(*(np.roll(points, -1, axis=0) - points).T)
     if spacing.min() < MIN_POINT_SPACING_M:
         index = int(spacing.argmin())
-        raise fail(
+        error = fail(
             f"{field}[{index}]",
             f"a point at least {MIN_POINT_SPACING_M} m from the next one",
             f"{spacing[index]:.3g} m",
         )
+        error.point, error.at_m = index, (float(points[index, 0]), float(points[index, 1]))
+        raise error
     return points
+
+
+def _sharp_corners(value: Any, count: int, smooth: bool, fail: Fail) -> list[int]:
+    """The sharp corners of a smooth track: distinct indices of centreline points, ascending."""
+    field = "sharp_corners"
+    expected = f"a list of distinct point indices from 0 to {count - 1}"
+    if not isinstance(value, list) or not all(_is_int(i) and 0 <= i < count for i in value):
+        raise fail(field, expected, _describe(value))
+    if len(set(value)) != len(value):
+        raise fail(field, expected, f"{_describe(value)} (an index repeated)")
+    if value and not smooth:
+        raise fail(field, 'none with "smooth": false (every corner is sharp)', _describe(value))
+    return sorted(value)
 
 
 def _number(value: Any, field: str, low: float, high: float, fail: Fail) -> float:
