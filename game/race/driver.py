@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from game.race.racing_line import GRIP_MARGIN, RacingLine, racing_line
-from game.race.sim import ACTION_STEER, ACTION_THROTTLE, X, Y, RaceSim, RaceState
+from game.race.sim import ACTION_STEER, ACTION_THROTTLE, RaceSim, RaceState
 from game.race.track import Track
 
 LOOKAHEAD_S = 0.5
@@ -44,7 +44,7 @@ def drive(sim: RaceSim, dt_s: float | None = None) -> npt.NDArray[np.intp]:
     along_m = line_position(line, track, st)
     lookahead_m = np.maximum(MIN_LOOKAHEAD_M, st.speed_mps * LOOKAHEAD_S)
     target_xy = line.at(along_m + lookahead_m)
-    to_target = target_xy - st.floats[:, X : Y + 1]
+    to_target = target_xy - np.column_stack((st.x_m, st.y_m))
     bearing = np.arctan2(to_target[:, 1], to_target[:, 0]) - st.heading_rad
     # The curvature of the arc from the car through the target.
     wanted = 2.0 * np.sin(bearing) / np.maximum(np.hypot(*to_target.T), 1e-9)
@@ -87,7 +87,7 @@ def line_position(line: RacingLine, track: Track, st: RaceState) -> npt.NDArray[
     start = (guess[:, None] + window) % (len(line.xy) - 1)  # [N, W]
     a = line.xy[start]
     edge = line.xy[start + 1] - a
-    to_car = st.floats[:, None, X : Y + 1] - a
+    to_car = np.column_stack((st.x_m, st.y_m))[:, None] - a
     edge_sq = np.maximum(np.einsum("nwi,nwi->nw", edge, edge), 1e-12)
     along = np.minimum(np.maximum(np.einsum("nwi,nwi->nw", to_car, edge) / edge_sq, 0.0), 1.0)
     miss = to_car - along[..., None] * edge
