@@ -23,7 +23,7 @@ from game.scenes import SCENES
 
 MODES = ("train", "watch", "play", "eval")
 ALGOS = ("ppo", "reinforce")
-SPEEDS = ("1", "2", "4", "8", "16", "32", "64", "max")
+SPEEDS = ("0.25", "0.5", "1", "2", "4", "8", "16", "32", "64", "max")
 
 
 class OneLineParser(argparse.ArgumentParser):

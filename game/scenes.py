@@ -35,6 +35,11 @@ class SceneSpec:
     """Which action a set of held controls means; the empty set is the no-op."""
     success: str
     """The success criterion, in words."""
+    idle_actions: tuple[int, ...] = ()
+    """When set, the actions that take turns, step by step, while no control is held (instead of
+    the no-op): CartPole has no "do nothing", so a person letting go pushes left and right."""
+    idle_meaning: str = ""
+    """What happens while no key is held, in words, for the HUD's key list (with idle_actions)."""
     ending_rule: EndingRule | None = None
     """Names how an episode ended (`info["ending"]`); None when the env reports it itself."""
     success_ending: str | None = None
@@ -157,9 +162,12 @@ SCENES: dict[str, SceneSpec] = {
         env_id="CartPole-v1",
         action_names=("push left", "push right"),
         controls={"left": ("left", "a"), "right": ("right", "d")},
-        # CartPole has no "do nothing": with no key held the cart is pushed left.
         control_actions={frozenset(): 0, frozenset({"left"}): 0, frozenset({"right"}): 1},
         success="kept the pole up until the 500-step limit",
+        # No key held: pushing left every step (the empty binding) dropped the pole in 0.19 s
+        # on average over 50 resets, pushing left and right in turn in 0.82 s, cart in place.
+        idle_actions=(0, 1),
+        idle_meaning="push left and right in turn",
         ending_rule=_cart_ending,
         success_ending="kept the pole up to the time limit",
     ),

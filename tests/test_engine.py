@@ -165,7 +165,7 @@ def test_pause_single_step_and_speed_change_steps_per_frame():
     for _ in range(3):
         press(pygame.K_EQUALS)
     app.frame()
-    assert app.speed == SPEEDS[3] == 8.0
+    assert app.speed == SPEEDS[SPEEDS.index(1.0) + 3] == 8.0
     assert steps_over(30) == 80  # 8x: 8 * 20 steps per second for half a second
     app.close()
 
