@@ -48,6 +48,9 @@ class SceneSpec:
     """Keyword arguments always passed to `gymnasium.make`."""
     native_vector: bool = False
     """Whether the env id has a natively batched vector env (a `vector_entry_point`) to use."""
+    drawn_natively: bool = False
+    """Whether the window draws the scene from its env's state (else from env 0's rgb_array
+    frames); the race always is, from its simulation."""
 
     @property
     def noop_action(self) -> int:
@@ -155,6 +158,7 @@ SCENES: dict[str, SceneSpec] = {
         success="landed safely: came to rest on the ground without crashing",
         ending_rule=_lander_ending,
         success_ending="landed",
+        drawn_natively=True,
     ),
     "cartpole": SceneSpec(
         name="cartpole",
@@ -204,7 +208,8 @@ def make_vector_env(
     last info in `info["final_info"]` (Gymnasium 1.x vector API). The race is natively batched
     (all cars stepped as arrays in one call; it is drawn from its state, so never renders);
     the Gymnasium scenes are copies in a SyncVectorEnv where only env 0 renders, and only with
-    `render_first` (LunarLander runs ~4x slower when rendering, so the others never do).
+    `render_first` and for a scene shown through its frames (LunarLander, drawn from its state,
+    never renders: it runs ~4x slower when rendering).
     """
     spec = scene_spec(scene)
     if spec.native_vector:
@@ -216,7 +221,8 @@ def make_vector_env(
         )
 
     def factory(index: int) -> Callable[[], SceneInfo]:
-        render_mode = "rgb_array" if render_first and index == 0 else None
+        shown = render_first and index == 0 and not spec.drawn_natively
+        render_mode = "rgb_array" if shown else None
         return lambda: make_env(scene, render_mode=render_mode, **options)
 
     return SyncVectorEnv(

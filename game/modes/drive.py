@@ -29,9 +29,8 @@ class DriveMode(Mode):
     def __init__(self, scene: SceneSpec, envs: VectorEnv, seed: int | None = None):
         self.focus = 0
         """The env (car) the HUD follows."""
-        super().__init__(
-            scene, scene_view(envs, lambda: self.focus), envs.metadata["render_fps"], envs.num_envs
-        )
+        view = scene_view(scene, envs, lambda: self.focus, lambda: int(self.actions[0]))
+        super().__init__(scene, view, envs.metadata["render_fps"], envs.num_envs)
         self.sim = race_sim(envs)
         self.stepper = EpisodeStepper(envs)
         self.obs = self.stepper.reset(seed=seed)
