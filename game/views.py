@@ -13,6 +13,9 @@ from game.race.render import RaceRenderer
 from game.race.sim import RaceSim
 
 BACKGROUND = (12, 14, 18)
+BANNER_BG = (10, 12, 16, 200)
+BANNER_TEXT = (250, 200, 60)
+BANNER_LINES = (225, 228, 235)
 
 
 class SceneView(Protocol):
@@ -56,3 +59,38 @@ class RaceView:
         if renderer is None or renderer.track is not sim.track or renderer.size_px != rect.size:
             renderer = self._renderer = RaceRenderer(sim.track, rect.size)
         renderer.draw(surface, sim, focus=self._focus(), show_rays=show_rays, topleft=rect.topleft)
+
+
+class BannerView:
+    """Another view with a banner over it (a countdown, a result) whenever `banner()` gives one:
+    a headline, then smaller lines."""
+
+    def __init__(self, view: SceneView, banner: Callable[[], tuple[str, ...] | None]):
+        self.view = view
+        self._banner = banner
+        self._fonts: tuple[pygame.font.Font, pygame.font.Font] | None = None
+        self.box: pygame.Rect | None = None
+        """Where the banner was drawn last (None when there was none)."""
+
+    def draw(self, surface: pygame.Surface, rect: pygame.Rect, show_rays: bool) -> None:
+        """The view, then the banner centred over it."""
+        self.view.draw(surface, rect, show_rays)
+        banner = self._banner()
+        self.box = None
+        if not banner:
+            return
+        if self._fonts is None:
+            self._fonts = (pygame.font.Font(None, 96), pygame.font.Font(None, 30))
+        big, small = self._fonts
+        headline, *lines = banner
+        images = [big.render(headline, True, BANNER_TEXT)]
+        images += [small.render(line, True, BANNER_LINES) for line in lines]
+        width = max(image.get_width() for image in images) + 60
+        height = sum(image.get_height() + 8 for image in images) + 32
+        box = pygame.Surface((width, height), pygame.SRCALPHA)
+        box.fill(BANNER_BG)
+        y = 16
+        for image in images:
+            box.blit(image, image.get_rect(midtop=(width // 2, y)))
+            y += image.get_height() + 8
+        self.box = surface.blit(box, box.get_rect(center=rect.center))

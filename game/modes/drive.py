@@ -51,10 +51,14 @@ class DriveMode(Mode):
             self.choose()
             self.last = self.stepper.step(self.actions, self.output)
             self.obs = self.last.obs
-            for episode in self.last.finished:
-                self.finish(episode)
+            self.after_step(self.last)
             steps += 1
         return steps
+
+    def after_step(self, report: EnvStepReport) -> None:
+        """Book the episodes that ended in the step just taken."""
+        for episode in report.finished:
+            self.finish(episode)
 
     def finish(self, episode: FinishedEpisode) -> None:
         """Book a finished episode; tell the person how the followed car's ended."""

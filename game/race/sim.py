@@ -50,6 +50,11 @@ class RaceConfig:
     """Cars start up to this far left or right of the centreline (uniformly at random)."""
     start_heading_rad: float = 0.05
     """Cars start up to this far off the track's direction (uniformly at random)."""
+    time_limit_s: float | None = None
+    """An episode's time limit; None: the track's (a race of several laps needs longer)."""
+    side_by_side: bool = False
+    """Start side by side, as a race's front row: even-numbered cars half of the half width left
+    of the centreline, odd ones right (instead of the random offset)."""
 
 
 CAR_FIELDS = (
@@ -146,7 +151,8 @@ class RaceSim:
         self.track = track
         self.config = config or RaceConfig()
         self.car = car or CarParams()
-        self.max_steps = int(np.ceil(track.time_limit_s / self.config.dt_s))
+        limit_s = self.config.time_limit_s or track.time_limit_s
+        self.max_steps = int(np.ceil(limit_s / self.config.dt_s))
         self.state = RaceState(num_cars)
         self.output = StepOutput(num_cars)
         """Reused every step: copy what must outlive the next step."""
@@ -168,6 +174,8 @@ class RaceSim:
         draws = np.array([self._draw_start(rng) for rng in rngs], dtype=np.float64).reshape(
             len(rows), 3
         )
+        if self.config.side_by_side:
+            draws[:, 1] = np.where(rows % 2 == 0, 0.5, -0.5) * self.track.half_width_m
         _place_cars(rows, draws, self.state.cars, self.track.geometry, self.track.length_m)
 
     def _draw_start(self, rng: np.random.Generator) -> tuple[float, float, float]:
