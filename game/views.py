@@ -50,15 +50,18 @@ class RaceView:
     def __init__(self, sim: Callable[[], RaceSim], focus: Callable[[], int] = lambda: 0):
         self._sim = sim
         self._focus = focus
-        self._renderer: RaceRenderer | None = None
+        self.labels: dict[int, str] = {}
+        """Tags drawn over cars, by car (e.g. "you" and "agent" in a versus race)."""
+        self.renderer: RaceRenderer | None = None
 
     def draw(self, surface: pygame.Surface, rect: pygame.Rect, show_rays: bool) -> None:
-        """Draw the whole track fitted to `rect`, the cars on it, and (optionally) the rays."""
+        """Draw the track fitted to `rect` (or following the focus car on a long track), the cars
+        on it, and (optionally) the rays."""
         sim = self._sim()
-        renderer = self._renderer
+        renderer = self.renderer
         if renderer is None or renderer.track is not sim.track or renderer.size_px != rect.size:
-            renderer = self._renderer = RaceRenderer(sim.track, rect.size)
-        renderer.draw(surface, sim, focus=self._focus(), show_rays=show_rays, topleft=rect.topleft)
+            renderer = self.renderer = RaceRenderer(sim.track, rect.size)
+        renderer.draw(surface, sim, self._focus(), show_rays, rect.topleft, self.labels)
 
 
 class BannerView:

@@ -47,6 +47,7 @@ class VersusMode(DriveMode):
         self.policy, self.algo, self.greedy = policy, algo, greedy
         self.rival = "driver" if algo == "driver" else "agent"
         self.duel = Duel(self.sim, ("you", self.rival))
+        self.view.labels = {YOU: "you", AGENT: self.rival}
         self.view = BannerView(self.view, self.duel.banner)
         self._ticked_s = time.perf_counter()
 
