@@ -18,10 +18,11 @@ from pathlib import Path
 import pygame
 
 from game.errors import DisplayError
-from game.hud import Hud, draw_help
+from game.hud import Hud
 from game.input import Hotkey, Keyboard, hotkey_legend
 from game.modes import Mode
 from game.recorder import Recorder
+from game.views import draw_help
 
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, math.inf)
 """Speed settings: multiples of real time; inf runs as many steps as each frame's time allows.

@@ -3,11 +3,12 @@ curve."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pygame
+
+from game.hud_text import fit_text, fmt_number, fmt_seconds, moving_mean, wrap_text
 
 PANEL_BG = (24, 26, 32)
 TEXT = (225, 228, 235)
@@ -173,12 +174,14 @@ class Hud:
 
     def _numbers(self, panel: pygame.Surface, state: HudState, y: int) -> int:
         recent = state.recent_returns
-        last = _fmt(recent[-1]) if recent else "-"
-        mean = _fmt(sum(recent[-MEAN_WINDOW:]) / len(recent[-MEAN_WINDOW:])) if recent else "-"
+        last = fmt_number(recent[-1]) if recent else "-"
+        mean = (
+            fmt_number(sum(recent[-MEAN_WINDOW:]) / len(recent[-MEAN_WINDOW:])) if recent else "-"
+        )
         rows = [
             ("episode", f"{state.episode}   step {state.episode_step}"),
-            ("return", _fmt(state.episode_return)),
-            ("last / mean / best", f"{last} / {mean} / {_fmt(state.best_return)}"),
+            ("return", fmt_number(state.episode_return)),
+            ("last / mean / best", f"{last} / {mean} / {fmt_number(state.best_return)}"),
         ]
         if state.race is not None:
             race = state.race
@@ -256,12 +259,12 @@ class Hud:
                 )
 
             pygame.draw.lines(panel, CURVE, False, [point(i, r) for i, r in enumerate(returns)])
-            means = _moving_mean(returns, MEAN_WINDOW)
+            means = moving_mean(returns, MEAN_WINDOW)
             pygame.draw.lines(
                 panel, CURVE_MEAN, False, [point(i, m) for i, m in enumerate(means)], 2
             )
-            self._text(panel, _fmt(high), (box.x + 4, box.y + 2), self.small, DIM)
-            self._text(panel, _fmt(low), (box.x + 4, box.bottom - 16), self.small, DIM)
+            self._text(panel, fmt_number(high), (box.x + 4, box.y + 2), self.small, DIM)
+            self._text(panel, fmt_number(low), (box.x + 4, box.bottom - 16), self.small, DIM)
             self._text(
                 panel,
                 f"{len(returns)} episodes",
@@ -298,62 +301,3 @@ class Hud:
             )
             y += key_h
         return top
-
-
-def draw_help(
-    surface: pygame.Surface, rect: pygame.Rect, legend: Sequence[tuple[str, str]]
-) -> None:
-    """A translucent box listing the engine's keys, over the scene."""
-    font = pygame.font.Font(None, 22)
-    box = pygame.Surface(rect.size, pygame.SRCALPHA)
-    box.fill((10, 12, 16, 215))
-    y = 20
-    box.blit(font.render("Keys", True, ACCENT), (24, y))
-    for keys, meaning in legend:
-        y += 26
-        box.blit(font.render(keys, True, TEXT), (24, y))
-        box.blit(font.render(meaning, True, DIM), (200, y))
-    surface.blit(box, rect.topleft)
-
-
-def wrap_text(text: str, font: pygame.font.Font, width_px: int) -> list[str]:
-    """`text` broken between words into lines no wider than `width_px` (a longer word keeps a
-    line)."""
-    lines: list[str] = []
-    for word in text.split():
-        if lines and font.size(f"{lines[-1]} {word}")[0] <= width_px:
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
-    return lines
-
-
-def fit_text(text: str, font: pygame.font.Font, width_px: int) -> str:
-    """`text`, cut short with an ellipsis if it is wider than `width_px`."""
-    if font.size(text)[0] <= width_px:
-        return text
-    while text and font.size(f"{text}…")[0] > width_px:
-        text = text[:-1]
-    return f"{text}…"
-
-
-def _moving_mean(values: Sequence[float], window: int) -> list[float]:
-    """The mean of the last `window` values at each point."""
-    means, total = [], 0.0
-    for i, value in enumerate(values):
-        total += value
-        if i >= window:
-            total -= values[i - window]
-        means.append(total / min(i + 1, window))
-    return means
-
-
-def _fmt(value: float | None) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    return f"{value:.1f}" if abs(value) < 1e4 else f"{value:.3g}"
-
-
-def fmt_seconds(seconds: float | None) -> str:
-    """A lap time as the HUD writes it ("-" before there is one)."""
-    return "-" if seconds is None or not math.isfinite(seconds) else f"{seconds:.2f} s"

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import gymnasium as gym
 import numpy as np
 import pygame
 
+from game.hud import ACCENT, DIM, TEXT
 from game.race.render import RaceRenderer
 from game.race.sim import RaceSim
 
 BACKGROUND = (12, 14, 18)
 BANNER_BG = (10, 12, 16, 200)
-BANNER_TEXT = (250, 200, 60)
-BANNER_LINES = (225, 228, 235)
 
 
 class SceneView(Protocol):
@@ -86,8 +85,8 @@ class BannerView:
             self._fonts = (pygame.font.Font(None, 96), pygame.font.Font(None, 30))
         big, small = self._fonts
         headline, *lines = banner
-        images = [big.render(headline, True, BANNER_TEXT)]
-        images += [small.render(line, True, BANNER_LINES) for line in lines]
+        images = [big.render(headline, True, ACCENT)]
+        images += [small.render(line, True, TEXT) for line in lines]
         width = max(image.get_width() for image in images) + 60
         height = sum(image.get_height() + 8 for image in images) + 32
         box = pygame.Surface((width, height), pygame.SRCALPHA)
@@ -97,3 +96,19 @@ class BannerView:
             box.blit(image, image.get_rect(midtop=(width // 2, y)))
             y += image.get_height() + 8
         self.box = surface.blit(box, box.get_rect(center=rect.center))
+
+
+def draw_help(
+    surface: pygame.Surface, rect: pygame.Rect, legend: Sequence[tuple[str, str]]
+) -> None:
+    """A translucent box listing the engine's keys, over the scene."""
+    font = pygame.font.Font(None, 22)
+    box = pygame.Surface(rect.size, pygame.SRCALPHA)
+    box.fill((10, 12, 16, 215))
+    y = 20
+    box.blit(font.render("Keys", True, ACCENT), (24, y))
+    for keys, meaning in legend:
+        y += 26
+        box.blit(font.render(keys, True, TEXT), (24, y))
+        box.blit(font.render(meaning, True, DIM), (200, y))
+    surface.blit(box, rect.topleft)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import numpy as np
 
-from game.hud import fmt_seconds
+from game.hud_text import fmt_seconds
 from game.race.sim import RaceSim
 
 COUNTDOWN_S = 3.0
