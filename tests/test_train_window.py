@@ -26,11 +26,14 @@ def quit_pygame():
 def test_finished_training_goes_on_showing_the_trained_policy(tmp_path):
     trainer = tiny_cartpole_trainer(tmp_path, total=1_000)
     app, mode = open_app(lambda _: TrainMode(scene_spec("cartpole"), trainer), speed=math.inf)
+    view = mode.view  # it goes on after the switch (no new drawing of the scene, no pause)
     for _ in range(2_000):
         app.frame()
         if mode.watching is not None:
             break
     assert mode.finished and mode.watching is not None
+    # the envs carry on where training left them (not reset: a swarm stays spread out)
+    assert mode.watching.stepper is trainer.stepper and mode.watching.obs is mode.last.obs
     assert trainer.num_timesteps >= 1_000 and (tmp_path / "last.pt").exists()
     trained = trainer.num_timesteps
     episodes_then = mode.curve.episodes
@@ -45,11 +48,11 @@ def test_finished_training_goes_on_showing_the_trained_policy(tmp_path):
     state = mode.hud_state()
     assert state.mode == "trained: watching" and state.total_steps == trained
     assert state.probs is not None and math.isclose(sum(state.probs), 1.0, rel_tol=1e-5)
-    assert mode.view is mode.watching.view
     # the notice says so, then the status keeps saying it
     mode._notice_until = 0.0
     assert "training finished after" in mode.hud_state().status
     assert "Esc quits" in mode.hud_state().status
+    assert mode.view is view
     press(pygame.K_ESCAPE)
     app.run()
     assert not app.running and (tmp_path / "last.pt").exists()

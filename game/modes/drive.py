@@ -26,14 +26,25 @@ class DriveMode(Mode):
     """Cars (or landers, carts) stepped by whoever drives them; subclasses say who chooses the
     actions."""
 
-    def __init__(self, scene: SceneSpec, envs: VectorEnv, seed: int | None = None):
+    def __init__(
+        self,
+        scene: SceneSpec,
+        envs: VectorEnv,
+        seed: int | None = None,
+        running: tuple[EpisodeStepper, np.ndarray] | None = None,
+    ):
+        """`running`: the stepper of envs already under way and their last observations, to
+        carry on their episodes (else the envs are reset with `seed`)."""
         self.focus = 0
         """The env (car) the HUD follows."""
         view = scene_view(scene, envs, lambda: self.focus, lambda: int(self.actions[0]))
         super().__init__(scene, view, envs.metadata["render_fps"], envs.num_envs)
         self.sim = race_sim(envs)
-        self.stepper = EpisodeStepper(envs)
-        self.obs = self.stepper.reset(seed=seed)
+        if running is None:
+            self.stepper = EpisodeStepper(envs)
+            self.obs = self.stepper.reset(seed=seed)
+        else:
+            self.stepper, self.obs = running
         self.laps = LapTally(envs.num_envs)
         self.actions = np.zeros(envs.num_envs, dtype=np.int64)
         self.output: PolicyOutput | None = None

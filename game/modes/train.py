@@ -105,15 +105,17 @@ class TrainMode(Mode):
         self.finished = True
         trainer = self.trainer
         self._status = ""
+        # the envs carry on where training left them (a swarm stays spread over the track)
+        running = None if self.last is None else (trainer.stepper, self.last.obs)
         self.watching = WatchMode(
             self.scene,
             trainer.envs,
             trainer.policy,
             self.algo,
             seed=trainer.train_config.seed + trainer.num_timesteps,
+            running=running,
         )
-        self.watching.curve = self.curve
-        self.view = self.watching.view
+        self.watching.curve = self.curve  # the view stays: it shows the same envs
         self.notify(
             f"training finished after {trainer.num_timesteps:,} steps: now the trained policy "
             "drives (Esc quits; the run is saved)"
@@ -134,6 +136,8 @@ class TrainMode(Mode):
 
     def _first_action(self) -> int | None:
         """Env 0's last action (None before the first step)."""
+        if self.watching is not None:
+            return int(self.watching.actions[0])
         return None if self.last is None else int(self.last.actions[0])
 
     def _on_env_step(self, report: EnvStepReport) -> None:
