@@ -89,7 +89,7 @@ def test_a_race_ends_when_both_cars_have_done_their_laps_and_names_the_winner():
     winner = int(np.argmin(duel.finish_s))
     assert list(duel.places()) == ([1, 2] if winner == 0 else [2, 1])
     banner = duel.banner()
-    assert banner[0] == ("You win!" if winner == 0 else "Agent wins")
+    assert banner[0] == ("You win!" if winner == 0 else "The agent wins")
     gap = abs(duel.finish_s[0] - duel.finish_s[1])
     assert banner[1] == f"by {gap:.2f} s over {RACE_LAPS} laps"
     assert banner[-1] == "R: race again"
@@ -109,7 +109,7 @@ def test_leaving_the_track_costs_the_lap_in_progress_but_keeps_the_laps_done():
     # car 0 lost half a lap plus the standing start again: it finishes well behind car 1
     assert duel.finish_s[0] > duel.finish_s[1] + 0.4 * one_lap_s
     assert list(duel.places()) == [2, 1]
-    assert duel.banner()[0] == "Agent wins"
+    assert duel.banner()[0] == "The agent wins"
     assert math.isclose(duel.finish_s[1], clean.finish_s[1])  # the other car is unaffected
 
 

@@ -99,7 +99,7 @@ class Duel:
             finished = not math.isnan(self.finish_s[car])
             lap_now = st.steps[car] * self.sim.config.dt_s - st.lap_start_s[car]
             cells = (
-                ordinal(int(places[car])),
+                ordinal(int(places[car])) if self.started else "-",
                 "finished" if finished else f"{laps[car] + 1} of {self.laps}",
                 "-" if finished or not self.started else fmt_seconds(lap_now),
                 fmt_seconds(st.last_lap_s[car]),
@@ -125,7 +125,7 @@ class Duel:
             return None
         winner = int(np.argmin(self.finish_s))
         gap = abs(self.finish_s[1] - self.finish_s[0])
-        headline = "You win!" if winner == 0 else f"{self.names[winner].capitalize()} wins"
+        headline = "You win!" if winner == 0 else f"The {self.names[winner]} wins"
         return (
             headline,
             f"by {gap:.2f} s over {self.laps} laps",

@@ -119,8 +119,15 @@ class RaceRenderer:
         halo_r = 0.75 * self._sprites.size_px[0]
         pygame.draw.circle(surface, HALO, centres[focus], halo_r, 2)
         self._blit_car(surface, FOCUS_COLOUR, st.heading_rad[focus], centres[focus])
-        for car, text in (labels or {}).items():
-            self._label(surface, text, centres[car] - (0, halo_r + 10))
+        if labels:
+            # each tag on the side away from the other tagged cars (so side by side, neither
+            # tag covers the other car), or above a car on its own
+            middle = np.mean([centres[car] for car in labels], axis=0)
+            for car, text in labels.items():
+                away = centres[car] - middle
+                norm = float(np.hypot(*away))
+                away = away / norm if norm > 1 else np.array([0.0, -1.0])
+                self._label(surface, text, centres[car] + away * (halo_r + 12))
         if self._minimap is not None:
             self._minimap.draw(surface, rect, xy, focus, colours)
         surface.set_clip(clip)
