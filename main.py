@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="main.py",
         description=__doc__.split("\n\n")[0],
         epilog=f"keys in the window:\n{keys}\n\n"
-        "play-mode keys: race arrows/WASD, lunar up/left/right, cartpole left/right",
+        "play-mode keys: race arrows/WASD, lunar up/left/right, cartpole left/right "
+        "(no key: left and right in turn)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add = parser.add_argument

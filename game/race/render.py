@@ -5,6 +5,7 @@ a minimap shows the whole lap."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -151,7 +152,13 @@ class RaceRenderer:
         pygame.draw.rect(surface, LABEL_BG, box, border_radius=4)
         surface.blit(image, image.get_rect(center=box.center))
 
-    def _draw_rays(self, surface: pygame.Surface, sim: RaceSim, focus: int, on_screen) -> None:
+    def _draw_rays(
+        self,
+        surface: pygame.Surface,
+        sim: RaceSim,
+        focus: int,
+        on_screen: Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]],
+    ) -> None:
         """The focus car's rays, exactly as it senses them, coloured from far (green) to near
         (red)."""
         st = sim.state
