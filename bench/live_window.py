@@ -68,7 +68,7 @@ def frame_rates(seconds: float) -> list[tuple[str, float, float, float]]:
 
     _, race_config = default_config("race", "ppo")
     policy = make_policy(14, 9, dataclasses.replace(race_config, normalize_obs=False), seed=0)
-    spread = {"random_start": True}
+    spread = {"spread_start": True}
     setups = [
         ("play race, 1 car", "race", 1, None, {}),
         ("play lunar", "lunar", 1, None, {}),

@@ -55,7 +55,7 @@ def drive(
         # a front row of two, and a race of several laps is never cut by the time limit
         options = {**options, "side_by_side": True, "time_limit_s": VERSUS_TIME_LIMIT_S}
     elif scene == "race" and cars > 1:
-        options = {**options, "random_start": True}  # spread over the track, not one on another
+        options = {**options, "spread_start": True}  # round the track, not one on another
 
     def build(keyboard: Keyboard) -> Mode:
         envs = make_vector_env(scene, 2 if versus else cars, render_first=True, **options)

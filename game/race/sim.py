@@ -52,6 +52,9 @@ class RaceConfig:
     """Cars start up to this far off the track's direction (uniformly at random)."""
     time_limit_s: float | None = None
     """An episode's time limit; None: the track's (a race of several laps needs longer)."""
+    spread_start: bool = False
+    """Start car i of N at i/N of the way round from the start line (evenly spread: watching
+    many cars), instead of all on the line."""
     side_by_side: bool = False
     """Start side by side, as a race's front row: even-numbered cars half of the half width left
     of the centreline, odd ones right (instead of the random offset)."""
@@ -174,6 +177,8 @@ class RaceSim:
         draws = np.array([self._draw_start(rng) for rng in rngs], dtype=np.float64).reshape(
             len(rows), 3
         )
+        if self.config.spread_start:
+            draws[:, 0] = self.track.start_s_m + rows * self.track.length_m / self.num_cars
         if self.config.side_by_side:
             draws[:, 1] = np.where(rows % 2 == 0, 0.5, -0.5) * self.track.half_width_m
         _place_cars(rows, draws, self.state.cars, self.track.geometry, self.track.length_m)

@@ -30,9 +30,9 @@ class RaceVectorEnv(VectorEnv):
     Per-car info (arrays, Gymnasium's vector convention): `laps`, `lap_time_s`, `progress`,
     `speed_mps`, `crashed`, `is_success`, `reward_components`; `last_lap_s` and `best_lap_s`
     masked until a car has completed a lap; `ending` masked to the cars whose episode ended.
-    Cars start on the line, or anywhere along the track with `random_start` (spread over it);
-    `side_by_side` starts them in two lanes, as a race's front row. `time_limit_s` replaces the
-    track's time limit.
+    Cars start on the line, anywhere along the track with `random_start`, or evenly spaced round
+    it with `spread_start`; `side_by_side` starts them in two lanes, as a race's front row.
+    `time_limit_s` replaces the track's time limit.
     """
 
     metadata: ClassVar[dict[str, Any]] = {
@@ -47,6 +47,7 @@ class RaceVectorEnv(VectorEnv):
         track: str | Path | Track = DEFAULT_TRACK,
         render_mode: str | None = None,
         random_start: bool = False,
+        spread_start: bool = False,
         side_by_side: bool = False,
         time_limit_s: float | None = None,
     ):
@@ -55,7 +56,10 @@ class RaceVectorEnv(VectorEnv):
         self.num_envs = num_envs
         self.track = track if isinstance(track, Track) else load_track(track)
         config = RaceConfig(
-            random_start=random_start, side_by_side=side_by_side, time_limit_s=time_limit_s
+            random_start=random_start,
+            spread_start=spread_start,
+            side_by_side=side_by_side,
+            time_limit_s=time_limit_s,
         )
         self.sim = RaceSim(self.track, num_envs, config)
         self.render_mode = render_mode
