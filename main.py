@@ -28,7 +28,7 @@ from game.scenes import SCENES
 MODES = ("train", "watch", "play", "eval", "edit", "sweep", "plot")
 ALGOS = ("ppo", "reinforce")
 SWEEP_ALGOS = (*ALGOS, "random")
-SPEEDS = ("1", "2", "4", "8", "16", "32", "64", "max")
+SPEEDS = ("0.25", "0.5", "1", "2", "4", "8", "16", "32", "64", "max")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -78,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="main.py",
         description=__doc__.split("\n\n")[0],
         epilog=f"keys in the window:\n{keys}\n\n"
-        "play-mode keys: race arrows/WASD, lunar up/left/right, cartpole left/right",
+        "play-mode keys: race arrows/WASD, lunar up/left/right, cartpole left/right "
+        "(no key: left and right in turn)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add = parser.add_argument

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import threading
@@ -162,6 +163,24 @@ def _hush_writer_thread() -> None:
 
     excepthook.hushes_tensorboard = True  # type: ignore[attr-defined]
     threading.excepthook = excepthook
+
+
+def logged_returns(run_dir: Path, up_to_step: int) -> list[float]:
+    """The returns of the episodes a run's metrics.csv holds up to `up_to_step`, oldest first
+    (what a resumed run's learning curve starts from; [] without the file)."""
+    path = run_dir / CSV_NAME
+    if not path.is_file():
+        return []
+    with path.open(newline="") as file:
+        header = next(csv.reader(file), [])
+    if "return" not in header:
+        return []
+    column = header.index("return")
+    returns = []
+    for row in _rows_up_to(path, up_to_step, len(header)):
+        with contextlib.suppress(ValueError):  # a value a hard kill cut short
+            returns.append(float(row[column]))
+    return returns
 
 
 def _rows_up_to(csv_path: Path, step: int, width: int) -> list[list[str]]:

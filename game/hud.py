@@ -3,11 +3,12 @@ curve."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pygame
+
+from game.hud_text import fit_text, fmt_number, fmt_seconds, moving_mean, wrap_text
 
 PANEL_BG = (24, 26, 32)
 TEXT = (225, 228, 235)
@@ -29,6 +30,13 @@ BAR_MAX_PX = 190
 BAR_H = 14
 ROW_H = 22
 CURVE_H = 110
+"""The learning curve's height when there is room; it shrinks to fit, down to CURVE_MIN_H."""
+CURVE_MIN_H = 40
+"""Below this the curve is left out (the rows above and the notices below come first)."""
+LABEL_COL_W = 150
+"""Width of the label column of the rows [px]; a longer label pushes its value right."""
+TABLE_LABEL_W = 110
+"""Width of a table's first (label) column [px]; the other columns share the rest."""
 MEAN_WINDOW = 20
 """Episodes in the "mean of recent" return and the curve's moving average."""
 
@@ -81,6 +89,9 @@ class HudState:
     """More (label, value) rows, e.g. the learner's last losses."""
     reward_terms: tuple[tuple[str, float], ...] = ()
     """The last step's reward term by term, for scenes that name them (the race)."""
+    table: tuple[tuple[str, ...], ...] = ()
+    """A small table, first row the column heads: e.g. the versus race, you and the agent side by
+    side."""
 
 
 class Hud:
@@ -93,6 +104,11 @@ class Hud:
         self.small = pygame.font.Font(None, 18)
         self.bar_rects: list[pygame.Rect] = []
         """Where each action's full-length bar slot was drawn, in panel coordinates."""
+        self.curve_box: pygame.Rect | None = None
+        """Where the learning curve's box was drawn last (None when there was no room)."""
+        self.drawn: dict[str, list[pygame.Rect]] = {}
+        """Where each part's text was drawn last time, in panel coordinates: "rows" (labels and
+        values), "table" (every cell), "status", "keys", "hint" (for tests and overlays)."""
 
     def draw(
         self, surface: pygame.Surface, state: HudState, topleft: tuple[int, int] = (0, 0)
@@ -100,11 +116,15 @@ class Hud:
         """Draw the panel for `state` with its top-left corner at `topleft` on `surface`."""
         panel = pygame.Surface(self.size_px)
         panel.fill(PANEL_BG)
+        self.drawn = {"rows": [], "table": [], "status": [], "keys": [], "hint": []}
         y = self._header(panel, state, PAD)
         y = self._numbers(panel, state, y + 6)
+        y = self._table(panel, state.table, y + 8)
         y = self._policy(panel, state, y + 10)
-        y = self._curve(panel, state, y + 10)
-        self._footer(panel, state, y + 8)
+        # The notices and keys are laid out upwards from the hint line, so however long they
+        # wrap they never reach it; the curve takes the room that is left between.
+        footer_y = self._footer(panel, state)
+        self._curve(panel, state, y + 10, footer_y - 8)
         surface.blit(panel, topleft)
 
     def _text(
@@ -130,19 +150,38 @@ class Hud:
     def _rows(self, panel: pygame.Surface, rows: Sequence[tuple[str, str]], y: int) -> int:
         """Label/value rows in two columns."""
         for label, value in rows:
-            self._text(panel, label, (PAD, y), colour=DIM)
-            self._text(panel, value, (PAD + 150, y))
+            label_rect = self._text(panel, label, (PAD, y), colour=DIM)
+            value_rect = self._text(panel, value, (max(PAD + LABEL_COL_W, label_rect.right + 8), y))
+            self.drawn["rows"] += [label_rect, value_rect]
             y += ROW_H - 2
+        return y
+
+    def _table(self, panel: pygame.Surface, table: Sequence[Sequence[str]], y: int) -> int:
+        """A table with a label column and equal value columns; a cell is cut to its column."""
+        if not table:
+            return y
+        columns = len(table[0]) - 1
+        width = (self.size_px[0] - 2 * PAD - TABLE_LABEL_W) // max(columns, 1)
+        for row_index, row in enumerate(table):
+            for col, cell in enumerate(row):
+                x = PAD if col == 0 else PAD + TABLE_LABEL_W + (col - 1) * width
+                room = (TABLE_LABEL_W if col == 0 else width) - 8
+                colour = ACCENT if row_index == 0 else DIM if col == 0 else TEXT
+                text = fit_text(cell, self.font, room)
+                self.drawn["table"].append(self._text(panel, text, (x, y), colour=colour))
+            y += ROW_H if row_index == 0 else ROW_H - 2
         return y
 
     def _numbers(self, panel: pygame.Surface, state: HudState, y: int) -> int:
         recent = state.recent_returns
-        last = _fmt(recent[-1]) if recent else "-"
-        mean = _fmt(sum(recent[-MEAN_WINDOW:]) / len(recent[-MEAN_WINDOW:])) if recent else "-"
+        last = fmt_number(recent[-1]) if recent else "-"
+        mean = (
+            fmt_number(sum(recent[-MEAN_WINDOW:]) / len(recent[-MEAN_WINDOW:])) if recent else "-"
+        )
         rows = [
             ("episode", f"{state.episode}   step {state.episode_step}"),
-            ("return", _fmt(state.episode_return)),
-            ("last / mean / best", f"{last} / {mean} / {_fmt(state.best_return)}"),
+            ("return", fmt_number(state.episode_return)),
+            ("last / mean / best", f"{last} / {mean} / {fmt_number(state.best_return)}"),
         ]
         if state.race is not None:
             race = state.race
@@ -199,9 +238,14 @@ class Hud:
             y += ROW_H - 3
         return y
 
-    def _curve(self, panel: pygame.Surface, state: HudState, y: int) -> int:
+    def _curve(self, panel: pygame.Surface, state: HudState, y: int, bottom: int) -> None:
+        """The curve between `y` and `bottom`, as tall as CURVE_H when there is room."""
+        height = min(CURVE_H, bottom - (y + 22))
+        self.curve_box = None
+        if height < CURVE_MIN_H:
+            return
         self._text(panel, "learning curve (episode returns)", (PAD, y), colour=ACCENT)
-        box = pygame.Rect(PAD, y + 22, self.size_px[0] - 2 * PAD, CURVE_H)
+        box = self.curve_box = pygame.Rect(PAD, y + 22, self.size_px[0] - 2 * PAD, height)
         pygame.draw.rect(panel, BAR_TRACK, box, 1)
         returns = state.recent_returns
         if len(returns) >= 2:
@@ -215,12 +259,12 @@ class Hud:
                 )
 
             pygame.draw.lines(panel, CURVE, False, [point(i, r) for i, r in enumerate(returns)])
-            means = _moving_mean(returns, MEAN_WINDOW)
+            means = moving_mean(returns, MEAN_WINDOW)
             pygame.draw.lines(
                 panel, CURVE_MEAN, False, [point(i, m) for i, m in enumerate(means)], 2
             )
-            self._text(panel, _fmt(high), (box.x + 4, box.y + 2), self.small, DIM)
-            self._text(panel, _fmt(low), (box.x + 4, box.bottom - 16), self.small, DIM)
+            self._text(panel, fmt_number(high), (box.x + 4, box.y + 2), self.small, DIM)
+            self._text(panel, fmt_number(low), (box.x + 4, box.bottom - 16), self.small, DIM)
             self._text(
                 panel,
                 f"{len(returns)} episodes",
@@ -230,70 +274,30 @@ class Hud:
             )
         else:
             self._text(panel, "appears after two episodes", (box.x + 8, box.y + 8), self.small, DIM)
-        return box.bottom
 
-    def _footer(self, panel: pygame.Surface, state: HudState, y: int) -> None:
-        for line in wrap_text(state.status, self.font, panel.get_width() - 2 * PAD):
-            self._text(panel, line, (PAD, y), colour=WARN)
+    def _footer(self, panel: pygame.Surface, state: HudState) -> int:
+        """The hint line at the bottom, the keys and the status above it; returns their top."""
+        hint_y = self.size_px[1] - PAD - 14
+        self.drawn["hint"].append(
+            self._text(
+                panel,
+                "H: keys    Space: pause    + / -: speed    Esc: quit",
+                (PAD, hint_y),
+                self.small,
+                DIM,
+            )
+        )
+        lines = wrap_text(state.status, self.font, panel.get_width() - 2 * PAD)
+        key_h = ROW_H - 5
+        top = hint_y - 6 - len(state.keys) * key_h - len(lines) * ROW_H
+        y = top
+        for line in lines:
+            self.drawn["status"].append(self._text(panel, line, (PAD, y), colour=WARN))
             y += ROW_H
         for keys, control in state.keys:
-            self._text(panel, f"{keys:<14}", (PAD, y), self.small, DIM)
-            self._text(panel, control, (PAD + 150, y), self.small)
-            y += ROW_H - 5
-        self._text(
-            panel,
-            "H: keys    Space: pause    + / -: speed    Esc: quit",
-            (PAD, self.size_px[1] - PAD - 14),
-            self.small,
-            DIM,
-        )
-
-
-def draw_help(
-    surface: pygame.Surface, rect: pygame.Rect, legend: Sequence[tuple[str, str]]
-) -> None:
-    """A translucent box listing the engine's keys, over the scene."""
-    font = pygame.font.Font(None, 22)
-    box = pygame.Surface(rect.size, pygame.SRCALPHA)
-    box.fill((10, 12, 16, 215))
-    y = 20
-    box.blit(font.render("Keys", True, ACCENT), (24, y))
-    for keys, meaning in legend:
-        y += 26
-        box.blit(font.render(keys, True, TEXT), (24, y))
-        box.blit(font.render(meaning, True, DIM), (200, y))
-    surface.blit(box, rect.topleft)
-
-
-def wrap_text(text: str, font: pygame.font.Font, width_px: int) -> list[str]:
-    """`text` broken between words into lines no wider than `width_px` (a longer word keeps a
-    line)."""
-    lines: list[str] = []
-    for word in text.split():
-        if lines and font.size(f"{lines[-1]} {word}")[0] <= width_px:
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
-    return lines
-
-
-def _moving_mean(values: Sequence[float], window: int) -> list[float]:
-    """The mean of the last `window` values at each point."""
-    means, total = [], 0.0
-    for i, value in enumerate(values):
-        total += value
-        if i >= window:
-            total -= values[i - window]
-        means.append(total / min(i + 1, window))
-    return means
-
-
-def _fmt(value: float | None) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    return f"{value:.1f}" if abs(value) < 1e4 else f"{value:.3g}"
-
-
-def fmt_seconds(seconds: float | None) -> str:
-    """A lap time as the HUD writes it ("-" before there is one)."""
-    return "-" if seconds is None or not math.isfinite(seconds) else f"{seconds:.2f} s"
+            self.drawn["keys"].append(self._text(panel, keys, (PAD, y), self.small, DIM))
+            self.drawn["keys"].append(
+                self._text(panel, control, (PAD + LABEL_COL_W, y), self.small)
+            )
+            y += key_h
+        return top

@@ -69,6 +69,8 @@ class SceneControls:
 
     def __init__(self, scene: SceneSpec):
         self.scene = scene
+        self._idle_turn = 0
+        """Steps taken with no control held (which of the scene's idle actions is next)."""
         self._controls = {
             key_code(name): control for control, names in scene.controls.items() for name in names
         }
@@ -78,12 +80,21 @@ class SceneControls:
         return frozenset(self._controls[key] for key in held_keys if key in self._controls)
 
     def action(self, held_keys: set[int]) -> int:
-        """The scene action the held keys ask for (the no-op when none)."""
-        return self.scene.action_for(self.held_controls(held_keys))
+        """The scene action the held keys ask for; with none, the no-op, or the scene's idle
+        actions in turn (one call per step)."""
+        held = self.held_controls(held_keys)
+        idle = self.scene.idle_actions
+        if held or not idle:
+            return self.scene.action_for(held)
+        self._idle_turn += 1
+        return idle[self._idle_turn % len(idle)]
 
     def legend(self) -> list[tuple[str, str]]:
-        """(keys, control) pairs for the HUD, e.g. ("up / w", "gas")."""
-        return [(" / ".join(names), control) for control, names in self.scene.controls.items()]
+        """(keys, control) pairs for the HUD, e.g. ("up / w", "gas"), and what no key does."""
+        pairs = [(" / ".join(names), control) for control, names in self.scene.controls.items()]
+        if self.scene.idle_actions:
+            pairs.append(("no key", self.scene.idle_meaning))
+        return pairs
 
 
 def hotkey_legend() -> list[tuple[str, str]]:

@@ -281,8 +281,10 @@ def run_train(args: argparse.Namespace) -> int:
             app = session.train(make_trainer, app_config(args, "8"), args.frames)
     except DisplayError:
         if args.resume is None:
-            with contextlib.suppress(OSError):
-                run_dir.rmdir()  # a window that never opened leaves no empty run directory behind
+            # a window that never opened leaves no empty run directory (nor an empty runs/)
+            for directory in (run_dir, run_dir.parent) if args.run_dir is None else (run_dir,):
+                with contextlib.suppress(OSError):
+                    directory.rmdir()
         raise
     if app.mode.first_lap_s is not None:
         print(f"first lap after {app.mode.first_lap_s:.1f} s")

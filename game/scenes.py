@@ -35,6 +35,11 @@ class SceneSpec:
     """Which action a set of held controls means; the empty set is the no-op."""
     success: str
     """The success criterion, in words."""
+    idle_actions: tuple[int, ...] = ()
+    """When set, the actions that take turns, step by step, while no control is held (instead of
+    the no-op): CartPole has no "do nothing", so a person letting go pushes left and right."""
+    idle_meaning: str = ""
+    """What happens while no key is held, in words, for the HUD's key list (with idle_actions)."""
     ending_rule: EndingRule | None = None
     """Names how an episode ended (`info["ending"]`); None when the env reports it itself."""
     success_ending: str | None = None
@@ -43,6 +48,9 @@ class SceneSpec:
     """Keyword arguments always passed to `gymnasium.make`."""
     native_vector: bool = False
     """Whether the env id has a natively batched vector env (a `vector_entry_point`) to use."""
+    drawn_natively: bool = False
+    """Whether the window draws the scene from its env's state (else from env 0's rgb_array
+    frames); the race always is, from its simulation."""
 
     @property
     def noop_action(self) -> int:
@@ -150,6 +158,7 @@ SCENES: dict[str, SceneSpec] = {
         success="landed safely: came to rest on the ground without crashing",
         ending_rule=_lander_ending,
         success_ending="landed",
+        drawn_natively=True,
     ),
     "cartpole": SceneSpec(
         name="cartpole",
@@ -157,9 +166,12 @@ SCENES: dict[str, SceneSpec] = {
         env_id="CartPole-v1",
         action_names=("push left", "push right"),
         controls={"left": ("left", "a"), "right": ("right", "d")},
-        # CartPole has no "do nothing": with no key held the cart is pushed left.
         control_actions={frozenset(): 0, frozenset({"left"}): 0, frozenset({"right"}): 1},
         success="kept the pole up until the 500-step limit",
+        # No key held: pushing left every step (the empty binding) dropped the pole in 0.19 s
+        # on average over 50 resets, pushing left and right in turn in 0.82 s, cart in place.
+        idle_actions=(0, 1),
+        idle_meaning="push left and right in turn",
         ending_rule=_cart_ending,
         success_ending="kept the pole up to the time limit",
     ),
@@ -196,7 +208,8 @@ def make_vector_env(
     last info in `info["final_info"]` (Gymnasium 1.x vector API). The race is natively batched
     (all cars stepped as arrays in one call; it is drawn from its state, so never renders);
     the Gymnasium scenes are copies in a SyncVectorEnv where only env 0 renders, and only with
-    `render_first` (LunarLander runs ~4x slower when rendering, so the others never do).
+    `render_first` and for a scene shown through its frames (LunarLander, drawn from its state,
+    never renders: it runs ~4x slower when rendering).
     """
     spec = scene_spec(scene)
     if spec.native_vector:
@@ -208,7 +221,8 @@ def make_vector_env(
         )
 
     def factory(index: int) -> Callable[[], SceneInfo]:
-        render_mode = "rgb_array" if render_first and index == 0 else None
+        shown = render_first and index == 0 and not spec.drawn_natively
+        render_mode = "rgb_array" if shown else None
         return lambda: make_env(scene, render_mode=render_mode, **options)
 
     return SyncVectorEnv(

@@ -14,6 +14,9 @@ from game.input import Keyboard
 from game.modes import Mode, PlayMode, TrainMode, VersusMode, WatchMode
 from game.scenes import make_vector_env, scene_spec
 
+VERSUS_TIME_LIMIT_S = 600.0
+"""A versus episode's time limit: ten minutes, where training's is about one slow lap."""
+
 
 def run_window(
     build: Callable[[Keyboard], Mode], config: AppConfig, max_frames: int | None = None
@@ -47,15 +50,20 @@ def drive(
     (both)."""
     spec = scene_spec(scene)
 
+    versus = human and (policy is not None or scripted)
+    if versus:
+        # a front row of two, and a race of several laps is never cut by the time limit
+        options = {**options, "side_by_side": True, "time_limit_s": VERSUS_TIME_LIMIT_S}
+    elif scene == "race" and cars > 1:
+        options = {**options, "spread_start": True}  # round the track, not one on another
+
     def build(keyboard: Keyboard) -> Mode:
-        envs = make_vector_env(
-            scene, 2 if human and (policy or scripted) else cars, render_first=True, **options
-        )
+        envs = make_vector_env(scene, 2 if versus else cars, render_first=True, **options)
         driver = ScriptedDriver(envs.sim) if scripted else policy
         who = "driver" if scripted else algo
         if driver is None:
             return PlayMode(spec, envs, keyboard, seed)
-        if human:
+        if versus:
             return VersusMode(spec, envs, keyboard, driver, who, greedy, seed)
         return WatchMode(spec, envs, driver, who, greedy, seed)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -15,6 +15,7 @@ from gymnasium.vector import VectorEnv
 
 from agent.episodes import FinishedEpisode
 from game.hud import HudState, RaceHud
+from game.lander_view import LanderView
 from game.race.sim import RaceSim
 from game.scenes import SceneSpec
 from game.views import FrameView, RaceView, SceneView
@@ -40,6 +41,11 @@ class ReturnCurve:
         self.returns.append(episode_return)
         self.best = episode_return if self.best is None else max(self.best, episode_return)
         self.episodes += 1
+
+    def extend(self, returns: Iterable[float]) -> None:
+        """Note finished episodes' returns, oldest first (e.g. a resumed run's history)."""
+        for episode_return in returns:
+            self.add(episode_return)
 
 
 class LapTally:
@@ -139,13 +145,17 @@ def reward_terms(infos: dict[str, Any] | None, index: int) -> tuple[tuple[str, f
     return () if terms is None else tuple((name, float(v[index])) for name, v in terms.items())
 
 
-def scene_view(envs: VectorEnv, focus: Callable[[], int]) -> SceneView:
-    """The race drawn natively from its simulation (every car); the Gymnasium scenes from env 0's
-    frames."""
+def scene_view(
+    scene: SceneSpec, envs: VectorEnv, focus: Callable[[], int], action: Callable[[], int | None]
+) -> SceneView:
+    """The race drawn natively from its simulation (every car); LunarLander from env 0's Box2D
+    state (`action` is env 0's last action, for the flames); CartPole from env 0's frames."""
     sim = race_sim(envs)
     if sim is not None:
         return RaceView(lambda: sim, focus)
     first = envs.unwrapped.envs[0]
+    if scene.drawn_natively:
+        return LanderView(lambda: first.unwrapped, action)
     return FrameView(lambda: first)
 
 

@@ -26,15 +26,25 @@ class DriveMode(Mode):
     """Cars (or landers, carts) stepped by whoever drives them; subclasses say who chooses the
     actions."""
 
-    def __init__(self, scene: SceneSpec, envs: VectorEnv, seed: int | None = None):
+    def __init__(
+        self,
+        scene: SceneSpec,
+        envs: VectorEnv,
+        seed: int | None = None,
+        running: tuple[EpisodeStepper, np.ndarray] | None = None,
+    ):
+        """`running`: the stepper of envs already under way and their last observations, to
+        carry on their episodes (else the envs are reset with `seed`)."""
         self.focus = 0
         """The env (car) the HUD follows."""
-        super().__init__(
-            scene, scene_view(envs, lambda: self.focus), envs.metadata["render_fps"], envs.num_envs
-        )
+        view = scene_view(scene, envs, lambda: self.focus, lambda: int(self.actions[0]))
+        super().__init__(scene, view, envs.metadata["render_fps"], envs.num_envs)
         self.sim = race_sim(envs)
-        self.stepper = EpisodeStepper(envs)
-        self.obs = self.stepper.reset(seed=seed)
+        if running is None:
+            self.stepper = EpisodeStepper(envs)
+            self.obs = self.stepper.reset(seed=seed)
+        else:
+            self.stepper, self.obs = running
         self.laps = LapTally(envs.num_envs)
         self.actions = np.zeros(envs.num_envs, dtype=np.int64)
         self.output: PolicyOutput | None = None
@@ -52,10 +62,14 @@ class DriveMode(Mode):
             self.choose()
             self.last = self.stepper.step(self.actions, self.output)
             self.obs = self.last.obs
-            for episode in self.last.finished:
-                self.finish(episode)
+            self.after_step(self.last)
             steps += 1
         return steps
+
+    def after_step(self, report: EnvStepReport) -> None:
+        """Book the episodes that ended in the step just taken."""
+        for episode in report.finished:
+            self.finish(episode)
 
     def finish(self, episode: FinishedEpisode) -> None:
         """Book a finished episode; tell the person how the followed car's ended."""

@@ -1,12 +1,15 @@
-"""Train: the agent learns while you watch, the trainer's loop run a slice per frame."""
+"""Train: the agent learns while you watch, the trainer's loop run a slice per frame; once it has
+trained its steps, the trained policy drives on until the person quits."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from agent.episodes import EnvStepReport
 from agent.evaluate import EvalReport
 from agent.learner import UpdateReport
+from agent.metrics import logged_returns
 from agent.trainer import Trainer
 from game.hud import HudState
 from game.modes.base import (
@@ -19,6 +22,7 @@ from game.modes.base import (
     reward_terms,
     scene_view,
 )
+from game.modes.watch import WatchMode
 from game.scenes import SceneSpec
 
 
@@ -32,16 +36,20 @@ class TrainMode(Mode):
         envs = trainer.envs
         self.focus = 0
         """The env (car) the HUD follows."""
-        super().__init__(
-            scene, scene_view(envs, lambda: self.focus), envs.metadata["render_fps"], envs.num_envs
-        )
+        view = scene_view(scene, envs, lambda: self.focus, self._first_action)
+        super().__init__(scene, view, envs.metadata["render_fps"], envs.num_envs)
         self.sim = race_sim(envs)
         self.trainer = trainer
         self.algo = trainer.train_config.algo
+        if trainer.plan.resumed is not None and trainer.run_dir is not None:
+            # a resumed run's curve starts from the history its metrics.csv holds
+            self.curve.extend(logged_returns(trainer.run_dir, trainer.num_timesteps))
         self._reports = trainer.run()
         self._updating = False
         self._status = ""
         self.finished = False
+        self.watching: WatchMode | None = None
+        """Once training is done: the trained policy driving the same envs."""
         self.last: EnvStepReport | None = None
         self.laps = LapTally(envs.num_envs)
         self._started_s = time.perf_counter()
@@ -54,6 +62,8 @@ class TrainMode(Mode):
         An update (or evaluation) in progress keeps running within the frame's time even once
         the quota is met, so the window stays responsive while the learner works.
         """
+        if self.watching is not None:
+            return self._watch(quota, deadline_s)
         steps = 0
         while not self.finished and time.perf_counter() < deadline_s:
             if steps >= quota and not self._updating:
@@ -61,10 +71,7 @@ class TrainMode(Mode):
             try:
                 report = next(self._reports)
             except StopIteration:
-                self.finished = True
-                self._status = (
-                    f"training finished: {self.trainer.num_timesteps:,} steps (Esc quits)"
-                )
+                self._finish()
                 break
             if isinstance(report, EnvStepReport):
                 steps += 1
@@ -93,6 +100,46 @@ class TrainMode(Mode):
                 self.notify(f"first lap after {self.first_lap_s:.1f} s of training!")
         return steps
 
+    def _finish(self) -> None:
+        """Training is done (last.pt is written): the trained policy drives on, as in watch."""
+        self.finished = True
+        trainer = self.trainer
+        self._status = ""
+        # the envs carry on where training left them (a swarm stays spread over the track)
+        running = None if self.last is None else (trainer.stepper, self.last.obs)
+        self.watching = WatchMode(
+            self.scene,
+            trainer.envs,
+            trainer.policy,
+            self.algo,
+            seed=trainer.train_config.seed + trainer.num_timesteps,
+            running=running,
+        )
+        self.watching.curve = self.curve  # the view stays: it shows the same envs
+        self.notify(
+            f"training finished after {trainer.num_timesteps:,} steps: now the trained policy "
+            "drives (Esc quits; the run is saved)"
+        )
+
+    def _watch(self, quota: float, deadline_s: float) -> int:
+        """Step the trained policy's envs; the HUD follows its leader."""
+        steps = self.watching.advance(quota, deadline_s)
+        self.focus = self.watching.focus
+        return steps
+
+    def reset(self) -> None:
+        """Restart the episodes once training is done (while learning, the trainer owns them)."""
+        if self.watching is None:
+            super().reset()
+        else:
+            self.watching.reset()
+
+    def _first_action(self) -> int | None:
+        """Env 0's last action (None before the first step)."""
+        if self.watching is not None:
+            return int(self.watching.actions[0])
+        return None if self.last is None else int(self.last.actions[0])
+
     def _on_env_step(self, report: EnvStepReport) -> None:
         self.last = report
         for episode in report.finished:
@@ -103,19 +150,20 @@ class TrainMode(Mode):
 
     def hud_state(self) -> HudState:
         """The followed car's episode and the policy's view of it, plus the learner's progress."""
+        if self.watching is not None:
+            return dataclasses.replace(
+                self.watching.hud_state(),
+                mode="trained: watching",
+                status=self.notice()
+                or (
+                    f"training finished after {self.trainer.num_timesteps:,} steps; "
+                    "the trained policy drives (Esc quits)"
+                ),
+                total_steps=self.trainer.num_timesteps,
+                extra=self._learner_rows(),
+            )
         report, focus = self.last, self.focus
         output = None if report is None else report.policy
-        evaluation = self.trainer.last_eval
-        extra: tuple[tuple[str, str], ...] = ()
-        if self.first_lap_s is not None:
-            extra += (("first lap after", f"{self.first_lap_s:.1f} s"),)
-        if evaluation is not None:
-            extra += (
-                (
-                    "last evaluation",
-                    f"{evaluation.mean_return:.1f}, {100 * evaluation.success_rate:.0f}% success",
-                ),
-            )
         return HudState(
             scene=self.scene.title,
             mode=self.name,
@@ -132,9 +180,20 @@ class TrainMode(Mode):
             race=None if self.sim is None else race_hud(self.sim, focus, self.laps.cars_lapped()),
             status=self._status or self.notice(),
             total_steps=self.trainer.num_timesteps,
-            extra=extra,
+            extra=self._learner_rows(),
             reward_terms=reward_terms(None if report is None else report.infos, focus),
         )
+
+    def _learner_rows(self) -> tuple[tuple[str, str], ...]:
+        """The first lap's time and the last evaluation, once there are."""
+        evaluation = self.trainer.last_eval
+        rows: tuple[tuple[str, str], ...] = ()
+        if self.first_lap_s is not None:
+            rows += (("first lap after", f"{self.first_lap_s:.1f} s"),)
+        if evaluation is not None:
+            score = f"{evaluation.mean_return:.1f}, {100 * evaluation.success_rate:.0f}% success"
+            rows += (("last evaluation", score),)
+        return rows
 
     def close(self) -> None:
         """Stop the training loop (which writes last.pt), then close logs and envs."""

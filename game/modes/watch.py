@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 from gymnasium.vector import VectorEnv
 
+from agent.episodes import EpisodeStepper
 from agent.policy import Policy
 from game.baseline import ScriptedDriver
 from game.modes.base import leader
@@ -24,8 +26,9 @@ class WatchMode(DriveMode):
         algo: str | None = None,
         greedy: bool = False,
         seed: int | None = None,
+        running: tuple[EpisodeStepper, np.ndarray] | None = None,
     ):
-        super().__init__(scene, envs, seed)
+        super().__init__(scene, envs, seed, running)
         self.policy, self.algo, self.greedy = policy, algo, greedy
 
     def choose(self) -> None:

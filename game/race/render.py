@@ -1,86 +1,81 @@
-"""Drawing a race with pygame: the track (drawn once, then blitted), the cars and their sensor
-rays."""
+"""Drawing a race with pygame: the circuit (drawn once, then blitted), the cars' fading trails, the
+cars themselves, the followed car's sensor rays; on a long track the camera follows that car and
+a minimap shows the whole lap."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
 import pygame
 
+from game.race.car_sprites import FOCUS_COLOUR, TEAM_COLOURS, CarSprites
 from game.race.sensors import RAY_ANGLES_RAD
 from game.race.sim import RaceSim
 from game.race.track import Track
+from game.race.track_art import ASPHALT, GRAVEL_WIDTH_M, draw_track
+from game.race.trails import Trails
 
-GRASS = (46, 102, 52)
-ASPHALT = (70, 72, 78)
-KERB = ((200, 40, 40), (235, 235, 235))
-CAR = (240, 190, 40)
-OTHER_CARS = (120, 170, 230)
 RAY_NEAR, RAY_FAR = (240, 70, 60), (90, 230, 120)
-KERB_EVERY = 3
-"""Kerb stripes change colour every this many border segments."""
+HALO, LABEL, LABEL_BG = (255, 255, 255), (255, 255, 255), (10, 12, 16)
+MINIMAP_BG, MINIMAP_TRACK = (10, 12, 16, 170), (150, 154, 166)
 FRAME_SIZE = (640, 480)
 """Size of `render_frame` images [px]."""
+FOLLOW_BELOW_PX_PER_M = 3.0
+"""A track that would be drawn smaller than this to fit the view whole is followed instead."""
+FOLLOW_PX_PER_M = 5.0
+"""The follow camera's scale: a car about 22 px long."""
+MINIMAP_PX = (220, 160)
 
 
 class RaceRenderer:
-    """Draws one track and any number of its cars into a rectangle of a surface."""
+    """Draws one track and any number of its cars into a rectangle of a surface: the whole track
+    fitted to it, or (a long track) a view following one car, with a minimap."""
 
-    def __init__(self, track: Track, size_px: tuple[int, int], margin_px: int = 12):
+    def __init__(
+        self,
+        track: Track,
+        size_px: tuple[int, int],
+        margin_px: int = 12,
+        follow: bool | None = None,
+    ):
         self.track = track
         self.size_px = size_px
         border = np.vstack([track.left_m, track.right_m])
-        lo, hi = border.min(axis=0), border.max(axis=0)
+        # the gravel outside the corners is part of the circuit drawn
+        lo, hi = border.min(axis=0) - GRAVEL_WIDTH_M, border.max(axis=0) + GRAVEL_WIDTH_M
         width, height = size_px
-        self.scale = min(
+        fit = min(
             (width - 2 * margin_px) / (hi[0] - lo[0]), (height - 2 * margin_px) / (hi[1] - lo[1])
         )
+        self.follows = fit < FOLLOW_BELOW_PX_PER_M if follow is None else follow
+        """Whether the view follows the focus car (else it shows the whole track)."""
+        self.scale = FOLLOW_PX_PER_M if self.follows else fit
+        """Pixels per metre."""
+        if self.follows:
+            margin = max(width, height) // 2
+            bg_size = tuple(int(v) for v in np.ceil((hi - lo) * self.scale) + 2 * margin)
+        else:
+            bg_size = size_px
         centre_m = (lo + hi) / 2
-        self._offset = np.array([width / 2, height / 2]) - centre_m * (self.scale, -self.scale)
-        self.background = self._draw_track()
+        self._offset = np.array(bg_size) / 2 - centre_m * (self.scale, -self.scale)
+        self.camera = np.zeros(2)
+        """The view's top-left corner on the background [px] (0, 0 unless following)."""
+        self.background = pygame.Surface(bg_size)
+        draw_track(self.background, track, self._to_background, self.scale)
+        self._sprites: CarSprites | None = None
+        self._trails: Trails | None = None
+        self._minimap = Minimap(track, MINIMAP_PX) if self.follows else None
+        self._label_font: pygame.font.Font | None = None
+
+    def _to_background(self, xy_m: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return xy_m * (self.scale, -self.scale) + self._offset
 
     def to_screen(self, xy_m: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """World metres to pixels in this renderer's rectangle (y points down on screen)."""
-        return xy_m * (self.scale, -self.scale) + self._offset
-
-    def _draw_track(self) -> pygame.Surface:
-        track = self.track
-        surface = pygame.Surface(self.size_px)
-        surface.fill(GRASS)
-        left, right = self.to_screen(track.left_m), self.to_screen(track.right_m)
-        nxt = np.roll(np.arange(len(left)), -1)
-        for k in range(len(left)):
-            pygame.draw.polygon(surface, ASPHALT, [left[k], left[nxt[k]], right[nxt[k]], right[k]])
-        kerb_px = max(1, round(0.6 * self.scale))
-        for border in (left, right):
-            for k in range(len(border)):
-                colour = KERB[(k // KERB_EVERY) % 2]
-                pygame.draw.line(surface, colour, border[k], border[nxt[k]], kerb_px)
-        start_xy, heading = track.pose_at(np.array([track.start_s_m]))
-        normal = np.array([-np.sin(heading[0]), np.cos(heading[0])])
-        squares = 8
-        for i in range(squares):
-            a = start_xy[0] + normal * track.half_width_m * (2 * i / squares - 1)
-            b = start_xy[0] + normal * track.half_width_m * (2 * (i + 1) / squares - 1)
-            colour = (255, 255, 255) if i % 2 else (20, 20, 20)
-            pygame.draw.line(
-                surface, colour, *self.to_screen(np.array([a, b])), max(2, kerb_px * 2)
-            )
-        return surface
-
-    def car_outlines(self, sim: RaceSim) -> npt.NDArray[np.float64]:
-        """[N, 4, 2] screen corners of every car's body."""
-        st, car = sim.state, sim.car
-        half_l, half_w = car.length_m / 2, car.width_m / 2
-        corners = np.array(
-            [[half_l, half_w], [half_l, -half_w], [-half_l, -half_w], [-half_l, half_w]]
-        )
-        cos_h, sin_h = np.cos(st.heading_rad)[:, None], np.sin(st.heading_rad)[:, None]
-        world_x = st.x_m[:, None] + corners[:, 0] * cos_h - corners[:, 1] * sin_h
-        world_y = st.y_m[:, None] + corners[:, 0] * sin_h + corners[:, 1] * cos_h
-        return self.to_screen(np.stack([world_x, world_y], axis=-1))
+        return self._to_background(xy_m) - self.camera
 
     def draw(
         self,
@@ -89,23 +84,83 @@ class RaceRenderer:
         focus: int = 0,
         show_rays: bool = True,
         topleft: tuple[int, int] = (0, 0),
+        labels: dict[int, str] | None = None,
     ) -> None:
-        """Blit the track, then the cars on it; the `focus` car (which must drive on this track)
-        is drawn last, highlighted, with its rays."""
-        surface.blit(self.background, topleft)
+        """The track, the trails, the cars on it (the `focus` one last, highlighted, with its
+        rays; `focus` must drive on this renderer's track), and `labels` over the cars they name."""
+        st = sim.state
+        shown = st.track == st.track[focus]  # cars on other tracks are elsewhere
+        xy = np.column_stack([st.x_m, st.y_m])
+        if self.follows:
+            wanted = self._to_background(xy[focus]) - np.array(self.size_px) / 2
+            room = np.array(self.background.get_size()) - self.size_px
+            self.camera = np.clip(wanted, 0, room)
+        rect = pygame.Rect(topleft, self.size_px)
+        clip = surface.get_clip()
+        surface.set_clip(rect)
+        surface.blit(self.background, topleft, pygame.Rect(*self.camera.astype(int), *self.size_px))
         shift = np.asarray(topleft, dtype=np.float64)
-        outlines = self.car_outlines(sim) + shift
-        min_px = 3.0
-        on_this_track = sim.state.track == sim.state.track[focus]
-        for index, outline in enumerate(outlines):
-            if index != focus and on_this_track[index]:
-                _draw_car(surface, outline, OTHER_CARS, min_px)
+
+        def on_screen(points: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+            return self.to_screen(points) + shift
+
+        colours = [TEAM_COLOURS[car % len(TEAM_COLOURS)] for car in range(sim.num_cars)]
+        colours[focus] = FOCUS_COLOUR
+        if self._trails is None:
+            self._trails = Trails(xy)
+        self._trails.update(xy)
+        self._trails.draw(
+            surface, on_screen, colours, ASPHALT, max(1, round(0.35 * self.scale)), shown
+        )
+        if self._sprites is None:
+            self._sprites = CarSprites(sim.car.length_m, sim.car.width_m, self.scale)
+        centres = on_screen(xy)
+        for car in range(sim.num_cars):
+            if car != focus and shown[car]:
+                self._blit_car(surface, colours[car], st.heading_rad[car], centres[car])
         if show_rays:
-            self._draw_rays(surface, sim, focus, shift)
-        _draw_car(surface, outlines[focus], CAR, min_px + 1)
+            self._draw_rays(surface, sim, focus, on_screen)
+        halo_r = 0.75 * self._sprites.size_px[0]
+        pygame.draw.circle(surface, HALO, centres[focus], halo_r, 2)
+        self._blit_car(surface, FOCUS_COLOUR, st.heading_rad[focus], centres[focus])
+        if labels:
+            # each tag on the side away from the other tagged cars (so side by side, neither
+            # tag covers the other car), or above a car on its own
+            middle = np.mean([centres[car] for car in labels], axis=0)
+            for car, text in labels.items():
+                away = centres[car] - middle
+                norm = float(np.hypot(*away))
+                away = away / norm if norm > 1 else np.array([0.0, -1.0])
+                self._label(surface, text, centres[car] + away * (halo_r + 12))
+        if self._minimap is not None:
+            self._minimap.draw(surface, rect, xy, focus, colours, shown)
+        surface.set_clip(clip)
+
+    def _blit_car(
+        self,
+        surface: pygame.Surface,
+        colour: tuple[int, int, int],
+        heading_rad: float,
+        centre: npt.NDArray[np.float64],
+    ) -> None:
+        sprite = self._sprites.get(colour, float(heading_rad))
+        surface.blit(sprite, sprite.get_rect(center=(round(centre[0]), round(centre[1]))))
+
+    def _label(self, surface: pygame.Surface, text: str, centre: npt.NDArray[np.float64]) -> None:
+        """A small tag over a car."""
+        if self._label_font is None:
+            self._label_font = pygame.font.Font(None, 20)
+        image = self._label_font.render(text, True, LABEL)
+        box = image.get_rect(center=(round(centre[0]), round(centre[1]))).inflate(8, 4)
+        pygame.draw.rect(surface, LABEL_BG, box, border_radius=4)
+        surface.blit(image, image.get_rect(center=box.center))
 
     def _draw_rays(
-        self, surface: pygame.Surface, sim: RaceSim, focus: int, shift: npt.NDArray[np.float64]
+        self,
+        surface: pygame.Surface,
+        sim: RaceSim,
+        focus: int,
+        on_screen: Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]],
     ) -> None:
         """The focus car's rays, exactly as it senses them, coloured from far (green) to near
         (red)."""
@@ -114,8 +169,8 @@ class RaceRenderer:
         angles = st.heading_rad[focus] + RAY_ANGLES_RAD
         distances = self.track.cast_rays(origin, st.seg[focus], angles)[0]
         ends = origin + distances[:, None] * np.column_stack([np.cos(angles), np.sin(angles)])
-        start = self.to_screen(origin) + shift
-        for end, distance in zip(self.to_screen(ends) + shift, distances, strict=True):
+        start = on_screen(origin)
+        for end, distance in zip(on_screen(ends), distances, strict=True):
             closeness = float(np.clip(1.0 - distance / 25.0, 0.0, 1.0))
             colour = [
                 round(f + (n - f) * closeness) for n, f in zip(RAY_NEAR, RAY_FAR, strict=True)
@@ -124,28 +179,57 @@ class RaceRenderer:
             pygame.draw.circle(surface, colour, end, 2)
 
 
-def _draw_car(
-    surface: pygame.Surface,
-    outline: npt.NDArray[np.float64],
-    colour: tuple[int, int, int],
-    min_px: float,
-) -> None:
-    """A car body, or a dot when the track is drawn so small the body would vanish."""
-    span = np.ptp(outline, axis=0).max()
-    if span < min_px:
-        pygame.draw.circle(surface, colour, outline.mean(axis=0), min_px / 2 + 1)
-    else:
-        pygame.draw.polygon(surface, colour, outline)
-        pygame.draw.polygon(surface, (20, 20, 20), outline, 1)
+class Minimap:
+    """The whole track small, in a corner: every car a dot, the followed one larger."""
+
+    def __init__(self, track: Track, size_px: tuple[int, int], margin_px: int = 10):
+        border = np.vstack([track.left_m, track.right_m])
+        lo, hi = border.min(axis=0), border.max(axis=0)
+        width, height = size_px
+        self.scale = min(
+            (width - 2 * margin_px) / (hi[0] - lo[0]), (height - 2 * margin_px) / (hi[1] - lo[1])
+        )
+        self._offset = np.array(size_px) / 2 - (lo + hi) / 2 * (self.scale, -self.scale)
+        self.image = pygame.Surface(size_px, pygame.SRCALPHA)
+        self.image.fill(MINIMAP_BG)
+        line = self.to_map(track.centerline_m)
+        pygame.draw.lines(
+            self.image, MINIMAP_TRACK, True, line, max(2, round(track.width_m * self.scale))
+        )
+
+    def to_map(self, xy_m: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """World metres to pixels of the minimap."""
+        return xy_m * (self.scale, -self.scale) + self._offset
+
+    def draw(
+        self,
+        surface: pygame.Surface,
+        rect: pygame.Rect,
+        xy_m: npt.NDArray[np.float64],
+        focus: int,
+        colours: list[tuple[int, int, int]],
+        shown: npt.NDArray[np.bool_],
+    ) -> pygame.Rect:
+        """The minimap in `rect`'s bottom-right corner, with the `shown` cars at `xy_m`."""
+        where = self.image.get_rect(bottomright=(rect.right - 10, rect.bottom - 10))
+        surface.blit(self.image, where)
+        dots = self.to_map(xy_m) + where.topleft
+        for car, dot in enumerate(dots):
+            if car != focus and shown[car]:
+                pygame.draw.circle(surface, colours[car], dot, 2)
+        pygame.draw.circle(surface, HALO, dots[focus], 5)
+        pygame.draw.circle(surface, colours[focus], dots[focus], 4)
+        return where
 
 
 @functools.lru_cache(maxsize=8)
 def _renderer_for(track: Track, size_px: tuple[int, int]) -> RaceRenderer:
-    return RaceRenderer(track, size_px)
+    return RaceRenderer(track, size_px, follow=False)
 
 
 def render_frame(sim: RaceSim, size_px: tuple[int, int] = FRAME_SIZE) -> npt.NDArray[np.uint8]:
-    """The race as an RGB image [height, width, 3], drawn off-screen (no window needed)."""
+    """The race as an RGB image [height, width, 3], drawn off-screen (no window needed): the whole
+    track, whatever its length."""
     surface = pygame.Surface(size_px)
     _renderer_for(sim.track_of(0), size_px).draw(surface, sim)
     return np.ascontiguousarray(pygame.surfarray.pixels3d(surface).transpose(1, 0, 2))

@@ -50,6 +50,14 @@ class RaceConfig:
     """Cars start up to this far left or right of the centreline (uniformly at random)."""
     start_heading_rad: float = 0.05
     """Cars start up to this far off the track's direction (uniformly at random)."""
+    time_limit_s: float | None = None
+    """An episode's time limit; None: the track's (a race of several laps needs longer)."""
+    spread_start: bool = False
+    """Start car i of N at i/N of the way round from the start line (evenly spread: watching
+    many cars), instead of all on the line."""
+    side_by_side: bool = False
+    """Start side by side, as a race's front row: even-numbered cars half of the half width left
+    of the centreline, odd ones right (instead of the random offset)."""
 
 
 CAR_FIELDS = (
@@ -149,8 +157,11 @@ class TrackSet:
     """[T] each track's episode length in steps (its time limit)."""
 
 
-def pack_tracks(tracks: Sequence[Track], dt_s: float) -> TrackSet:
-    """Pack `tracks` into one TrackSet for steps of `dt_s`."""
+def pack_tracks(
+    tracks: Sequence[Track], dt_s: float, time_limit_s: float | None = None
+) -> TrackSet:
+    """Pack `tracks` into one TrackSet for steps of `dt_s`, with their own time limits or
+    `time_limit_s` for all."""
     rows = np.cumsum([0, *(len(t.geometry) for t in tracks)])
     return TrackSet(
         tuple(tracks),
@@ -158,7 +169,9 @@ def pack_tracks(tracks: Sequence[Track], dt_s: float) -> TrackSet:
         rows.astype(np.int64),
         np.array([t.half_width_m for t in tracks]),
         np.array([t.length_m for t in tracks]),
-        np.array([int(np.ceil(t.time_limit_s / dt_s)) for t in tracks], dtype=np.int64),
+        np.array(
+            [int(np.ceil((time_limit_s or t.time_limit_s) / dt_s)) for t in tracks], dtype=np.int64
+        ),
     )
 
 
@@ -208,7 +221,7 @@ class RaceSim:
         """
         if not tracks:
             raise ValueError("tracks: expected at least one track, got none")
-        self.tracks = pack_tracks(tracks, self.config.dt_s)
+        self.tracks = pack_tracks(tracks, self.config.dt_s, self.config.time_limit_s)
         cars = np.arange(self.num_cars)
         chosen = cars % len(tracks) if track_of_car is None else np.asarray(track_of_car)
         if chosen.shape != cars.shape or chosen.min() < 0 or chosen.max() >= len(tracks):
@@ -231,13 +244,17 @@ class RaceSim:
         rows = np.arange(self.num_cars)[index]
         if len(rngs) != len(rows):
             raise ValueError(f"rngs: expected one generator per car ({len(rows)}), got {len(rngs)}")
-        starts = [
-            self._draw_start(rng, self.track_of(row)) for rng, row in zip(rngs, rows, strict=True)
-        ]
+        tracks = [self.track_of(row) for row in rows]
         draws = np.array(
-            starts,
+            [self._draw_start(rng, t) for rng, t in zip(rngs, tracks, strict=True)],
             dtype=np.float64,
         ).reshape(len(rows), 3)
+        cfg = self.config
+        for n, (row, track) in enumerate(zip(rows, tracks, strict=True)):
+            if cfg.spread_start:
+                draws[n, 0] = track.start_s_m + row * track.length_m / self.num_cars
+            if cfg.side_by_side:
+                draws[n, 1] = (0.5 if row % 2 == 0 else -0.5) * track.half_width_m
         ts = self.tracks
         _place_cars(rows, draws, self.state.cars, ts.geometry, ts.first_row, ts.length_m)
 

@@ -32,6 +32,9 @@ class RaceVectorEnv(VectorEnv):
     Per-car info (arrays, Gymnasium's vector convention): `laps`, `lap_time_s`, `progress`,
     `speed_mps`, `crashed`, `is_success`, `reward_components`; `last_lap_s` and `best_lap_s`
     masked until a car has completed a lap; `ending` masked to the cars whose episode ended.
+    Cars start on the line, anywhere along the track with `random_start`, or evenly spaced round
+    it with `spread_start`; `side_by_side` starts them in two lanes, as a race's front row.
+    `time_limit_s` replaces the track's time limit.
     """
 
     metadata: ClassVar[dict[str, Any]] = {
@@ -46,13 +49,22 @@ class RaceVectorEnv(VectorEnv):
         track: str | Path | Track | Sequence[str | Path | Track] = DEFAULT_TRACK,
         render_mode: str | None = None,
         random_start: bool = False,
+        spread_start: bool = False,
+        side_by_side: bool = False,
+        time_limit_s: float | None = None,
     ):
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise ValueError(f"render_mode: expected None or 'rgb_array', got {render_mode!r}")
         self.num_envs = num_envs
         choices = [track] if isinstance(track, str | Path | Track) else list(track)
         self.tracks = [t if isinstance(t, Track) else load_track(t) for t in choices]
-        self.sim = RaceSim(self.tracks, num_envs, RaceConfig(random_start=random_start))
+        config = RaceConfig(
+            random_start=random_start,
+            spread_start=spread_start,
+            side_by_side=side_by_side,
+            time_limit_s=time_limit_s,
+        )
+        self.sim = RaceSim(self.tracks, num_envs, config)
         self.render_mode = render_mode
         self.single_observation_space = spaces.Box(OBS_LOW, OBS_HIGH, dtype=np.float32)
         self.single_action_space = spaces.Discrete(len(ACTION_NAMES))
