@@ -120,6 +120,6 @@ def test_play_with_an_agent_starts_a_front_row_whose_race_no_time_limit_cuts():
     app = session.drive("race", {}, AppConfig(), human=True, scripted=True, max_frames=2)
     sim = app.mode.sim
     assert app.mode.name == "versus" and sim.num_cars == 2
-    assert sim.max_steps * sim.config.dt_s == VERSUS_TIME_LIMIT_S
+    assert sim.max_steps_of(0) * sim.config.dt_s == VERSUS_TIME_LIMIT_S
     assert sim.state.lateral_m[0] == pytest.approx(sim.track.half_width_m / 2, abs=0.01)
     assert sim.state.lateral_m[1] == pytest.approx(-sim.track.half_width_m / 2, abs=0.01)

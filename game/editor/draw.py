@@ -12,8 +12,10 @@ import pygame
 from game.editor import storage
 from game.editor.editor import Editor
 from game.editor.validation import Check
-from game.hud import ACCENT, DIM, PAD, PANEL_BG, ROW_H, TEXT, WARN, draw_help, wrap_text
-from game.race.render import ASPHALT, GRASS, KERB, KERB_EVERY
+from game.hud import ACCENT, DIM, PAD, PANEL_BG, ROW_H, TEXT, WARN
+from game.hud_text import wrap_text
+from game.views import draw_help
+from game.race.track_art import ASPHALT, GRASS, KERB
 
 POINT = (245, 245, 245)
 SHARP = (250, 150, 50)
@@ -29,6 +31,9 @@ LEGEND_KEYS_PX = 112
 """Width of the keys' column in the panel's list [px]."""
 FAR_PX = 100_000.0
 """Screen coordinates are clamped to this [px] before pygame draws them."""
+
+BORDER_STRIPE = 3
+"""The borders change colour every this many segments (so each segment can be seen)."""
 
 
 class EditorView:
@@ -73,7 +78,7 @@ class EditorView:
         if self._layer is not None and key == self._layer_key:
             return self._layer
         layer = pygame.Surface(size)
-        layer.fill(GRASS)
+        layer.fill(GRASS[0])
         if check.left_m is not None:
             # Far outside the view pygame would be given huge coordinates: clamp them.
             left = np.clip(view.to_screen(check.left_m), -FAR_PX, FAR_PX)
@@ -86,7 +91,7 @@ class EditorView:
             kerb_px = max(1, round(0.6 * view.scale))
             for border in (left, right):
                 for k in range(len(border)):
-                    colour = KERB[(k // KERB_EVERY) % 2]
+                    colour = KERB[(k // BORDER_STRIPE) % 2]
                     pygame.draw.line(layer, colour, border[k], border[nxt[k]], kerb_px)
         self._layer, self._layer_key = layer, key
         return layer
