@@ -5,6 +5,7 @@ python main.py --mode play                      drive it yourself (arrows or WAS
 python main.py --mode train --headless          train at full speed, no window
 python main.py --mode watch --checkpoint runs/.../best.pt
 python main.py --mode eval --checkpoint runs/.../best.pt --episodes 100
+python main.py --mode train --demos runs/.../demos.npz   clone your driving, then learn
 """
 
 from __future__ import annotations
@@ -153,6 +154,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="window: save the last frame to FILE.png when it closes",
     )
     add(
+        "--demos",
+        type=Path,
+        metavar="FILE",
+        help="demonstrations (.npz): play records your driving to FILE (default "
+        "runs/<scene>-play-<time>/demos.npz), watch and eval record the agent's or the "
+        "--driver's, appending; train clones FILE before RL",
+    )
+    add(
+        "--bc-epochs",
+        type=positive_int,
+        metavar="N",
+        help="train --demos: passes of behaviour cloning over the demonstrations (default 20)",
+    )
+    add(
         "--frames", type=positive_int, help=argparse.SUPPRESS
     )  # tests: stop the window after N frames
     return parser
@@ -169,12 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         print(f"main.py: error: {error}", file=sys.stderr)
         return 2
-    from agent.errors import CheckpointError, ConfigError
+    from agent.errors import CheckpointError, ConfigError, DemoError
     from agent.guard import TrainingStopped
 
     try:
         return run(args)
-    except (GameError, ConfigError, CheckpointError) as error:
+    except (GameError, ConfigError, CheckpointError, DemoError) as error:
         print(f"main.py: error: {error}", file=sys.stderr)
         return 2
     except TrainingStopped as error:
@@ -263,6 +278,22 @@ FLAG_RULES: tuple[FlagRule, ...] = (
     (
         lambda a: a.resume is not None and a.envs is not None,
         lambda a: "--envs: expected a new run (a resumed run keeps its own number of envs)",
+    ),
+    (
+        lambda a: a.demos is not None and a.resume is not None,
+        lambda a: "--demos: expected a new run (a resumed run has cloned its demonstrations)",
+    ),
+    (
+        lambda a: a.demos is not None and a.mode == "train" and not a.demos.is_file(),
+        lambda a: f"--demos: expected an existing demonstrations file, got {str(a.demos)!r}",
+    ),
+    (
+        lambda a: a.demos is not None and a.demos.is_dir(),
+        lambda a: f"--demos: expected a file (.npz), got the directory {str(a.demos)!r}",
+    ),
+    (
+        lambda a: a.bc_epochs is not None and (a.mode != "train" or a.demos is None),
+        lambda a: "--bc-epochs: expected with --mode train --demos FILE",
     ),
     (
         lambda a: a.headless and a.mode != "train",

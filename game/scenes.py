@@ -9,7 +9,9 @@ from typing import Any
 import gymnasium as gym
 from gymnasium.vector import AutoresetMode, SyncVectorEnv, VectorEnv
 
+from agent.demos import DemoSpec
 from game.errors import SceneError
+from game.race.sensors import OBS_NAMES as RACE_OBS
 from game.race.sim import ACTION_NAMES as RACE_ACTIONS
 
 EndingRule = Callable[[gym.Env, bool], str]
@@ -43,6 +45,13 @@ class SceneSpec:
     """Keyword arguments always passed to `gymnasium.make`."""
     native_vector: bool = False
     """Whether the env id has a natively batched vector env (a `vector_entry_point`) to use."""
+    obs_names: tuple[str, ...] = ()
+    """One name per observation column: the layout demonstrations files are checked against."""
+
+    @property
+    def demo_spec(self) -> DemoSpec:
+        """What this scene's demonstrations files hold: its observation layout and actions."""
+        return DemoSpec(self.name, self.obs_names, self.action_names)
 
     @property
     def noop_action(self) -> int:
@@ -134,6 +143,7 @@ SCENES: dict[str, SceneSpec] = {
         },
         success="at least one full lap without leaving the track",
         native_vector=True,
+        obs_names=RACE_OBS,
     ),
     "lunar": SceneSpec(
         name="lunar",
@@ -150,6 +160,16 @@ SCENES: dict[str, SceneSpec] = {
         success="landed safely: came to rest on the ground without crashing",
         ending_rule=_lander_ending,
         success_ending="landed",
+        obs_names=(
+            "x",
+            "y",
+            "x velocity",
+            "y velocity",
+            "angle",
+            "angular velocity",
+            "left leg contact",
+            "right leg contact",
+        ),
     ),
     "cartpole": SceneSpec(
         name="cartpole",
@@ -162,6 +182,7 @@ SCENES: dict[str, SceneSpec] = {
         success="kept the pole up until the 500-step limit",
         ending_rule=_cart_ending,
         success_ending="kept the pole up to the time limit",
+        obs_names=("cart position", "cart velocity", "pole angle", "pole angular velocity"),
     ),
 }
 

@@ -1,14 +1,21 @@
-"""Train: the agent learns while you watch, the trainer's loop run a slice per frame."""
+"""Train: the agent learns while you watch, the trainer's loop run a slice per frame.
+
+Hold Shift to take over the car the HUD follows: the scene's keys then drive it, at real time,
+and your steps are recorded (run_dir/demos.npz) and cloned by the learner; release Shift to
+hand the car back.
+"""
 
 from __future__ import annotations
 
 import time
 
+from agent.clone import CloneReport
 from agent.episodes import EnvStepReport
 from agent.evaluate import EvalReport
 from agent.learner import UpdateReport
 from agent.trainer import Trainer
 from game.hud import HudState
+from game.input import Keyboard, SceneControls, key_code
 from game.modes.base import (
     LapTally,
     Mode,
@@ -21,6 +28,10 @@ from game.modes.base import (
 )
 from game.scenes import SceneSpec
 
+TAKEOVER_KEYS = ("left shift", "right shift")
+"""Held, the person drives the followed car (pygame key names)."""
+TAKEOVER_LEGEND = ("shift + keys", "drive the car yourself (it learns from you)")
+
 
 class TrainMode(Mode):
     """The trainer's envs, drawn while it learns: on the race a swarm of cars, the HUD following
@@ -28,7 +39,7 @@ class TrainMode(Mode):
 
     name = "train"
 
-    def __init__(self, scene: SceneSpec, trainer: Trainer):
+    def __init__(self, scene: SceneSpec, trainer: Trainer, keyboard: Keyboard | None = None):
         envs = trainer.envs
         self.focus = 0
         """The env (car) the HUD follows."""
@@ -47,6 +58,14 @@ class TrainMode(Mode):
         self._started_s = time.perf_counter()
         self.first_lap_s: float | None = None
         """Wall seconds from the start of live training to the first lap any car completed."""
+        self.keyboard = keyboard
+        self.controls = SceneControls(scene)
+        self._takeover_keys = {key_code(name) for name in TAKEOVER_KEYS}
+        self.driving = False
+        """Whether the person drives the followed car now."""
+        self._drive_budget = 0.0
+        self._drive_clock = time.perf_counter()
+        self._clone_status: str | None = None
 
     def advance(self, quota: float, deadline_s: float) -> int:
         """Pull the trainer's work units until `quota` env steps ran or the frame's time is up.
@@ -54,6 +73,7 @@ class TrainMode(Mode):
         An update (or evaluation) in progress keeps running within the frame's time even once
         the quota is met, so the window stays responsive while the learner works.
         """
+        quota = self._take_over(quota)
         steps = 0
         while not self.finished and time.perf_counter() < deadline_s:
             if steps >= quota and not self._updating:
@@ -79,6 +99,11 @@ class TrainMode(Mode):
                         f"of {report.planned_steps}"
                     )
                 )
+            elif isinstance(report, CloneReport):
+                self._updating = report.result is None and report.gradient_step < (
+                    report.planned_steps
+                )
+                self._status = "" if not self._updating else self._clone_message(report)
             elif isinstance(report, EvalReport):
                 self._updating = report.result is None
                 self._status = (
@@ -86,12 +111,64 @@ class TrainMode(Mode):
                     if report.result
                     else (f"evaluating: episode {report.episodes_done} of {report.episodes}")
                 )
+        if self.driving:
+            self._drive_budget -= steps
         if self.sim is not None:
-            self.focus = leader(self.sim, self.focus)
+            if not self.driving:  # the car you drive stays followed
+                self.focus = leader(self.sim, self.focus)
             if self.first_lap_s is None and self.sim.state.laps.any():
                 self.first_lap_s = time.perf_counter() - self._started_s
                 self.notify(f"first lap after {self.first_lap_s:.1f} s of training!")
         return steps
+
+    def _take_over(self, quota: float) -> float:
+        """Hand the followed car to the person while Shift is held (and back on release); while
+        they drive, the world runs at real time at most. Returns the frame's step quota."""
+        held = set() if self.keyboard is None else self.keyboard.held
+        driving = bool(held & self._takeover_keys) and not self.finished
+        now = time.perf_counter()
+        if driving and not self.driving:
+            self._drive_budget, self._drive_clock = 1.0, now
+            self.notify("you are driving: release Shift to hand the car back")
+        elif self.driving and not driving:
+            self.trainer.take_over(None)
+            self.notify("car handed back to the agent")
+        self.driving = driving
+        if not driving:
+            return quota
+        self.trainer.take_over(self.focus, self.controls.action(held))
+        self._drive_budget = min(
+            self._drive_budget + (now - self._drive_clock) * self.steps_per_second, 2.0
+        )
+        self._drive_clock = now
+        return min(quota, float(int(self._drive_budget)))
+
+    def _clone_message(self, report: CloneReport) -> str:
+        """What cloning is doing, for the status line."""
+        if report.phase == "take-over":
+            return (
+                f"learning from your driving: step {report.gradient_step} of {report.planned_steps}"
+            )
+        accuracy = "" if report.accuracy is None else f", accuracy {100 * report.accuracy:.0f}%"
+        return (
+            f"cloning the demonstrations: step {report.gradient_step} of "
+            f"{report.planned_steps}{accuracy}"
+        )
+
+    def _demo_rows(self) -> tuple[tuple[str, str], ...]:
+        """The phase (cloning, then RL), the demonstrations and the clone's accuracy."""
+        trainer, rows = self.trainer, ()
+        demos, result = trainer.plan.demos, trainer.clone_result
+        if demos is not None or result is not None:
+            cloning = result is None
+            phase = "1 cloning" if cloning else f"2 RL ({self.algo.upper()}) after cloning"
+            steps = demos.steps if result is None else result.steps
+            rows += (("phase", phase), ("demonstrations", f"{steps:,} steps"))
+            if result is not None:
+                rows += (("clone accuracy", f"{100 * result.accuracy:.1f}%"),)
+        if trainer.cloner.takeover_steps:
+            rows += (("your steps", f"{trainer.cloner.takeover_steps:,} (cloned while it learns)"),)
+        return rows
 
     def _on_env_step(self, report: EnvStepReport) -> None:
         self.last = report
@@ -106,7 +183,7 @@ class TrainMode(Mode):
         report, focus = self.last, self.focus
         output = None if report is None else report.policy
         evaluation = self.trainer.last_eval
-        extra: tuple[tuple[str, str], ...] = ()
+        extra: tuple[tuple[str, str], ...] = self._demo_rows()
         if self.first_lap_s is not None:
             extra += (("first lap after", f"{self.first_lap_s:.1f} s"),)
         if evaluation is not None:
@@ -130,11 +207,19 @@ class TrainMode(Mode):
             chosen=None if report is None else int(report.actions[focus]),
             value=None if output is None or output.value is None else float(output.value[focus]),
             race=None if self.sim is None else race_hud(self.sim, focus, self.laps.cars_lapped()),
-            status=self._status or self.notice(),
+            status=self._driving_status() or self._status or self.notice(),
+            keys=(TAKEOVER_LEGEND,),
             total_steps=self.trainer.num_timesteps,
             extra=extra,
             reward_terms=reward_terms(None if report is None else report.infos, focus),
         )
+
+    def _driving_status(self) -> str:
+        """ "you are driving" while the person drives."""
+        if not self.driving:
+            return ""
+        car = f"car {self.focus}" if self.num_envs > 1 else "it"
+        return f"you are driving {car}: release Shift to hand it back"
 
     def close(self) -> None:
         """Stop the training loop (which writes last.pt), then close logs and envs."""

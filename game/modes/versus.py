@@ -71,8 +71,9 @@ class VersusMode(DriveMode):
         return tuple(self.controls.legend())
 
     def extra_rows(self) -> tuple[tuple[str, str], ...]:
-        """The agent's laps and both best laps."""
+        """The agent's laps and both best laps (after the recording's row)."""
         return (
+            *super().extra_rows(),
             ("agent laps", str(int(self.sim.state.laps[AGENT]))),
             (
                 "best lap: you / agent",
