@@ -2,10 +2,10 @@
 
 Before RL, `Cloner.pretrain` fits the policy head to the demonstrated actions (cross-entropy)
 and, when the learner has a value network, the value head to the demonstrations' discounted
-returns-to-go (in the learner's own value parameterisation), for `bc_epochs` passes. During live
-training, the steps a person drives (`add_takeover`) are cloned again after every learner
-update (`takeover_update`), each weighted down as it ages, so the agent starts from the
-person's driving and its own experience then takes over.
+returns-to-go (in the learner's own value parameterisation), for `bc_epochs` passes. During RL,
+the demonstrations and the steps a person drives while it learns (`keep`) are cloned again after
+every learner update (`rl_update`), each weighted down as it ages, so the agent starts from the
+demonstrator's driving and its own experience then takes over.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class CloneReport(NamedTuple):
     """Progress of cloning, one report per gradient step; `result` on the last one."""
 
     phase: str
-    """"cloning" (before RL) or "take-over" (a person's steps, during RL)."""
+    """"cloning" (before RL) or "during RL" (the cloning term after an update)."""
     gradient_step: int
     planned_steps: int
     accuracy: float | None
@@ -98,9 +98,9 @@ class Cloner:
         self.rng = np.random.default_rng(seed)
         self._class_weights = torch.ones(policy.n_actions)
         """Each action's weight in the cross-entropy (set from the steps being cloned)."""
-        self._takeover_obs: list[npt.NDArray[np.float32]] = []
-        self._takeover_actions: list[int] = []
-        self._takeover_at: list[int] = []
+        self._kept_obs: list[npt.NDArray[np.float32]] = []
+        self._kept_actions: list[npt.NDArray[np.int64]] = []
+        self._kept_at: list[npt.NDArray[np.int64]] = []
 
     def pretrain(self, demos: Demonstrations, source: str | None) -> Iterator[CloneReport]:
         """`bc_epochs` shuffled passes over `demos`; the last report carries the CloneResult."""
@@ -178,30 +178,30 @@ class Cloner:
             return float((self.policy.model.actor(obs).argmax(dim=1) == actions).float().mean())
 
     @property
-    def takeover_steps(self) -> int:
-        """A person's take-over steps collected so far."""
-        return len(self._takeover_actions)
+    def kept_steps(self) -> int:
+        """Demonstrated steps cloned during RL."""
+        return sum(len(actions) for actions in self._kept_actions)
 
-    def add_takeover(self, obs: npt.NDArray[np.float32], action: int, at_step: int) -> None:
-        """One step a person drove: its raw observation, their action, and when (vector step)."""
-        self._takeover_obs.append(np.asarray(obs, dtype=np.float32))
-        self._takeover_actions.append(int(action))
-        self._takeover_at.append(at_step)
+    def keep(self, obs: npt.NDArray[np.float32], actions: npt.NDArray[np.int64], at: int) -> None:
+        """Clone these demonstrated steps (raw observations) during RL, from vector step `at`."""
+        self._kept_obs.append(np.asarray(obs, dtype=np.float32).reshape(len(actions), -1))
+        self._kept_actions.append(np.asarray(actions, dtype=np.int64))
+        self._kept_at.append(np.full(len(actions), at))
 
-    def takeover_update(self, now_step: int) -> Iterator[CloneReport]:
-        """Clone the take-over steps, each weighted by takeover_coef x 0.5^(age / half-life)."""
+    def rl_update(self, now_step: int) -> Iterator[CloneReport]:
+        """Clone the kept steps, each weighted by rl_coef x 0.5^(age / half-life)."""
         cfg = self.config
-        if not self._takeover_actions or cfg.takeover_coef == 0:
+        if not self._kept_actions or cfg.rl_coef == 0 or cfg.rl_gradient_steps == 0:
             return
-        ages = now_step - np.array(self._takeover_at)
-        weights = cfg.takeover_coef * 0.5 ** (ages / cfg.takeover_half_life_steps)
-        obs = torch.from_numpy(self.policy.normalize(np.stack(self._takeover_obs)))
-        actions = torch.tensor(self._takeover_actions)
+        ages = now_step - np.concatenate(self._kept_at)
+        weights = cfg.rl_coef * 0.5 ** (ages / cfg.rl_half_life_steps)
+        obs = torch.from_numpy(self.policy.normalize(np.concatenate(self._kept_obs)))
+        actions = torch.from_numpy(np.concatenate(self._kept_actions))
         self._class_weights = class_weights(actions, self.policy.n_actions, cfg.balance_actions)
         weights_t = torch.from_numpy(weights.astype(np.float32))
         returns = torch.zeros(len(actions))  # no value targets: RL learns the values now
         no_return = torch.zeros(len(actions), dtype=torch.bool)
-        planned = cfg.takeover_gradient_steps
+        planned = cfg.rl_gradient_steps
         for step in range(1, planned + 1):
             rows = torch.from_numpy(
                 self.rng.choice(len(actions), min(cfg.batch_size, len(actions)), replace=False)
@@ -209,4 +209,4 @@ class Cloner:
             batch = (obs[rows], actions[rows], returns[rows], no_return[rows])
             self._step(*batch, weights=weights_t[rows])
             accuracy = self.accuracy(obs, actions) if step == planned else None
-            yield CloneReport("take-over", step, planned, accuracy)
+            yield CloneReport("during RL", step, planned, accuracy)

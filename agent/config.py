@@ -214,12 +214,14 @@ class CloneConfig:
     the car never brakes and laps in 7-39% of 100 episodes, balanced (1) in 97%."""
     vf_coef: float = 0.5
     """Weight of the value loss (value head against the demonstrations' returns-to-go)."""
-    takeover_coef: float = 1.0
-    """Weight of the cloning term on a person's take-over steps, at the moment they were driven."""
-    takeover_half_life_steps: int = 2_000
-    """The take-over term's weight on a step halves every this many vector steps after it."""
-    takeover_gradient_steps: int = 4
-    """Cloning steps on the take-over steps after each learner update."""
+    rl_coef: float = 1.0
+    """Weight of the cloning term during RL (on the demonstrations and on a person's take-over
+    steps) when they are new; 0 = cloning before RL only."""
+    rl_half_life_steps: int = 2_000
+    """The cloning term's weight on a step halves every this many vector steps after it was
+    demonstrated (the demonstrations: after RL started)."""
+    rl_gradient_steps: int = 10
+    """Cloning steps after each learner update."""
 
     def __post_init__(self) -> None:
         _require(self.bc_epochs >= 0, self, "bc_epochs", "an integer >= 0")
@@ -227,13 +229,9 @@ class CloneConfig:
         _require(self.learning_rate > 0, self, "learning_rate", "a number > 0")
         _require(self.balance_actions >= 0, self, "balance_actions", "a number >= 0")
         _require(self.vf_coef >= 0, self, "vf_coef", "a number >= 0")
-        _require(self.takeover_coef >= 0, self, "takeover_coef", "a number >= 0")
-        _require(
-            self.takeover_half_life_steps >= 1, self, "takeover_half_life_steps", "an integer >= 1"
-        )
-        _require(
-            self.takeover_gradient_steps >= 0, self, "takeover_gradient_steps", "an integer >= 0"
-        )
+        _require(self.rl_coef >= 0, self, "rl_coef", "a number >= 0")
+        _require(self.rl_half_life_steps >= 1, self, "rl_half_life_steps", "an integer >= 1")
+        _require(self.rl_gradient_steps >= 0, self, "rl_gradient_steps", "an integer >= 0")
 
 
 def check_pair(train_config: TrainConfig, algo_config: AlgoConfig) -> None:

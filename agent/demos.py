@@ -148,6 +148,9 @@ def save_demos(path: str | Path, demos: Demonstrations) -> None:
     }
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        os.chmod(temp, 0o666 & ~mask)  # as a plain open() would (mkstemp makes it 0600)
         with os.fdopen(fd, "wb") as file:
             np.savez(
                 file,

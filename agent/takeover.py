@@ -3,7 +3,7 @@
 The window calls `Trainer.take_over(env, action)` every step a key is held; the trainer asks
 `TakeOverSession.apply` to put the person's action in place of the policy's in that env (with
 the log-probability the policy gives it, so PPO's ratio starts at 1 there), and `book` hands
-the step to the cloner (an extra cloning term after each update, weighted down as it ages) and
+the step to the cloner (cloned after each update, weighted down as it ages) and
 to a `DemoRecorder` for run_dir/demos.npz. Releasing the key hands the car back.
 """
 
@@ -39,6 +39,8 @@ class TakeOverSession:
         """Records the person's stretches for the run's demos.npz (None: not recorded)."""
         self.current: TakeOver | None = None
         """The person's env and action for the next step; None while the policy drives."""
+        self.steps = 0
+        """Steps the person drove."""
 
     def set(self, env_index: int | None, action: int = 0) -> None:
         """From the next step, the person drives `env_index` with `action`; None hands it back."""
@@ -64,7 +66,8 @@ class TakeOverSession:
         if self.current is None:
             return
         env, action = self.current
-        self.cloner.add_takeover(obs[env], action, vector_step)
+        self.cloner.keep(obs[env], np.array([action]), vector_step)
+        self.steps += 1
         if self.recorder is None:
             return
         self.recorder.add(env, obs[env], action, float(report.rewards[env]))

@@ -158,6 +158,7 @@ class Trainer:
         for report in self.cloner.pretrain(demos, self.plan.clone_config.demos):
             yield report
         self.clone_result = report.result
+        self.cloner.keep(demos.obs, demos.actions, self.num_timesteps // self.envs.num_envs)
 
     def take_over(self, env_index: int | None, action: int = 0) -> None:
         """From the next step, a person drives `env_index` with `action`; None hands it back."""
@@ -242,7 +243,7 @@ class Trainer:
                 f"{self.train_config.algo} update: {error} (update refused)"
             ) from None
         self.updates += 1
-        yield from self.cloner.takeover_update(self.num_timesteps // self.envs.num_envs)
+        yield from self.cloner.rl_update(self.num_timesteps // self.envs.num_envs)
         if self.logger is not None and report.stats is not None:
             elapsed_s = max(time.perf_counter() - self._start_s, 1e-9)
             steps_per_s = (self.num_timesteps - self._start_steps) / elapsed_s

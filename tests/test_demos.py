@@ -1,4 +1,4 @@
-"""Demonstrations files: recorded in play mode and by the driver, loaded exactly, bad ones refused."""
+"""Demonstrations files: recorded in play mode and by the driver, read exactly, bad ones refused."""
 
 import subprocess
 import sys
@@ -196,8 +196,17 @@ def test_training_from_a_bad_file_is_one_line_before_anything_starts(tmp_path):
     path = tmp_path / "nan.npz"
     damage("NaN", path)
     result = subprocess.run(
-        [sys.executable, "main.py", "--mode", "train", "--headless", "--demos", str(path)]
-        + ["--run-dir", str(tmp_path / "run")],
+        [
+            sys.executable,
+            "main.py",
+            "--mode",
+            "train",
+            "--headless",
+            "--demos",
+            str(path),
+            "--run-dir",
+            str(tmp_path / "run"),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

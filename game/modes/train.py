@@ -166,8 +166,8 @@ class TrainMode(Mode):
             rows += (("phase", phase), ("demonstrations", f"{steps:,} steps"))
             if result is not None:
                 rows += (("clone accuracy", f"{100 * result.accuracy:.1f}%"),)
-        if trainer.cloner.takeover_steps:
-            rows += (("your steps", f"{trainer.cloner.takeover_steps:,} (cloned while it learns)"),)
+        if trainer.takeover.steps:
+            rows += (("your steps", f"{trainer.takeover.steps:,} (cloned while it learns)"),)
         return rows
 
     def _on_env_step(self, report: EnvStepReport) -> None:
