@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="main.py",
         description=__doc__.split("\n\n")[0],
         epilog=f"keys in the window:\n{keys}\n\n"
-        "play-mode keys: race arrows/WASD, lunar up/left/right, cartpole left/right",
+        "play-mode keys: race arrows/WASD, lunar up/left/right, cartpole left/right\n"
+        "while training: hold Shift to drive the car the HUD follows (it learns from you)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add = parser.add_argument
@@ -165,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--bc-epochs",
         type=positive_int,
         metavar="N",
-        help="train --demos: passes of behaviour cloning over the demonstrations (default 20)",
+        help="train --demos: passes of behaviour cloning over the demonstrations (default 200)",
     )
     add(
         "--frames", type=positive_int, help=argparse.SUPPRESS

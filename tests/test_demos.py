@@ -244,3 +244,71 @@ def test_demos_flags_are_checked_before_anything_runs(tmp_path):
 def test_demo_episode_fields_are_plain_json():
     episode = DemoEpisode(3, "person", {"track": "oval"}, "time limit", True, 1.5, False, 0)
     assert episode.laps == 0 and episode.options == {"track": "oval"}
+
+
+def test_live_training_clones_then_lets_a_person_take_over_the_followed_car(tmp_path):
+    """The HUD shows the phase, the demonstrations and the clone's accuracy; holding Shift drives
+    the car the HUD follows (the HUD says so), releasing it hands the car back, and the steps
+    driven are in the run's demos.npz."""
+    from agent.run import DEMOS, new_run
+    from agent.trainer import Trainer
+    from game.baseline import evaluate_driver
+    from game.modes import TrainMode
+
+    recorder = DemoRecorder(RACE, "driver", {})
+    evaluate_driver({}, episodes=1, recorder=recorder)
+    save_demos(tmp_path / "driver.npz", recorder.take())
+    plan = new_run(
+        "race",
+        "ppo",
+        live=True,
+        num_envs=4,
+        run_dir=tmp_path / "run",
+        action_names=RACE.action_names,
+        obs_layout=RACE.obs_layout,
+        demos=tmp_path / "driver.npz",
+        bc_epochs=2,
+    )
+    app = App(AppConfig(speed=8.0))
+    trainer = Trainer(plan, game.make_vector_env("race", 4))
+    mode = TrainMode(scene_spec("race"), trainer, app.keyboard)
+    app.attach(mode)
+    app.frame()
+    rows = dict(mode.hud_state().extra)
+    assert rows["phase"] == "1 cloning" and rows["demonstrations"] == f"{plan.demos.steps:,} steps"
+    while trainer.clone_result is None:
+        app.frame()
+    app.frame()
+    rows = dict(mode.hud_state().extra)
+    assert rows["phase"] == "2 RL (PPO) after cloning"
+    assert rows["clone accuracy"] == f"{100 * trainer.clone_result.accuracy:.1f}%"
+    gas = RACE.action_names.index("gas")
+    for key in (pygame.K_LSHIFT, pygame.K_UP):
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key))
+    for _ in range(30):
+        app.frame()
+    car = mode.focus
+    assert trainer.takeover.current == (car, gas) and mode.driving
+    assert mode.hud_state().status.startswith(f"you are driving car {car}")
+    assert trainer.takeover.steps > 0 and mode.last.actions[car] == gas
+    pygame.event.post(pygame.event.Event(pygame.KEYUP, key=pygame.K_LSHIFT))
+    app.frame()
+    assert trainer.takeover.current is None and not mode.driving
+    assert mode.notice() == "car handed back to the agent"
+    driven = trainer.takeover.steps
+    app.close()
+    demos = load_demos(tmp_path / "run" / DEMOS, RACE)
+    assert demos.steps == driven and (demos.actions == gas).all()
+    assert [e.ending for e in demos.episodes] == ["handed back"]
+    assert demos.episodes[0].source == "person (take-over)"
+
+
+def test_the_person_fixture_is_a_few_laps_of_the_hairpins_without_leaving_the_track():
+    """tests/fixtures/person-hairpins.npz: driven through X key events in the real play window
+    (bench/person.py); bench/demos.py learns from it."""
+    demos = load_demos(ROOT / "tests" / "fixtures" / "person-hairpins.npz", RACE)
+    assert {e.source for e in demos.episodes} == {"person"}
+    assert all(e.options == {"track": "hairpins"} for e in demos.episodes)
+    assert all(e.ending != "left the track" for e in demos.episodes)
+    laps_driven = sum(e.episode_return for e in demos.episodes) / 100  # 100 per lap driven
+    assert laps_driven >= 2.5 and demos.steps < 4000
