@@ -12,13 +12,9 @@ A demonstrations file is a NumPy .npz archive (stored members, no pickles: it is
 | `episode_lengths` | int64   | [E]    | steps of each episode, in order (they sum to N)   |
 
 The header (JSON) holds `format` ("rollout-racer-demos"), `format_version`, `scene`,
-`obs_layout`, `action_names` and `episodes`.
-The header's `episodes` has one entry per episode (a contiguous stretch of one car's episode
-driven by one demonstrator): `source` (who drove: "person", "driver", "checkpoint ...",
-"person (take-over)"), `options` (the env's options, e.g. the track), `ending` (in words),
-`finished` (the episode ended within the stretch, so its returns-to-go are complete), `return`
-and `success`, and `laps` on the race. `obs_layout` names the D observation columns: a file is
-loaded only by a run whose scene and layout match.
+`obs_layout` (a name for each of the D observation columns: a file is loaded only by a run
+whose scene, layout and actions match), `action_names` and `episodes`: one `DemoEpisode` per
+contiguous stretch of one car's episode driven by one demonstrator, in step order.
 """
 
 from __future__ import annotations
@@ -41,13 +37,13 @@ FORMAT = "rollout-racer-demos"
 FORMAT_VERSION = 1
 """Bumped whenever the layout above changes; other versions are refused."""
 MEMBERS = {
-    "header": ((), "U"),
+    "header": (0, "U"),
     "obs": (2, "f"),
     "actions": (1, "i"),
     "rewards": (1, "f"),
     "episode_lengths": (1, "i"),
 }
-"""member -> (shape or number of dimensions, dtype kind) every file must have."""
+"""member -> (number of dimensions, dtype kind) every file must have."""
 MAX_BYTES = 1 << 30
 """Uncompressed members above this in all are refused unread (a file is a few MB at most)."""
 
@@ -191,9 +187,8 @@ def load_demos(path: str | Path, expect: DemoSpec | None = None) -> Demonstratio
         raise DemoError(f"{path}: file: expected an existing demonstrations file, got none")
     arrays = _read_members(path)
     header = _header(path, arrays["header"])
-    for name, (shape, kind) in MEMBERS.items():
+    for name, (ndim, kind) in MEMBERS.items():
         array = arrays[name]
-        ndim = shape if isinstance(shape, int) else len(shape)
         if array.ndim != ndim or array.dtype.kind not in (kind, "u" if kind == "i" else kind):
             raise DemoError(
                 f"{path}: {name}: expected a {ndim}-d {kind}-kind array, "

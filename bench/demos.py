@@ -81,11 +81,18 @@ def driver_laps(laps: int, seed: int = 0) -> Demonstrations:
 
 
 def race(demos: Demonstrations, who: str, seeds: list[int]) -> list[dict]:
-    """PPO from scratch, then cloning then PPO, on the hairpins."""
+    """PPO from scratch; cloning then PPO; the same without the cloning term during RL, and
+    with plain cross-entropy (every step weighed alike rather than every action)."""
     print(f"demonstrations ({who}): {demos.describe()}", flush=True)
     options = {"track": TRACK}
     rows = []
-    for label, with_demos in (("ppo from scratch", None), (f"clone {who}, then ppo", demos)):
+    variants = (
+        ("ppo from scratch", None, {}),
+        (f"clone {who}, then ppo", demos, {}),
+        (f"clone {who}, then ppo, no cloning during RL", demos, {"rl_coef": 0.0}),
+        (f"clone {who} (plain cross-entropy), then ppo", demos, {"balance_actions": 0.0}),
+    )
+    for label, with_demos, clone_overrides in variants:
         run = partial(
             train_ours,
             "race",
@@ -95,6 +102,7 @@ def race(demos: Demonstrations, who: str, seeds: list[int]) -> list[dict]:
             env_options=options,
             label=f"{TRACK} {label}",
             demos=with_demos,
+            clone_overrides=clone_overrides,
         )
         rows += [r.row() for r in run_seeds(f"{TRACK} {label}", seeds, run)]
     return rows

@@ -281,13 +281,14 @@ def train_ours(
     eval_env_options: dict[str, Any] | None = None,
     label: str | None = None,
     demos: Demonstrations | None = None,
+    clone_overrides: dict[str, Any] | None = None,
 ) -> RunResult:
     """Train our learner from its tuned defaults (plus overrides) until the criterion or budget.
 
     `env_options` shape the training envs (e.g. random_start); evaluation envs get
     `eval_env_options` (default: the training ones without random_start). With `demos`, the
     run clones them first (on the training clock) and the clone alone is scored on
-    confirm_episodes before its first RL update.
+    confirm_episodes before its first RL update; `clone_overrides` change its CloneConfig.
     """
     env_options = dict(env_options or {})
     if eval_env_options is None:
@@ -300,7 +301,9 @@ def train_ours(
     algo_config = dataclasses.replace(algo_config, **(algo_overrides or {}))
     clock = Clock()
     envs = game.make_vector_env(scene, train_config.num_envs, **env_options)
-    clone_config = CloneConfig(demos=None if demos is None else "demonstrations")
+    clone_config = CloneConfig(
+        demos=None if demos is None else "demonstrations", **(clone_overrides or {})
+    )
     plan = RunPlan(train_config, algo_config, clone_config=clone_config, demos=demos)
     trainer = Trainer(plan, envs)
     watcher = Watcher(protocol, lambda: game.make_env(scene, **eval_env_options), clock)

@@ -280,8 +280,9 @@ def test_live_training_clones_then_lets_a_person_take_over_the_followed_car(tmp_
         app.frame()
     app.frame()
     rows = dict(mode.hud_state().extra)
-    assert rows["phase"] == "2 RL (PPO) after cloning"
-    assert rows["clone accuracy"] == f"{100 * trainer.clone_result.accuracy:.1f}%"
+    assert rows["phase"] == "2 PPO, after cloning"
+    accuracy = f"clone {100 * trainer.clone_result.accuracy:.1f}%"
+    assert rows["demonstrations"] == f"{plan.demos.steps:,} steps, {accuracy}"
     gas = RACE.action_names.index("gas")
     for key in (pygame.K_LSHIFT, pygame.K_UP):
         pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key))
@@ -289,7 +290,7 @@ def test_live_training_clones_then_lets_a_person_take_over_the_followed_car(tmp_
         app.frame()
     car = mode.focus
     assert trainer.takeover.current == (car, gas) and mode.driving
-    assert mode.hud_state().status.startswith(f"you are driving car {car}")
+    assert mode.hud_state().status == f"you are driving car {car} (release Shift)"
     assert trainer.takeover.steps > 0 and mode.last.actions[car] == gas
     pygame.event.post(pygame.event.Event(pygame.KEYUP, key=pygame.K_LSHIFT))
     app.frame()

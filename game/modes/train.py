@@ -30,7 +30,7 @@ from game.scenes import SceneSpec
 
 TAKEOVER_KEYS = ("left shift", "right shift")
 """Held, the person drives the followed car (pygame key names)."""
-TAKEOVER_LEGEND = ("shift + keys", "drive the car yourself (it learns from you)")
+TAKEOVER_LEGEND = ("shift + arrows", "drive it yourself")
 
 
 class TrainMode(Mode):
@@ -156,18 +156,19 @@ class TrainMode(Mode):
         )
 
     def _demo_rows(self) -> tuple[tuple[str, str], ...]:
-        """The phase (cloning, then RL), the demonstrations and the clone's accuracy."""
+        """The phase (cloning, then RL), the demonstrations and the clone's accuracy (its
+        agreement with the demonstrator), and the steps a person drove."""
         trainer, rows = self.trainer, ()
         demos, result = trainer.plan.demos, trainer.clone_result
-        if demos is not None or result is not None:
-            cloning = result is None
-            phase = "1 cloning" if cloning else f"2 RL ({self.algo.upper()}) after cloning"
-            steps = demos.steps if result is None else result.steps
-            rows += (("phase", phase), ("demonstrations", f"{steps:,} steps"))
-            if result is not None:
-                rows += (("clone accuracy", f"{100 * result.accuracy:.1f}%"),)
+        if result is not None:
+            rows += (
+                ("phase", f"2 {self.algo.upper()}, after cloning"),
+                ("demonstrations", f"{result.steps:,} steps, clone {100 * result.accuracy:.1f}%"),
+            )
+        elif demos is not None:
+            rows += (("phase", "1 cloning"), ("demonstrations", f"{demos.steps:,} steps"))
         if trainer.takeover.steps:
-            rows += (("your steps", f"{trainer.takeover.steps:,} (cloned while it learns)"),)
+            rows += (("your steps", f"{trainer.takeover.steps:,}, cloned as it learns"),)
         return rows
 
     def _on_env_step(self, report: EnvStepReport) -> None:
@@ -183,6 +184,7 @@ class TrainMode(Mode):
         report, focus = self.last, self.focus
         output = None if report is None else report.policy
         evaluation = self.trainer.last_eval
+        status = self._driving_status() or self._status or self.notice()
         extra: tuple[tuple[str, str], ...] = self._demo_rows()
         if self.first_lap_s is not None:
             extra += (("first lap after", f"{self.first_lap_s:.1f} s"),)
@@ -207,8 +209,8 @@ class TrainMode(Mode):
             chosen=None if report is None else int(report.actions[focus]),
             value=None if output is None or output.value is None else float(output.value[focus]),
             race=None if self.sim is None else race_hud(self.sim, focus, self.laps.cars_lapped()),
-            status=self._driving_status() or self._status or self.notice(),
-            keys=(TAKEOVER_LEGEND,),
+            status=status,
+            keys=() if status else (TAKEOVER_LEGEND,),  # one line: the panel is full
             total_steps=self.trainer.num_timesteps,
             extra=extra,
             reward_terms=reward_terms(None if report is None else report.infos, focus),
@@ -218,8 +220,8 @@ class TrainMode(Mode):
         """ "you are driving" while the person drives."""
         if not self.driving:
             return ""
-        car = f"car {self.focus}" if self.num_envs > 1 else "it"
-        return f"you are driving {car}: release Shift to hand it back"
+        car = f" car {self.focus}" if self.num_envs > 1 else ""
+        return f"you are driving{car} (release Shift)"
 
     def close(self) -> None:
         """Stop the training loop (which writes last.pt), then close logs and envs."""
