@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from gymnasium.wrappers import RecordEpisodeStatistics
 
-from agent.demos import DemoRecorder, outcome
+from agent.recording import DemoRecorder, outcome
 from agent.episodes import FinishedEpisode
 from agent.policy import Policy
 

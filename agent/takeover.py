@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agent.clone import Cloner
-from agent.demos import DemoRecorder, outcome
+from agent.recording import DemoRecorder, outcome
 from agent.episodes import EnvStepReport
 from agent.policy import PolicyOutput
 

@@ -18,7 +18,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from agent.checkpoint import reading, restore_policy, save_checkpoint
 from agent.clone import CloneReport, CloneResult, Cloner
 from agent.config import AlgoConfig, PPOConfig, check_pair
-from agent.demos import DemoRecorder
+from agent.recording import DemoRecorder
 from agent.errors import CheckpointError
 from agent.episodes import EnvStepReport, EpisodeStepper, FinishedEpisode
 from agent.evaluate import EvalReport, EvalResult, run_evaluation

@@ -34,7 +34,8 @@ from protocol import (
 
 import game
 from agent import evaluate
-from agent.demos import DemoRecorder, Demonstrations, load_demos, outcome
+from agent.demos import Demonstrations, load_demos
+from agent.recording import DemoRecorder, outcome
 from agent.episodes import EpisodeStepper
 from game.race.driver import drive
 from game.race.vector_env import RaceVectorEnv

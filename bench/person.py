@@ -25,7 +25,7 @@ from pathlib import Path
 from protocol import ROOT  # noqa: F401  (puts the project on sys.path)
 
 import game
-from agent.demos import DemoRecorder
+from agent.recording import DemoRecorder
 from game.app import App, AppConfig
 from game.modes import PlayMode
 from game.race.driver import ACTION_TABLE, SPEED_BAND_MPS, drive, speed_profile

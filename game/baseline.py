@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from agent.demos import DemoRecorder, outcome
+from agent.recording import DemoRecorder, outcome
 from agent.episodes import EpisodeStepper, FinishedEpisode
 from agent.evaluate import EvalResult
 from agent.policy import PolicyOutput

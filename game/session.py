@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from agent.demos import DemoRecorder
+from agent.recording import DemoRecorder
 from agent.policy import Policy
 from agent.trainer import Trainer
 from game.app import App, AppConfig

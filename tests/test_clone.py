@@ -9,7 +9,8 @@ import torch
 import game
 from agent.clone import CloneReport, Cloner, class_weights, cross_entropy
 from agent.config import CloneConfig, PPOConfig, TrainConfig, default_config
-from agent.demos import DemoRecorder, Demonstrations, load_demos, save_demos
+from agent.demos import Demonstrations, load_demos, save_demos
+from agent.recording import DemoRecorder
 from agent.episodes import EnvStepReport
 from agent.run import DEMOS, LAST, RunPlan, new_run, resume_run
 from agent.trainer import Trainer, make_learner

@@ -7,7 +7,7 @@ import time
 import numpy as np
 from gymnasium.vector import VectorEnv
 
-from agent.demos import DemoRecorder, outcome
+from agent.recording import DemoRecorder, outcome
 from agent.episodes import EnvStepReport, EpisodeStepper, FinishedEpisode
 from agent.policy import PolicyOutput
 from game.hud import HudState
