@@ -9,7 +9,9 @@ from typing import Any
 import gymnasium as gym
 from gymnasium.vector import AutoresetMode, SyncVectorEnv, VectorEnv
 
+from agent.demos import DemoSpec
 from game.errors import SceneError
+from game.race.sensors import OBS_NAMES as RACE_OBS
 from game.race.sim import ACTION_NAMES as RACE_ACTIONS
 
 EndingRule = Callable[[gym.Env, bool], str]
@@ -51,6 +53,13 @@ class SceneSpec:
     drawn_natively: bool = False
     """Whether the window draws the scene from its env's state (else from env 0's rgb_array
     frames); the race always is, from its simulation."""
+    obs_names: tuple[str, ...] = ()
+    """One name per observation column: the layout demonstrations files are checked against."""
+
+    @property
+    def demo_spec(self) -> DemoSpec:
+        """What this scene's demonstrations files hold: its observation layout and actions."""
+        return DemoSpec(self.name, self.obs_names, self.action_names)
 
     @property
     def noop_action(self) -> int:
@@ -142,6 +151,7 @@ SCENES: dict[str, SceneSpec] = {
         },
         success="at least one full lap without leaving the track",
         native_vector=True,
+        obs_names=RACE_OBS,
     ),
     "lunar": SceneSpec(
         name="lunar",
@@ -159,6 +169,16 @@ SCENES: dict[str, SceneSpec] = {
         ending_rule=_lander_ending,
         success_ending="landed",
         drawn_natively=True,
+        obs_names=(
+            "x",
+            "y",
+            "x velocity",
+            "y velocity",
+            "angle",
+            "angular velocity",
+            "left leg contact",
+            "right leg contact",
+        ),
     ),
     "cartpole": SceneSpec(
         name="cartpole",
@@ -174,6 +194,7 @@ SCENES: dict[str, SceneSpec] = {
         idle_meaning="push left and right in turn",
         ending_rule=_cart_ending,
         success_ending="kept the pole up to the time limit",
+        obs_names=("cart position", "cart velocity", "pole angle", "pole angular velocity"),
     ),
 }
 
