@@ -20,8 +20,6 @@ contiguous stretch of one car's episode driven by one demonstrator, in step orde
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -31,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agent.errors import DemoError
+from agent.files import write_atomically
 
 FORMAT = "rollout-racer-demos"
 """The header's `format`: what this file is."""
@@ -131,7 +130,7 @@ class DemoSpec:
 
 
 def save_demos(path: str | Path, demos: Demonstrations) -> None:
-    """Write `demos` to `path` atomically (temp file, fsync, os.replace)."""
+    """Write `demos` to `path` atomically (agent/files.py)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     header = {
@@ -142,26 +141,14 @@ def save_demos(path: str | Path, demos: Demonstrations) -> None:
         "action_names": list(demos.action_names),
         "episodes": [asdict(e) for e in demos.episodes],
     }
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        mask = os.umask(0o022)
-        os.umask(mask)
-        os.chmod(temp, 0o666 & ~mask)  # as a plain open() would (mkstemp makes it 0600)
-        with os.fdopen(fd, "wb") as file:
-            np.savez(
-                file,
-                header=np.array(json.dumps(header)),
-                obs=demos.obs.astype(np.float32),
-                actions=demos.actions.astype(np.int64),
-                rewards=demos.rewards.astype(np.float32),
-                episode_lengths=np.array([e.length for e in demos.episodes], dtype=np.int64),
-            )
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    arrays = {
+        "header": np.array(json.dumps(header)),
+        "obs": demos.obs.astype(np.float32),
+        "actions": demos.actions.astype(np.int64),
+        "rewards": demos.rewards.astype(np.float32),
+        "episode_lengths": np.array([e.length for e in demos.episodes], dtype=np.int64),
+    }
+    write_atomically(path, lambda file: np.savez(file, **arrays))
 
 
 def append_demos(path: str | Path, demos: Demonstrations) -> Demonstrations:

@@ -226,14 +226,6 @@ class TrainMode(Mode):
             self.laps.record(episode)
             self.curve.add(episode.episode_return)
 
-    def _on_env_step(self, report: EnvStepReport) -> None:
-        self.last = report
-        for episode in report.finished:
-            if episode.env_index == self.focus:
-                self.notify(episode_message(self.scene, episode))
-            self.laps.record(episode)
-            self.curve.add(episode.episode_return)
-
     def hud_state(self) -> HudState:
         """The followed car's episode and the policy's view of it, plus the learner's progress."""
         if self.watching is not None:
