@@ -105,7 +105,8 @@ class Demonstrations:
     def describe(self) -> str:
         """A few words for a person: "4,310 steps in 3 episodes (driver)"."""
         sources = sorted({e.source for e in self.episodes})
-        return f"{self.steps:,} steps in {len(self.episodes)} episodes ({', '.join(sources)})"
+        episodes = plural(len(self.episodes), "episode")
+        return f"{self.steps:,} steps in {episodes} ({', '.join(sources)})"
 
     def __add__(self, other: Demonstrations) -> Demonstrations:
         """These episodes followed by `other`'s (same scene and layout)."""
@@ -308,3 +309,8 @@ def _shown(value: str | tuple[str, ...]) -> str:
     if isinstance(value, str):
         return repr(value)
     return f"{len(value)} columns {list(value)[:3]}" + ("..." if len(value) > 3 else "")
+
+
+def plural(count: int, noun: str) -> str:
+    """ "1 episode", "2 episodes"."""
+    return f"{count:,} {noun}{'s' * (count != 1)}"

@@ -20,9 +20,10 @@ def write_atomically(path: str | Path, write: Callable[[BinaryIO], object]) -> N
     """Call `write(file)` on a temp file beside `path`, flush and fsync it, then swap it in with
     `os.replace` (atomic on POSIX and Windows) and fsync the directory.
 
-    The folder must exist. The file keeps the permissions of the one it replaces (a new one gets what a plain open()
-    gives: 0o666 less the umask). On any error the temp file is removed and the error raised.
-    Temp files are named `.{name}.*.tmp`, so what a killed writer left is recognisable.
+    The folder must exist. The file keeps the permissions of the one it replaces (a new one gets
+    what a plain open() gives: 0o666 less the umask). On any error the temp file is removed and
+    the error raised. Temp files are named `.{name}.*.tmp`, so what a killed writer left is
+    recognisable.
     """
     path = Path(path)
     mode = _mode_for(path)

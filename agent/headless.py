@@ -13,7 +13,7 @@ from gymnasium.vector import VectorEnv
 from tqdm import tqdm
 
 from agent.clone import CloneResult
-from agent.evaluate import EvalReport, EvalResult
+from agent.evaluation import EvalReport, EvalResult
 from agent.episodes import EnvStepReport
 from agent.run import RunPlan
 from agent.trainer import Trainer

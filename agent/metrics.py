@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from agent.evaluate import EvalResult
+from agent.evaluation import EvalResult
 from agent.files import write_csv_atomically
 from agent.learner import UpdateStats
 

@@ -22,7 +22,7 @@ from agent.config import AlgoConfig, PPOConfig, check_pair
 from agent.recording import DemoRecorder
 from agent.errors import CheckpointError
 from agent.episodes import EnvStepReport, EpisodeStepper, FinishedEpisode
-from agent.evaluate import EvalReport, EvalResult, run_evaluation
+from agent.evaluation import EvalReport, EvalResult, run_evaluation
 from agent.guard import RunGuard
 from agent.learner import Learner, Transition, UpdateReport
 from agent.metrics import CSV_NAME, RunLogger

@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from agent.recording import DemoRecorder, outcome
 from agent.episodes import EpisodeStepper, FinishedEpisode
-from agent.evaluate import EvalResult
+from agent.evaluation import EvalResult
 from agent.policy import PolicyOutput
 from game.race.driver import drive
 from game.race.sim import ACTION_NAMES, RaceSim
@@ -37,7 +37,7 @@ def evaluate_driver(
     seed: int = 0,
     recorder: DemoRecorder | None = None,
 ) -> EvalResult:
-    """The driver's scores over `episodes` episodes seeded seed + i, as `agent.evaluate` reports an
+    """The driver's scores over `episodes` episodes seeded seed + i, as `agent.evaluation` reports an
     agent's; `recorder` records them as demonstrations (episode i as its car i).
 
     All episodes run at once, one car each, on the batched env (car i there is exactly a single

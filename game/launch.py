@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
+from agent.demos import plural
 from gymnasium.vector import VectorEnv
 
 from game.errors import DisplayError, UsageError
@@ -146,7 +147,7 @@ def run_eval(args: argparse.Namespace, target: Target) -> int:
     """Evaluate a checkpoint (or a random policy, or the race's scripted driver) and print the
     scores."""
     from agent.checkpoint import policy_from_checkpoint
-    from agent.evaluate import evaluate
+    from agent.evaluation import evaluate
 
     scene, options = target.scene, target.options
     recorder = demo_recorder(args, target)
@@ -251,7 +252,7 @@ def demo_recorder(args: argparse.Namespace, target: Target):
 def recorded(recorder) -> str:
     """What a recording wrote, and how to learn from it."""
     return (
-        f"demonstrations: {recorder.steps:,} steps in {recorder.episodes} episodes by "
+        f"demonstrations: {recorder.steps:,} steps in {plural(recorder.episodes, 'episode')} by "
         f"{recorder.source}, appended to {recorder.path}; learn from them with "
         f"python main.py --mode train --demos {recorder.path}"
     )

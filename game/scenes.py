@@ -10,6 +10,7 @@ import gymnasium as gym
 from gymnasium.vector import AutoresetMode, SyncVectorEnv, VectorEnv
 
 from agent.demos import DemoSpec
+from agent.demos import plural
 from game.errors import SceneError
 from game.race.sensors import OBS_NAMES as RACE_OBS
 from game.race.sim import ACTION_NAMES as RACE_ACTIONS
@@ -71,7 +72,7 @@ class SceneSpec:
         track after 2 laps")."""
         text = info.get("ending") or ("ended" if terminated else "time limit")
         laps = info.get("laps", 0)
-        return f"{text} after {laps} lap{'s' * (laps != 1)}" if laps else text
+        return f"{text} after {plural(laps, 'lap')}" if laps else text
 
     def action_for(self, held_controls: frozenset[str]) -> int:
         """The action for a set of held controls: the largest binding they fully contain."""

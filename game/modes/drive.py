@@ -10,6 +10,7 @@ from gymnasium.vector import VectorEnv
 from agent.recording import DemoRecorder, outcome
 from agent.episodes import EnvStepReport, EpisodeStepper, FinishedEpisode
 from agent.policy import PolicyOutput
+from agent.demos import plural
 from game.hud import HudState
 from game.modes.base import (
     LapTally,
@@ -142,7 +143,7 @@ class DriveMode(Mode):
         if self.recorder is None:
             return ()
         recorder = self.recorder
-        return (("recording", f"{recorder.steps:,} steps, {recorder.episodes} episodes"),)
+        return (("recording", f"{recorder.steps:,} steps, {plural(recorder.episodes, 'episode')}"),)
 
     def close(self) -> None:
         """Write the recording's last stretches, then close the envs."""

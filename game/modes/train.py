@@ -13,7 +13,7 @@ import time
 
 from agent.clone import CloneReport
 from agent.episodes import EnvStepReport
-from agent.evaluate import EvalReport
+from agent.evaluation import EvalReport
 from agent.learner import UpdateReport
 from agent.metrics import logged_returns
 from agent.trainer import Trainer
