@@ -37,8 +37,8 @@ def evaluate_driver(
     seed: int = 0,
     recorder: DemoRecorder | None = None,
 ) -> EvalResult:
-    """The driver's scores over `episodes` episodes seeded seed + i, as `agent.evaluation` reports an
-    agent's; `recorder` records them as demonstrations (episode i as its car i).
+    """The driver's scores over `episodes` episodes seeded seed + i, as agent/evaluation.py
+    reports an agent's; `recorder` records them as demonstrations (episode i as its car i).
 
     All episodes run at once, one car each, on the batched env (car i there is exactly a single
     env seeded seed + i); each car's first episode is the one that counts.
