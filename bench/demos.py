@@ -24,10 +24,8 @@ from protocol import (
     ROOT,
     Criterion,
     Protocol,
-    base_parser,
-    report,
+    run_parts,
     run_seeds,
-    setup,
     train_ours,
     warm_up,
 )
@@ -152,16 +150,7 @@ PARTS = {"race-driver": race_driver, "race-person": race_person, "lunar": lunar}
 
 
 def main() -> None:
-    parser = base_parser(__doc__.splitlines()[0])
-    parser.add_argument("--parts", nargs="+", choices=list(PARTS), default=list(PARTS))
-    args = parser.parse_args()
-    info = setup()
-    seeds = args.seeds or [0, 1, 2]
-    warm_up("race", "ppo")
-    rows = []
-    for part in args.parts:
-        rows += PARTS[part](seeds)
-    report(rows, COLUMNS, info, args.json)
+    run_parts(__doc__.splitlines()[0], PARTS, COLUMNS)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from protocol import (  # first: it puts this checkout first on sys.path
+    RUN_COLUMNS,
     Clock,
     Criterion,
     Protocol,
@@ -101,18 +102,7 @@ TASKS = {
         },
     ),
 }
-COLUMNS = (
-    "label",
-    "seed",
-    "steps_to_criterion",
-    "seconds_to_criterion",
-    "mean_return",
-    "std_return",
-    "success_rate",
-    "episodes",
-    "total_steps",
-    "train_s",
-)
+COLUMNS = (*RUN_COLUMNS, "total_steps", "train_s")
 
 
 def import_sb3() -> Any:
