@@ -11,8 +11,8 @@ from game.editor.editor import Editor
 from game.editor.mode import EditMode
 from game.editor.model import TrackDraft, starter_loop
 from game.errors import TrackError
+from game.race.track_fields import MAX_NAME_CHARS
 from game.race.track_file import (
-    MAX_NAME_CHARS,
     TrackSpec,
     read_track_file,
     resolve_track_path,
