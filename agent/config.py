@@ -213,6 +213,10 @@ class CloneConfig:
     cross-entropy, 1 = every action weighs alike. The scripted driver brakes in 6% of its
     steps, only before the hairpins; cloned from 5 laps with plain cross-entropy (200 epochs)
     the car never brakes and laps in 7-39% of 100 episodes, balanced (1) in 97%."""
+    reaction_steps: int = 1
+    """A person's actions are cloned from the observation this many steps before them (their
+    keys answer what they saw a moment ago); a program's from their own step. The keyboard
+    fixture's clone laps in 72-94% of 100 episodes with 1, 0-5% with 0 (bench/RESULTS.md)."""
     vf_coef: float = 0.5
     """Weight of the value loss (value head against the demonstrations' returns-to-go)."""
     rl_coef: float = 1.0
@@ -229,6 +233,7 @@ class CloneConfig:
         _require(self.batch_size >= 1, self, "batch_size", "an integer >= 1")
         _require(self.learning_rate > 0, self, "learning_rate", "a number > 0")
         _require(self.balance_actions >= 0, self, "balance_actions", "a number >= 0")
+        _require(self.reaction_steps >= 0, self, "reaction_steps", "an integer >= 0")
         _require(self.vf_coef >= 0, self, "vf_coef", "a number >= 0")
         _require(self.rl_coef >= 0, self, "rl_coef", "a number >= 0")
         _require(self.rl_half_life_steps >= 1, self, "rl_half_life_steps", "an integer >= 1")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import zipfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +107,31 @@ class Demonstrations:
         sources = sorted({e.source for e in self.episodes})
         episodes = plural(len(self.episodes), "episode")
         return f"{self.steps:,} steps in {episodes} ({', '.join(sources)})"
+
+    def reacting(self, steps: int) -> Demonstrations:
+        """Each stretch a person drove with its actions paired to the observation `steps` steps
+        earlier (its first `steps` actions and last `steps` observations dropped): a person's
+        keys answer what they saw a moment ago. Stretches a program drove stay as they are."""
+        acted, seen, episodes = [np.empty(0, np.int64)], [np.empty(0, np.int64)], []
+        start = 0
+        for episode in self.episodes:
+            lag = min(steps, episode.length) if episode.source.startswith("person") else 0
+            rows = np.arange(start + lag, start + episode.length)
+            acted.append(rows)
+            seen.append(rows - lag)
+            if episode.length > lag:
+                episodes.append(replace(episode, length=episode.length - lag))
+            start += episode.length
+        acted_at, seen_at = np.concatenate(acted), np.concatenate(seen)
+        return Demonstrations(
+            self.scene,
+            self.obs_layout,
+            self.action_names,
+            self.obs[seen_at],
+            self.actions[acted_at],
+            self.rewards[acted_at],
+            tuple(episodes),
+        )
 
     def __add__(self, other: Demonstrations) -> Demonstrations:
         """These episodes followed by `other`'s (same scene and layout)."""

@@ -165,8 +165,8 @@ class Trainer:
 
     def _clone(self) -> Iterator[CloneReport]:
         """Behaviour cloning of the plan's demonstrations, before any RL."""
-        demos = self.plan.demos
-        assert demos is not None
+        assert self.plan.demos is not None
+        demos = self.plan.demos.reacting(self.plan.clone_config.reaction_steps)
         for report in self.cloner.pretrain(demos, self.plan.clone_config.demos):
             yield report
         self.clone_result = report.result

@@ -80,8 +80,9 @@ def driver_laps(laps: int, seed: int = 0) -> Demonstrations:
 
 
 def race(demos: Demonstrations, who: str, seeds: list[int]) -> list[dict]:
-    """PPO from scratch; cloning then PPO; the same without the cloning term during RL, and
-    with plain cross-entropy (every step weighed alike rather than every action)."""
+    """PPO from scratch; cloning then PPO; the same without the cloning term during RL, with
+    plain cross-entropy (every step weighed alike rather than every action), and (a person's
+    demonstrations) with each action cloned from its own step's observation."""
     print(f"demonstrations ({who}): {demos.describe()}", flush=True)
     options = {"track": TRACK}
     rows = []
@@ -91,6 +92,8 @@ def race(demos: Demonstrations, who: str, seeds: list[int]) -> list[dict]:
         (f"clone {who}, then ppo, no cloning during RL", demos, {"rl_coef": 0.0}),
         (f"clone {who} (plain cross-entropy), then ppo", demos, {"balance_actions": 0.0}),
     )
+    if any(e.source.startswith("person") for e in demos.episodes):
+        variants += ((f"clone {who} (no reaction lag), then ppo", demos, {"reaction_steps": 0}),)
     for label, with_demos, clone_overrides in variants:
         run = partial(
             train_ours,
