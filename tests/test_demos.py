@@ -239,12 +239,13 @@ def test_training_from_a_bad_file_is_one_line_before_anything_starts(tmp_path):
 
 
 def test_demos_flags_are_checked_before_anything_runs(tmp_path):
-    from main import build_parser, check_flags
+    from game.cli import build_parser
+    from game.flag_rules import check_flags
     from game.errors import UsageError
 
     def message(*argv):
         with pytest.raises(UsageError) as caught:
-            check_flags(build_parser().parse_args(list(argv)))
+            check_flags(build_parser("").parse_args(list(argv)))
         return str(caught.value)
 
     missing = str(tmp_path / "none.npz")
