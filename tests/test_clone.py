@@ -8,7 +8,8 @@ import torch
 
 import game
 from agent.clone import CloneReport, Cloner, class_weights, cross_entropy
-from agent.config import CloneConfig, PPOConfig, TrainConfig, default_config
+from agent.config import CloneConfig, PPOConfig, TrainConfig
+from agent.defaults import default_config
 from agent.demos import Demonstrations, load_demos, save_demos
 from agent.recording import DemoRecorder
 from agent.episodes import EnvStepReport

@@ -13,7 +13,8 @@ import pygame
 import pytest
 from test_engine import ROOT, driving_policy, open_app, play_app, press
 
-from agent.config import default_config, fit_batch_size
+from agent.config import fit_batch_size
+from agent.defaults import default_config
 from agent.run import RunPlan
 from agent.trainer import Trainer
 from game import make_vector_env, scene_spec, session
