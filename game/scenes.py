@@ -13,7 +13,7 @@ from agent.demos import DemoSpec
 from agent.demos import plural
 from game.errors import SceneError
 from game.race.sensors import OBS_NAMES as RACE_OBS
-from game.race.sim import ACTION_NAMES as RACE_ACTIONS
+from game.race.car_state import ACTION_NAMES as RACE_ACTIONS
 
 EndingRule = Callable[[gym.Env, bool], str]
 """How an episode of a Gymnasium scene ended, in words, from its env and whether it terminated."""

@@ -21,7 +21,7 @@ from game import make_vector_env, scene_spec, session
 from game.app import SPEEDS, AppConfig, speed_label
 from game.input import SceneControls
 from game.modes import TrainMode
-from game.race.sim import ENDINGS
+from game.race.car_state import ENDINGS
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,8 @@ from gymnasium.vector.utils import batch_space
 
 from game.race.reward import REWARD_TERMS
 from game.race.sensors import OBS_HIGH, OBS_LOW
-from game.race.sim import ACTION_NAMES, ENDINGS, RaceConfig, RaceSim
+from game.race.car_state import ACTION_NAMES, ENDINGS
+from game.race.sim import RaceConfig, RaceSim
 from game.race.track import Track, load_track
 from game.race.track_file import DEFAULT_TRACK
 
