@@ -24,7 +24,8 @@ from agent.config import (
     fit_batch_size,
 )
 from agent.defaults import default_config
-from agent.demos import Demonstrations, DemoSpec, load_demos
+from agent.demo_file import load_demos
+from agent.demos import Demonstrations, DemoSpec
 from agent.errors import ConfigError
 from agent.metrics import CSV_NAME
 

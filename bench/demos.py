@@ -32,7 +32,8 @@ from protocol import (
 
 import game
 from agent import evaluate
-from agent.demos import Demonstrations, load_demos
+from agent.demo_file import load_demos
+from agent.demos import Demonstrations
 from agent.recording import DemoRecorder, outcome
 from agent.episodes import EpisodeStepper
 from game.race.driver import drive

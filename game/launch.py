@@ -182,7 +182,7 @@ def demo_recorder(args: argparse.Namespace, target: Target):
     An existing --demos file is read first, so one of another scene or layout is one line before
     anything runs (recording appends to it).
     """
-    from agent.demos import load_demos
+    from agent.demo_file import load_demos
     from agent.recording import DemoRecorder
     from agent.run import DEMOS, default_run_dir
 

@@ -10,7 +10,8 @@ import pygame
 import pytest
 
 import game
-from agent.demos import DemoEpisode, Demonstrations, append_demos, load_demos, save_demos
+from agent.demo_file import append_demos, load_demos, save_demos
+from agent.demos import DemoEpisode, Demonstrations
 from agent.recording import DemoRecorder
 from agent.errors import DemoError
 from game.app import App, AppConfig
