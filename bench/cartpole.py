@@ -1,7 +1,7 @@
 """CartPole-v1 target: PPO and REINFORCE each reach a mean return of at least 475 over 100
 evaluation episodes (greedy actions), PPO within 50,000 env steps.
 
-Each run trains from the tuned defaults in agent/config.py, evaluating every EVERY env steps
+Each run trains from the tuned defaults in agent/defaults.py, evaluating every EVERY env steps
 (a 10-episode screen, then 100 episodes when the screen passes), and stops at the first
 100-episode evaluation that reaches 475; bench/protocol.py describes the protocol.
 

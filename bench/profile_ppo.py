@@ -1,6 +1,6 @@
 """Where a PPO training run's time goes, ours beside Stable-Baselines3's, on the same budget.
 
-Each side trains its vs_sb3.py configuration (ours: agent/config.py's defaults; SB3: rl-zoo's
+Each side trains its vs_sb3.py configuration (ours: agent/defaults.py; SB3: rl-zoo's
 hyperparameters, render_mode=None) for the same number of env steps, without evaluation, after
 an untimed warm-up, one torch thread, in this one process and interleaved (ours, SB3, SB3,
 ours, ... over --repeats). Timers wrapped around named functions split the training loop's

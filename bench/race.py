@@ -1,6 +1,6 @@
 """Race targets: time to learn to lap, headless, from scratch.
 
-- `oval`: PPO and REINFORCE with their tuned defaults (agent/config.py) on the default track
+- `oval`: PPO and REINFORCE with their tuned defaults (agent/defaults.py) on the default track
   each complete a lap in >= 95% of 100 evaluation episodes (greedy actions); the env steps
   and training seconds each needed (target for PPO: under 60 s on this 2-core machine).
 - `sweep`: PPO variants tuned for wall-clock speed on the oval (more cars, random starts
