@@ -1,9 +1,13 @@
 """REINFORCE: per-env episodes cut from vector steps, its weights, and its update."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
 
+import game
+from agent import EnvStepReport, Trainer, new_run
 from agent.config import ReinforceConfig
 from agent.learner import Transition
 from agent.policy import PolicyOutput
@@ -115,3 +119,24 @@ def test_update_after_each_episode_raises_the_rewarded_action(use_baseline):
         assert report.stats.samples == 1 and (report.stats.value_loss is not None) == use_baseline
         assert not learner.ready()
     assert learner.policy.act(obs).probs[0, 1] > 0.7
+
+
+def test_live_race_swarm_laps_within_a_minute_at_8x():
+    """The live race default (a swarm of cars, whole episodes each): some car completes a lap
+    within 9,600 vector steps, i.e. 60 s of the window's default 8x speed at 20 steps/s."""
+    plan = new_run("race", "reinforce", live=True)
+    train_config = dataclasses.replace(
+        plan.train_config, eval_every_steps=0, checkpoint_every_steps=1 << 40
+    )
+    envs = game.make_vector_env("race", train_config.num_envs)
+    trainer = Trainer(dataclasses.replace(plan, train_config=train_config), envs)
+    vector_steps = 0
+    for report in trainer.run():
+        if isinstance(report, EnvStepReport):
+            vector_steps += 1
+            if envs.sim.state.laps.any() or vector_steps == 9_600:
+                break
+    lapped = bool(envs.sim.state.laps.any())
+    envs.close()
+    assert lapped, f"no lap in {vector_steps} vector steps"
+    assert trainer.updates >= 10  # many updates of whole episodes, not one lucky car
