@@ -113,6 +113,9 @@ class ReinforceConfig(LearnerConfig):
 
     episodes_per_update: int = 8
     """Complete episodes per gradient step (1 = update after every episode)."""
+    min_steps_per_update: int = 0
+    """The gradient step also waits until its complete episodes hold at least this many
+    steps (0 = no minimum): batches of a steady size however long the episodes get."""
     reward_to_go: bool = True
     """Weight each action by the return after it; False = by its whole episode's return."""
     normalize_returns: bool = True
@@ -128,10 +131,13 @@ class ReinforceConfig(LearnerConfig):
     """Weight of the value loss when use_baseline is set."""
     anneal_lr: bool = False
     """Decay the learning rate linearly to 0 over total_timesteps."""
+    anneal_ent_coef: bool = False
+    """Decay ent_coef linearly to 0 over total_timesteps (explore early, commit late)."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         _require(self.episodes_per_update >= 1, self, "episodes_per_update", "an integer >= 1")
+        _require(self.min_steps_per_update >= 0, self, "min_steps_per_update", "an integer >= 0")
         _require(self.vf_coef >= 0, self, "vf_coef", "a number >= 0")
 
     @property

@@ -142,18 +142,22 @@ class Reinforce:
         return symlog(returns)
 
     def ready(self) -> bool:
-        """True once `episodes_per_update` episodes are complete.
+        """True once `episodes_per_update` episodes holding `min_steps_per_update` steps or more
+        are complete.
 
         Running episodes of the other envs carry over: their early steps were taken by the
         previous policy, a small off-policy bias accepted to keep every step collected.
         """
-        return len(self.buffer.completed) >= self.config.episodes_per_update
+        completed = self.buffer.completed
+        return len(completed) >= self.config.episodes_per_update and (
+            sum(len(e.rewards) for e in completed) >= self.config.min_steps_per_update
+        )
 
     def update(self, progress_remaining: float) -> Iterator[UpdateReport]:
         """One gradient step on the complete episodes.
 
         `progress_remaining` goes from 1 (start of training) to 0 and scales the learning
-        rate when it is annealed.
+        rate and the entropy bonus when they are annealed.
         """
         cfg = self.config
         model = self.policy.model
@@ -178,7 +182,8 @@ class Reinforce:
                 lengths = [len(e.rewards) for e in episodes] if cfg.normalize_per_episode else None
                 advantages = standardize(advantages, lengths)
         policy_loss = -(log_prob * torch.from_numpy(advantages)).mean()
-        loss = loss + policy_loss - cfg.ent_coef * entropy.mean()
+        ent_coef = cfg.ent_coef * (progress_remaining if cfg.anneal_ent_coef else 1.0)
+        loss = loss + policy_loss - ent_coef * entropy.mean()
         grad = model.flat_parameters.grad
         grad.zero_()
         loss.backward()

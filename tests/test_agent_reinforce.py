@@ -99,6 +99,44 @@ def test_annealed_learning_rate_follows_progress():
     assert report.stats.learning_rate == pytest.approx(0.0025)
 
 
+def test_an_update_waits_for_both_enough_episodes_and_enough_steps():
+    config = ReinforceConfig(episodes_per_update=2, min_steps_per_update=5, hidden_sizes=())
+    learner = Reinforce(config, obs_dim=1, n_actions=2, num_envs=2, seed=0)
+    # env 0 ends an episode every 2 steps; env 1's episode runs on
+    for t in range(4):
+        learner.observe(step(t, [t % 2 == 1, False]))
+    assert not learner.ready()  # 2 episodes, but 4 steps < 5
+    learner.observe(step(4, [False, False]))
+    assert not learner.ready()  # the running episode's steps do not count
+    learner.observe(step(5, [True, False]))
+    assert learner.ready()  # 3 episodes, 6 steps
+    (report,) = learner.update(1.0)
+    assert report.stats.samples == 6
+    assert not learner.ready()
+
+
+def test_annealed_entropy_bonus_scales_with_progress():
+    """Annealed at progress p, the bonus acts exactly as an unannealed ent_coef * p."""
+
+    def parameters_after_update(ent_coef, anneal, progress):
+        config = ReinforceConfig(
+            episodes_per_update=1, hidden_sizes=(), ent_coef=ent_coef, anneal_ent_coef=anneal
+        )
+        torch.manual_seed(0)  # the same initial weights every time
+        learner = Reinforce(config, obs_dim=1, n_actions=2, num_envs=1, seed=0)
+        for t in range(3):
+            learner.observe(step(t, [t == 2], num_envs=1))
+        next(learner.update(progress))
+        return learner.policy.model.flat_parameters.detach().clone()
+
+    annealed = parameters_after_update(0.4, True, 0.25)
+    assert torch.equal(annealed, parameters_after_update(0.1, False, 0.25))
+    assert not torch.equal(annealed, parameters_after_update(0.4, False, 0.25))
+    assert torch.equal(
+        parameters_after_update(0.4, True, 0.0), parameters_after_update(0, False, 0)
+    )
+
+
 @pytest.mark.parametrize("use_baseline", [False, True])
 def test_update_after_each_episode_raises_the_rewarded_action(use_baseline):
     config = ReinforceConfig(
