@@ -340,12 +340,16 @@ class Trainer:
             "torch_threads": torch.get_num_threads(),
             "torch_version": str(torch.__version__),
         }
+        value_optimizer = getattr(self.learner, "value_optimizer", None)
         save_checkpoint(
             path,
             {
                 "metadata": metadata,
                 "model": policy.model.state_dict(),
                 "optimizer": self.learner.optimizer.state_dict(),
+                "value_optimizer": (
+                    None if value_optimizer is None else value_optimizer.state_dict()
+                ),
                 "obs_rms": None if policy.obs_rms is None else policy.obs_rms.state_dict(),
                 "rng": {"torch": torch.get_rng_state(), "numpy": policy.rng.bit_generator.state},
             },
@@ -361,6 +365,9 @@ class Trainer:
         restore_policy(path, payload, self.policy)
         with reading(path, "training state", "a resumable run"):
             self.learner.optimizer.load_state_dict(payload["optimizer"])
+            value_optimizer = getattr(self.learner, "value_optimizer", None)
+            if value_optimizer is not None:
+                value_optimizer.load_state_dict(payload["value_optimizer"])
             torch.set_rng_state(payload["rng"]["torch"])
             self.policy.rng.bit_generator.state = payload["rng"]["numpy"]
             self.num_timesteps = int(metadata["num_timesteps"])

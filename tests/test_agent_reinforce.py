@@ -137,6 +137,41 @@ def test_annealed_entropy_bonus_scales_with_progress():
     )
 
 
+def test_value_steps_fit_the_baseline_to_the_returns_and_leave_the_policy_alone():
+    def updated(value_steps):
+        config = ReinforceConfig(
+            episodes_per_update=1,
+            hidden_sizes=(),
+            gamma=1.0,
+            use_baseline=True,
+            value_steps=value_steps,
+            vf_learning_rate=0.05,
+            value_scale=10.0,
+        )
+        torch.manual_seed(0)
+        learner = Reinforce(config, obs_dim=1, n_actions=2, num_envs=1, seed=0)
+        obs = np.ones((1, 1), np.float32)
+        out = learner.policy.act(obs)
+        for t in range(3):  # rewards 1, 1, 1 from one observation: returns-to-go 3, 2, 1
+            done = np.array([t == 2])
+            no = np.array([False])
+            learner.observe(Transition(obs, out, np.ones(1, np.float32), done, no, obs, obs))
+        (report,) = learner.update(1.0)
+        assert report.stats.samples == 3
+        assert report.stats.gradient_steps == 1 + value_steps
+        return learner
+
+    fitted, once = updated(300), updated(1)
+    actor = slice(0, fitted.policy.model.actor_size)
+    params = fitted.policy.model.flat_parameters.detach()
+    # the policy took the same single step (its baseline came before any value step)
+    assert torch.equal(params[actor], once.policy.model.flat_parameters.detach()[actor])
+    # one observation for returns 3, 2 and 1: the least-squares value is their mean, 2
+    value = fitted.policy.model.value(torch.ones(1, 1)).detach()
+    assert fitted.baseline(value)[0] == pytest.approx(2.0, abs=1e-3)
+    assert value.item() == pytest.approx(0.2, abs=1e-4)  # predicted as return / value_scale
+
+
 @pytest.mark.parametrize("use_baseline", [False, True])
 def test_update_after_each_episode_raises_the_rewarded_action(use_baseline):
     config = ReinforceConfig(
