@@ -411,7 +411,9 @@ def default_config(scene: str, algo: str, live: bool = False) -> tuple[TrainConf
         if scene == "race":
             return dataclasses.replace(train_config, num_envs=64), _REINFORCE_RACE_SWARM
         live_train = dataclasses.replace(train_config, num_envs=1)
-        return live_train, dataclasses.replace(algo_config, episodes_per_update=1)
+        return live_train, dataclasses.replace(
+            algo_config, episodes_per_update=1, min_steps_per_update=0
+        )
     if scene == "race":
         return dataclasses.replace(train_config, num_envs=32), _PPO_RACE_SWARM
     live_train = dataclasses.replace(train_config, num_envs=4)
