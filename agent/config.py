@@ -140,7 +140,11 @@ class ReinforceConfig(LearnerConfig):
     anneal_lr: bool = False
     """Decay the learning rate linearly to 0 over total_timesteps."""
     anneal_ent_coef: bool = False
-    """Decay ent_coef linearly to 0 over total_timesteps (explore early, commit late)."""
+    """Move the entropy coefficient linearly from ent_coef to ent_coef_final over
+    total_timesteps (explore early, commit late)."""
+    ent_coef_final: float = 0.0
+    """Where an annealed entropy coefficient ends; below 0 it penalises entropy, pushing the
+    policy towards determinism at the end."""
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -203,7 +203,9 @@ class Reinforce:
                 lengths = [len(e.rewards) for e in episodes] if cfg.normalize_per_episode else None
                 advantages = standardize(advantages, lengths)
         policy_loss = -(log_prob * torch.from_numpy(advantages)).mean()
-        ent_coef = cfg.ent_coef * (progress_remaining if cfg.anneal_ent_coef else 1.0)
+        ent_coef = cfg.ent_coef
+        if cfg.anneal_ent_coef:
+            ent_coef = cfg.ent_coef_final + (cfg.ent_coef - cfg.ent_coef_final) * progress_remaining
         loss = loss + policy_loss - ent_coef * entropy.mean()
         grad = model.flat_parameters.grad
         grad.zero_()

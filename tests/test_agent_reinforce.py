@@ -116,11 +116,16 @@ def test_an_update_waits_for_both_enough_episodes_and_enough_steps():
 
 
 def test_annealed_entropy_bonus_scales_with_progress():
-    """Annealed at progress p, the bonus acts exactly as an unannealed ent_coef * p."""
+    """Annealed at progress p, the bonus acts exactly as an unannealed
+    ent_coef_final + (ent_coef - ent_coef_final) * p."""
 
-    def parameters_after_update(ent_coef, anneal, progress):
+    def parameters_after_update(ent_coef, anneal, progress, final=0.0):
         config = ReinforceConfig(
-            episodes_per_update=1, hidden_sizes=(), ent_coef=ent_coef, anneal_ent_coef=anneal
+            episodes_per_update=1,
+            hidden_sizes=(),
+            ent_coef=ent_coef,
+            anneal_ent_coef=anneal,
+            ent_coef_final=final,
         )
         torch.manual_seed(0)  # the same initial weights every time
         learner = Reinforce(config, obs_dim=1, n_actions=2, num_envs=1, seed=0)
@@ -135,6 +140,9 @@ def test_annealed_entropy_bonus_scales_with_progress():
     assert torch.equal(
         parameters_after_update(0.4, True, 0.0), parameters_after_update(0, False, 0)
     )
+    # from 0.5 towards -0.25, halfway: -0.25 + 0.75 / 2 = 0.125
+    halfway = parameters_after_update(0.5, True, 0.5, final=-0.25)
+    assert torch.equal(halfway, parameters_after_update(0.125, False, 0.5))
 
 
 def test_value_steps_fit_the_baseline_to_the_returns_and_leave_the_policy_alone():
