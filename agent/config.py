@@ -114,6 +114,9 @@ class ReinforceConfig(LearnerConfig):
 
     episodes_per_update: int = 8
     """Complete episodes per gradient step (1 = update after every episode)."""
+    min_steps_per_update: int = 0
+    """The gradient step also waits until its complete episodes hold at least this many
+    steps (0 = no minimum): batches of a steady size however long the episodes get."""
     reward_to_go: bool = True
     """Weight each action by the return after it; False = by its whole episode's return."""
     normalize_returns: bool = True
@@ -126,14 +129,32 @@ class ReinforceConfig(LearnerConfig):
     use_baseline: bool = False
     """Learn a value network and subtract V(obs) from the weights."""
     vf_coef: float = 0.5
-    """Weight of the value loss when use_baseline is set."""
+    """Weight of the value loss when use_baseline is set (and value_steps is 0)."""
+    value_steps: int = 0
+    """With use_baseline: after the policy's step, this many full-batch gradient steps fit the
+    value network to the batch's returns, with its own Adam at vf_learning_rate (as the
+    classic VPG fits its baseline); 0 = the value loss joins the policy's one step."""
+    vf_learning_rate: float = 1e-3
+    """Adam's step size for the value network's own steps (value_steps > 0)."""
+    value_scale: float = 0.0
+    """The value network predicts returns / value_scale; 0 = symlog(returns) (any scale)."""
     anneal_lr: bool = False
     """Decay the learning rate linearly to 0 over total_timesteps."""
+    anneal_ent_coef: bool = False
+    """Move the entropy coefficient linearly from ent_coef to ent_coef_final over
+    total_timesteps (explore early, commit late)."""
+    ent_coef_final: float = 0.0
+    """Where an annealed entropy coefficient ends; below 0 it penalises entropy, pushing the
+    policy towards determinism at the end."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         _require(self.episodes_per_update >= 1, self, "episodes_per_update", "an integer >= 1")
+        _require(self.min_steps_per_update >= 0, self, "min_steps_per_update", "an integer >= 0")
         _require(self.vf_coef >= 0, self, "vf_coef", "a number >= 0")
+        _require(self.value_steps >= 0, self, "value_steps", "an integer >= 0")
+        _require(self.vf_learning_rate > 0, self, "vf_learning_rate", "a number > 0")
+        _require(self.value_scale >= 0, self, "value_scale", "a number >= 0")
 
     @property
     def with_critic(self) -> bool:

@@ -22,8 +22,12 @@ class Adam:
         lr: float,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
+        grad: torch.Tensor | None = None,
     ):
+        """`grad` is the gradient read at each step (default `param.grad`): with a slice of a
+        flat tensor and the same slice of its gradient, an Adam steps that part alone."""
         self.param = param
+        self.grad = grad
         self.lr = lr
         self.betas = betas
         self.eps = eps
@@ -37,7 +41,7 @@ class Adam:
         Raises FloatingPointError on a non-finite gradient, before any state changes.
         """
         beta1, beta2 = self.betas
-        grad = self.param.grad
+        grad = self.param.grad if self.grad is None else self.grad
         if not math.isfinite(
             grad.sum().item()
         ):  # NaN and inf survive a sum: 10x cheaper than isfinite

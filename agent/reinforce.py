@@ -130,7 +130,18 @@ class Reinforce:
     ):
         self.config = config
         self.policy = make_policy(obs_dim, n_actions, config, seed)
-        self.optimizer = Adam(self.policy.model.flat_parameters, config.learning_rate)
+        model = self.policy.model
+        self.optimizer = Adam(model.flat_parameters, config.learning_rate)
+        self.value_optimizer = None
+        """The value network's own Adam (value_steps > 0); the policy's then never moves it:
+        its part of the gradient stays zero in the policy's step."""
+        if model.critic is not None and config.value_steps:
+            critic = slice(model.actor_size, None)
+            self.value_optimizer = Adam(
+                model.flat_parameters.data[critic],
+                config.vf_learning_rate,
+                grad=model.flat_parameters.grad[critic],
+            )
         self.buffer = EpisodeBuffer(num_envs, (obs_dim,))
 
     def observe(self, step: Transition) -> None:
@@ -138,22 +149,33 @@ class Reinforce:
         self.buffer.add(step)
 
     def value_target(self, returns: torch.Tensor) -> torch.Tensor:
-        """What the value head (the baseline) predicts for these returns: their symlog."""
-        return symlog(returns)
+        """What the value head (the baseline) predicts for these returns: their symlog, or
+        them / value_scale."""
+        scale = self.config.value_scale
+        return returns / scale if scale else symlog(returns)
+
+    def baseline(self, predicted: torch.Tensor) -> np.ndarray:
+        """The returns the value head's outputs stand for (`value_target` inverted)."""
+        scale = self.config.value_scale
+        return (predicted * scale if scale else symexp(predicted)).numpy()
 
     def ready(self) -> bool:
-        """True once `episodes_per_update` episodes are complete.
+        """True once `episodes_per_update` episodes holding `min_steps_per_update` steps or more
+        are complete.
 
         Running episodes of the other envs carry over: their early steps were taken by the
         previous policy, a small off-policy bias accepted to keep every step collected.
         """
-        return len(self.buffer.completed) >= self.config.episodes_per_update
+        completed = self.buffer.completed
+        return len(completed) >= self.config.episodes_per_update and (
+            sum(len(e.rewards) for e in completed) >= self.config.min_steps_per_update
+        )
 
     def update(self, progress_remaining: float) -> Iterator[UpdateReport]:
         """One gradient step on the complete episodes.
 
         `progress_remaining` goes from 1 (start of training) to 0 and scales the learning
-        rate when it is annealed.
+        rate and the entropy bonus when they are annealed.
         """
         cfg = self.config
         model = self.policy.model
@@ -166,33 +188,36 @@ class Reinforce:
         advantages = returns
         loss = torch.zeros(())
         if model.critic is not None:
-            # The critic predicts symlog(return), so one network and step size fit returns of
-            # any scale without running statistics (DreamerV3's symlog targets, Hafner et al.
-            # 2023); any baseline that ignores the action leaves the gradient unbiased.
+            # By default the critic predicts symlog(return), so one network and step size fit
+            # returns of any scale without running statistics (DreamerV3's symlog targets,
+            # Hafner et al. 2023); any baseline that ignores the action leaves the gradient
+            # unbiased.
             predicted = model.value(obs)
-            baseline = symexp(predicted.detach()).numpy()
-            value_loss = (symlog(torch.from_numpy(returns)) - predicted).pow(2).mean()
-            loss = cfg.vf_coef * value_loss
+            baseline = self.baseline(predicted.detach())
+            target = self.value_target(torch.from_numpy(returns))
+            value_loss = (target - predicted).pow(2).mean()
+            if self.value_optimizer is None:
+                loss = cfg.vf_coef * value_loss
             advantages = returns - baseline
             if cfg.normalize_returns:
                 lengths = [len(e.rewards) for e in episodes] if cfg.normalize_per_episode else None
                 advantages = standardize(advantages, lengths)
         policy_loss = -(log_prob * torch.from_numpy(advantages)).mean()
-        loss = loss + policy_loss - cfg.ent_coef * entropy.mean()
+        ent_coef = cfg.ent_coef
+        if cfg.anneal_ent_coef:
+            ent_coef = cfg.ent_coef_final + (cfg.ent_coef - cfg.ent_coef_final) * progress_remaining
+        loss = loss + policy_loss - ent_coef * entropy.mean()
         grad = model.flat_parameters.grad
         grad.zero_()
         loss.backward()
-        # clip each network on its own, by the norm of its part of the flat gradient, so large
-        # value gradients never shrink the policy's
-        for net, part in (
-            (model.actor, grad[: model.actor_size]),
-            (model.critic, grad[model.actor_size :]),
-        ):
-            if net is not None:
-                norm = torch.nn.utils.get_total_norm(part)
-                torch.nn.utils.clip_grads_with_norm_(net.parameters(), cfg.max_grad_norm, norm)
+        self._clip_gradients()
         self.optimizer.lr = cfg.learning_rate * (progress_remaining if cfg.anneal_lr else 1.0)
         self.optimizer.step()
+        if self.value_optimizer is not None:
+            for _ in range(cfg.value_steps):
+                grad.zero_()
+                (target - model.value(obs)).pow(2).mean().backward()
+                self.value_optimizer.step()  # unclipped: a regression, not a policy step
         stats = UpdateStats(
             policy_loss=policy_loss.item(),
             value_loss=None if value_loss is None else value_loss.item(),
@@ -203,7 +228,22 @@ class Reinforce:
                 None if value_loss is None else explained_variance(baseline, returns)
             ),
             learning_rate=self.optimizer.lr,
-            gradient_steps=1,
+            gradient_steps=1 + (0 if self.value_optimizer is None else cfg.value_steps),
             samples=len(returns),
         )
         yield UpdateReport(1, 1, stats)
+
+    def _clip_gradients(self) -> None:
+        """Clip each network on its own, by the norm of its part of the flat gradient, so large
+        value gradients never shrink the policy's."""
+        model = self.policy.model
+        grad = model.flat_parameters.grad
+        for net, part in (
+            (model.actor, grad[: model.actor_size]),
+            (model.critic, grad[model.actor_size :]),
+        ):
+            if net is not None:
+                norm = torch.nn.utils.get_total_norm(part)
+                torch.nn.utils.clip_grads_with_norm_(
+                    net.parameters(), self.config.max_grad_norm, norm
+                )

@@ -39,10 +39,12 @@ def training_payload(trainer: Trainer) -> dict[str, Any]:
         "torch_threads": torch.get_num_threads(),
         "torch_version": str(torch.__version__),
     }
+    value_optimizer = getattr(trainer.learner, "value_optimizer", None)
     return {
         "metadata": metadata,
         "model": policy.model.state_dict(),
         "optimizer": trainer.learner.optimizer.state_dict(),
+        "value_optimizer": None if value_optimizer is None else value_optimizer.state_dict(),
         "obs_rms": None if policy.obs_rms is None else policy.obs_rms.state_dict(),
         "rng": {"torch": torch.get_rng_state(), "numpy": policy.rng.bit_generator.state},
     }
@@ -58,6 +60,9 @@ def restore_training(trainer: Trainer, path: Path, payload: dict[str, Any]) -> N
     restore_policy(path, payload, trainer.policy)
     with reading(path, "training state", "a resumable run"):
         trainer.learner.optimizer.load_state_dict(payload["optimizer"])
+        value_optimizer = getattr(trainer.learner, "value_optimizer", None)
+        if value_optimizer is not None:
+            value_optimizer.load_state_dict(payload["value_optimizer"])
         torch.set_rng_state(payload["rng"]["torch"])
         trainer.policy.rng.bit_generator.state = payload["rng"]["numpy"]
         trainer.num_timesteps = int(metadata["num_timesteps"])

@@ -3,15 +3,15 @@ lap.
 
     python bench/live_window.py                 # all of it (about 3 minutes)
     python bench/live_window.py --only fps      # just the frame rates
+    python bench/live_window.py --only lap --algo reinforce   # REINFORCE's first live lap
 
 Runs under SDL's dummy video driver (no screen needed): the drawing work is the same software
 blitting a real window does; only the final copy to the screen is skipped.
-- fps: play (race, lunar, cartpole), watch (race with 1 and 64 cars, the 64 spread over the
-  track as watch places them; and on the long speedway, where the view follows one car) and
-  live training (the race swarm's PPO on 64 cars) at 1x for 10 s each; frames per second as
-  pygame's clock reports them, the slowest frame, and the mean work per frame (events, world,
-  drawing: the frame's time before its wait), which shows a drawing cost the 60 fps cap hides.
-- first lap: `python main.py --mode train` exactly as a new user runs it (90 s each), timed from
+- fps: play (race, lunar, cartpole), watch (race with 1 and 64 cars) and live training (the
+  race swarm's PPO on 64 cars) at 1x for 10 s each;
+  frames per second as pygame's clock reports them, and the slowest frame.
+- first lap: `python main.py --mode train --algo ppo` (or `reinforce`, with --algo) exactly as a
+  new user runs it (90 s each), timed from
   the moment training starts to the first lap any car completes (the HUD shows the same figure),
   with the window's slowest frame while the learner works (a freeze is a frame over 250 ms).
 """
@@ -117,9 +117,9 @@ def frame_rates(seconds: float) -> list[tuple[str, float, float, float]]:
     return rows
 
 
-def first_live_lap(timeout_s: float) -> tuple[float | None, str]:
-    """Seconds from the start of `python main.py --mode train` training to its first lap, and the
-    window's own report (frames, slowest frame, freezes)."""
+def first_live_lap(timeout_s: float, algo: str = "ppo") -> tuple[float | None, str]:
+    """Seconds from the start of `python main.py --mode train --algo <algo>` training to its first
+    lap, and the window's own report (frames, slowest frame, freezes)."""
     with tempfile.TemporaryDirectory() as run_dir:
         frames = int(timeout_s * 60)
         command = [
@@ -127,6 +127,8 @@ def first_live_lap(timeout_s: float) -> tuple[float | None, str]:
             "main.py",
             "--mode",
             "train",
+            "--algo",
+            algo,
             "--run-dir",
             f"{run_dir}/run",
             "--frames",
@@ -150,12 +152,18 @@ def main() -> None:
     parser.add_argument(
         "--runs", type=int, default=3, help="live training runs timed to their first lap"
     )
+    parser.add_argument(
+        "--algo",
+        choices=("ppo", "reinforce"),
+        default="ppo",
+        help="the learner timed to its first lap",
+    )
     args = parser.parse_args()
     if args.only != "lap":
         frame_rates(args.seconds)
     if args.only != "fps":
         for run in range(args.runs):
-            seconds, window = first_live_lap(timeout_s=90)
+            seconds, window = first_live_lap(timeout_s=90, algo=args.algo)
             lap = "none in 90 s" if seconds is None else f"{seconds:.1f} s"
             print(f"first live lap, run {run + 1}: {lap}; window: {window}", flush=True)
     print(

@@ -121,6 +121,9 @@ class Protocol:
     confirm_episodes: int = 100
     deterministic: bool = True
     """Greedy actions at evaluation; False samples them from the policy."""
+    sampled_too: bool = False
+    """Also play every evaluation with sampled actions (same episodes): the criterion must then
+    hold both ways. The greedy result is the one kept."""
     stop_at_criterion: bool = True
     """Stop training once the criterion is confirmed (else train the whole budget)."""
     eval_envs: int = 10
@@ -210,9 +213,9 @@ class Watcher:
         self.clock.pause()
         train_s = self.clock.seconds
         first = protocol.confirm_episodes if final else protocol.screen_episodes
-        result = self._play(policy, first)
-        if protocol.criterion.met(result) and protocol.confirm_episodes > result.episodes:
-            result = self._play(policy, protocol.confirm_episodes)
+        result, met = self._judge(policy, first)
+        if met and protocol.confirm_episodes > result.episodes:
+            result, met = self._judge(policy, protocol.confirm_episodes)
         self.last = Evaluation(steps, train_s, result)
         self.history.append(self.last)
         if protocol.verbose:
@@ -222,22 +225,27 @@ class Watcher:
                 f"success {result.success_rate:.0%}",
                 flush=True,
             )
-        if protocol.criterion.met(result) and self.hit is None:
+        if met and self.hit is None:
             self.hit = self.last
         self.next_eval = (steps // protocol.eval_every + 1) * protocol.eval_every
         self.clock.resume()
         return self.hit is not None
 
-    def _play(self, policy: Any, episodes: int) -> EvalResult:
+    def _judge(self, policy: Any, episodes: int) -> tuple[EvalResult, bool]:
+        """The evaluation kept, and whether the criterion holds (both ways with sampled_too)."""
+        result = self._play(policy, episodes, self.protocol.deterministic)
+        met = self.protocol.criterion.met(result)
+        if met and self.protocol.sampled_too:
+            met = self.protocol.criterion.met(self._play(policy, episodes, deterministic=False))
+        return result, met
+
+    def _play(self, policy: Any, episodes: int, deterministic: bool) -> EvalResult:
         envs = self.envs[: min(len(self.envs), episodes)]
         # sampled evaluation draws from the policy's generator: put it back afterwards, so the
         # training run does not depend on when (or whether) it was evaluated
         rng = getattr(policy, "rng", None)
         rng_state = None if rng is None else rng.bit_generator.state
-        for report in run_evaluation(  # noqa: B007  (the last report carries the result)
-            policy, envs, episodes, EVAL_SEED, self.protocol.deterministic
-        ):
-            pass
+        *_, report = run_evaluation(policy, envs, episodes, EVAL_SEED, deterministic)
         if rng is not None:
             rng.bit_generator.state = rng_state
         assert report.result is not None
@@ -246,7 +254,7 @@ class Watcher:
     def score(self, policy: Any) -> EvalResult:
         """`policy` on confirm_episodes, outside the training clock and the schedule."""
         self.clock.pause()
-        result = self._play(policy, self.protocol.confirm_episodes)
+        result = self._play(policy, self.protocol.confirm_episodes, self.protocol.deterministic)
         self.clock.resume()
         return result
 
@@ -350,13 +358,17 @@ def run_learners(
     seeds: Iterable[int],
     protocols: Mapping[str, Protocol],
     budgets: Mapping[str, int],
+    **options: Any,
 ) -> dict[str, list[RunResult]]:
-    """Each algorithm from its defaults on `scene`, warmed up once, then seed by seed."""
+    """Each algorithm from its defaults on `scene`, warmed up once, then seed by seed;
+    `options` go to train_ours (e.g. algo_overrides, label)."""
     seeds = list(seeds)
     results = {}
     for algo in algos:
         warm_up(scene, algo)
-        run = partial(train_ours, scene, algo, protocol=protocols[algo], budget=budgets[algo])
+        run = partial(
+            train_ours, scene, algo, protocol=protocols[algo], budget=budgets[algo], **options
+        )
         results[algo] = run_seeds(f"{scene} {algo}", seeds, run)
     return results
 

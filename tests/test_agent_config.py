@@ -15,8 +15,9 @@ def test_defaults_exist_and_fit_together(scene, algo, live):
     train_config, algo_config = default_config(scene, algo, live=live)
     assert (train_config.scene, train_config.algo) == (scene, algo)
     check_pair(train_config, algo_config)
-    if live and algo == "reinforce":
+    if live and algo == "reinforce" and scene != "race":
         assert algo_config.episodes_per_update == 1 and train_config.num_envs == 1
+        assert algo_config.min_steps_per_update == 0  # an update after every episode
 
 
 def test_lunar_reinforce_default_is_the_reference_recipe():

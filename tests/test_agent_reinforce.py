@@ -1,9 +1,13 @@
 """REINFORCE: per-env episodes cut from vector steps, its weights, and its update."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
 
+import game
+from agent import EnvStepReport, Trainer, new_run
 from agent.config import ReinforceConfig
 from agent.learner import Transition
 from agent.policy import PolicyOutput
@@ -95,6 +99,87 @@ def test_annealed_learning_rate_follows_progress():
     assert report.stats.learning_rate == pytest.approx(0.0025)
 
 
+def test_an_update_waits_for_both_enough_episodes_and_enough_steps():
+    config = ReinforceConfig(episodes_per_update=2, min_steps_per_update=5, hidden_sizes=())
+    learner = Reinforce(config, obs_dim=1, n_actions=2, num_envs=2, seed=0)
+    # env 0 ends an episode every 2 steps; env 1's episode runs on
+    for t in range(4):
+        learner.observe(step(t, [t % 2 == 1, False]))
+    assert not learner.ready()  # 2 episodes, but 4 steps < 5
+    learner.observe(step(4, [False, False]))
+    assert not learner.ready()  # the running episode's steps do not count
+    learner.observe(step(5, [True, False]))
+    assert learner.ready()  # 3 episodes, 6 steps
+    (report,) = learner.update(1.0)
+    assert report.stats.samples == 6
+    assert not learner.ready()
+
+
+def test_annealed_entropy_bonus_scales_with_progress():
+    """Annealed at progress p, the bonus acts exactly as an unannealed
+    ent_coef_final + (ent_coef - ent_coef_final) * p."""
+
+    def parameters_after_update(ent_coef, anneal, progress, final=0.0):
+        config = ReinforceConfig(
+            episodes_per_update=1,
+            hidden_sizes=(),
+            ent_coef=ent_coef,
+            anneal_ent_coef=anneal,
+            ent_coef_final=final,
+        )
+        torch.manual_seed(0)  # the same initial weights every time
+        learner = Reinforce(config, obs_dim=1, n_actions=2, num_envs=1, seed=0)
+        for t in range(3):
+            learner.observe(step(t, [t == 2], num_envs=1))
+        next(learner.update(progress))
+        return learner.policy.model.flat_parameters.detach().clone()
+
+    annealed = parameters_after_update(0.4, True, 0.25)
+    assert torch.equal(annealed, parameters_after_update(0.1, False, 0.25))
+    assert not torch.equal(annealed, parameters_after_update(0.4, False, 0.25))
+    assert torch.equal(
+        parameters_after_update(0.4, True, 0.0), parameters_after_update(0, False, 0)
+    )
+    # from 0.5 towards -0.25, halfway: -0.25 + 0.75 / 2 = 0.125
+    halfway = parameters_after_update(0.5, True, 0.5, final=-0.25)
+    assert torch.equal(halfway, parameters_after_update(0.125, False, 0.5))
+
+
+def test_value_steps_fit_the_baseline_to_the_returns_and_leave_the_policy_alone():
+    def updated(value_steps):
+        config = ReinforceConfig(
+            episodes_per_update=1,
+            hidden_sizes=(),
+            gamma=1.0,
+            use_baseline=True,
+            value_steps=value_steps,
+            vf_learning_rate=0.05,
+            value_scale=10.0,
+        )
+        torch.manual_seed(0)
+        learner = Reinforce(config, obs_dim=1, n_actions=2, num_envs=1, seed=0)
+        obs = np.ones((1, 1), np.float32)
+        out = learner.policy.act(obs)
+        for t in range(3):  # rewards 1, 1, 1 from one observation: returns-to-go 3, 2, 1
+            done = np.array([t == 2])
+            no = np.array([False])
+            learner.observe(Transition(obs, out, np.ones(1, np.float32), done, no, obs, obs))
+        (report,) = learner.update(1.0)
+        assert report.stats.samples == 3
+        assert report.stats.gradient_steps == 1 + value_steps
+        return learner
+
+    fitted, once = updated(300), updated(1)
+    actor = slice(0, fitted.policy.model.actor_size)
+    params = fitted.policy.model.flat_parameters.detach()
+    # the policy took the same single step (its baseline came before any value step)
+    assert torch.equal(params[actor], once.policy.model.flat_parameters.detach()[actor])
+    # one observation for returns 3, 2 and 1: the least-squares value is their mean, 2
+    value = fitted.policy.model.value(torch.ones(1, 1)).detach()
+    assert fitted.baseline(value)[0] == pytest.approx(2.0, abs=1e-3)
+    assert value.item() == pytest.approx(0.2, abs=1e-4)  # predicted as return / value_scale
+
+
 @pytest.mark.parametrize("use_baseline", [False, True])
 def test_update_after_each_episode_raises_the_rewarded_action(use_baseline):
     config = ReinforceConfig(
@@ -115,3 +200,24 @@ def test_update_after_each_episode_raises_the_rewarded_action(use_baseline):
         assert report.stats.samples == 1 and (report.stats.value_loss is not None) == use_baseline
         assert not learner.ready()
     assert learner.policy.act(obs).probs[0, 1] > 0.7
+
+
+def test_live_race_swarm_laps_within_a_minute_at_8x():
+    """The live race default (a swarm of cars, whole episodes each): some car completes a lap
+    within 9,600 vector steps, i.e. 60 s of the window's default 8x speed at 20 steps/s."""
+    plan = new_run("race", "reinforce", live=True)
+    train_config = dataclasses.replace(
+        plan.train_config, eval_every_steps=0, checkpoint_every_steps=1 << 40
+    )
+    envs = game.make_vector_env("race", train_config.num_envs)
+    trainer = Trainer(dataclasses.replace(plan, train_config=train_config), envs)
+    vector_steps = 0
+    for report in trainer.run():
+        if isinstance(report, EnvStepReport):
+            vector_steps += 1
+            if envs.sim.state.laps.any() or vector_steps == 9_600:
+                break
+    lapped = bool(envs.sim.state.laps.any())
+    envs.close()
+    assert lapped, f"no lap in {vector_steps} vector steps"
+    assert trainer.updates >= 10  # many updates of whole episodes, not one lucky car

@@ -25,11 +25,13 @@ from agent import (
 from agent.run import RunPlan, resume_run
 
 
-def cartpole_trainer(run_dir=None, algo="ppo", total=1024, seed=0, **train):
+def cartpole_trainer(run_dir=None, algo="ppo", total=1024, seed=0, value_steps=0, **train):
     algo_config = (
         PPOConfig(n_steps=32, batch_size=64, n_epochs=2, normalize_obs=True)
         if algo == "ppo"
-        else ReinforceConfig(episodes_per_update=4, use_baseline=True, normalize_obs=True)
+        else ReinforceConfig(
+            episodes_per_update=4, use_baseline=True, normalize_obs=True, value_steps=value_steps
+        )
     )
     train = {"eval_every_steps": 0, **train}
     train_config = TrainConfig("cartpole", algo, total, num_envs=4, seed=seed, **train)
@@ -59,9 +61,9 @@ def flat_state(trainer):
     return trainer.policy.model.flat_parameters.detach().clone(), optimizer["exp_avg"]
 
 
-@pytest.mark.parametrize("algo", ["ppo", "reinforce"])
-def test_resume_continues_counters_weights_optimizer_and_logs(tmp_path, algo):
-    first = cartpole_trainer(tmp_path, algo=algo, total=1024)
+@pytest.mark.parametrize(("algo", "value_steps"), [("ppo", 0), ("reinforce", 0), ("reinforce", 3)])
+def test_resume_continues_counters_weights_optimizer_and_logs(tmp_path, algo, value_steps):
+    first = cartpole_trainer(tmp_path, algo=algo, total=1024, value_steps=value_steps)
     for _ in first.run():
         pass
     first.close()
@@ -79,6 +81,10 @@ def test_resume_continues_counters_weights_optimizer_and_logs(tmp_path, algo):
     resumed_weights, resumed_exp_avg = flat_state(resumed)
     assert torch.equal(resumed_weights, weights) and torch.equal(resumed_exp_avg, exp_avg)
     assert resumed.learner.optimizer.steps == first.learner.optimizer.steps > 0
+    if value_steps:  # the baseline's own Adam is restored too
+        value_state = resumed.learner.value_optimizer.state_dict()
+        assert value_state["steps"] == first.learner.value_optimizer.steps == 3 * first.updates
+        assert torch.equal(value_state["exp_avg"], first.learner.value_optimizer.exp_avg)
     np.testing.assert_array_equal(resumed.policy.obs_rms.mean, first.policy.obs_rms.mean)
     assert resumed.policy.rng.bit_generator.state == first.policy.rng.bit_generator.state
 
