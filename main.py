@@ -1,10 +1,11 @@
 """Rollout Racer: watch REINFORCE and PPO learn to race a car, land a rocket and balance a pole.
 
 python main.py                                  the car learns to drive laps, live
-python main.py --mode play                      drive it yourself (arrows or WASD)
+python main.py --mode play                      race the shipped driver (arrows or WASD; --solo)
 python main.py --mode train --headless          train at full speed, no window
+python main.py --mode watch                     the shipped driver, on --track (any track)
+python main.py --mode eval --track random       the shipped driver on 100 held-out tracks
 python main.py --mode watch --checkpoint runs/.../best.pt
-python main.py --mode eval --checkpoint runs/.../best.pt --episodes 100
 python main.py --mode edit --track my_track.json    draw a track with the mouse
 python main.py --mode sweep --scene cartpole --algo ppo,reinforce --seeds 5   (on Ray Tune)
 python main.py --mode plot runs/...             learning curves of any runs, as a PNG
@@ -103,8 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("--headless", action="store_true", help="train without a window, at full speed")
     add(
         "--track",
-        help="race track: a shipped name (oval, hairpins, chicanes, speedway) or a .json path "
-        "(default oval); edit: a new .json path too (default: a new track)",
+        help="race track: a shipped name (oval, hairpins, chicanes, speedway), a .json path, "
+        "random:N (generated track N) or random (train: a new generated track every episode; "
+        "eval, watch, play: the held-out ones) (default oval); edit: a new .json path too "
+        "(default: a new track)",
     )
     add(
         "--steps",
@@ -138,6 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--random",
         action="store_true",
         help="eval: a uniformly random policy instead of a checkpoint",
+    )
+    add(
+        "--solo",
+        action="store_true",
+        help="play: drive alone (on the race, the shipped agent races you by default)",
     )
     add(
         "--driver",
@@ -216,9 +224,20 @@ FlagRule = tuple[Callable[[argparse.Namespace], bool], Callable[[argparse.Namesp
 FLAG_RULES: tuple[FlagRule, ...] = (
     (
         lambda a: (
-            a.mode in ("watch", "eval") and a.checkpoint is None and not a.random and not a.driver
+            a.mode in ("watch", "eval")
+            and a.checkpoint is None
+            and not a.random
+            and not a.driver
+            and a.scene not in (None, "race")
         ),
-        lambda a: f"--checkpoint: expected a .pt file to {a.mode} (e.g. runs/<run>/best.pt)",
+        lambda a: (
+            f"--checkpoint: expected a .pt file to {a.mode} (e.g. runs/<run>/best.pt; "
+            "only the race ships a trained agent)"
+        ),
+    ),
+    (
+        lambda a: a.solo and (a.mode != "play" or a.checkpoint is not None or a.driver),
+        lambda a: "--solo: expected with --mode play only, instead of --checkpoint or --driver",
     ),
     (
         lambda a: a.driver and (a.mode == "train" or a.checkpoint is not None or a.random),

@@ -16,7 +16,12 @@ import torch
 from gymnasium.vector import AutoresetMode, VectorEnv
 from threadpoolctl import threadpool_limits
 
-from agent.checkpoint import reading, restore_policy, save_checkpoint
+from agent.checkpoint import (
+    check_observation_layout,
+    reading,
+    restore_policy,
+    save_checkpoint,
+)
 from agent.config import AlgoConfig, PPOConfig, check_pair
 from agent.errors import CheckpointError
 from agent.episodes import EnvStepReport, EpisodeStepper, FinishedEpisode
@@ -74,6 +79,8 @@ class Trainer:
         self.run_dir = plan.run_dir
         self.make_eval_env = make_eval_env
         self.obs_shape = envs.single_observation_space.shape
+        self.obs_names: tuple[str, ...] | None = getattr(envs.unwrapped, "obs_names", None)
+        """The observation's value names, when the env names them (recorded in checkpoints)."""
         self.n_actions = int(envs.single_action_space.n)
         self.learner = make_learner(
             algo_config, self.obs_shape[0], self.n_actions, envs.num_envs, train_config.seed
@@ -276,6 +283,7 @@ class Trainer:
             "scene": self.train_config.scene,
             "algo": self.train_config.algo,
             "obs_shape": list(self.obs_shape),
+            "obs_names": None if self.obs_names is None else list(self.obs_names),
             "n_actions": self.n_actions,
             "action_names": None
             if self.plan.action_names is None
@@ -304,6 +312,7 @@ class Trainer:
     def _load_state(self, path: Path, payload: dict[str, Any]) -> None:
         """Restore everything `save()` wrote (the payload of `path`, already read)."""
         metadata = payload["metadata"]
+        check_observation_layout(path, metadata, self.obs_names)
         if tuple(metadata["obs_shape"]) != self.obs_shape:
             raise CheckpointError(
                 f"{path}: obs_shape: expected {self.obs_shape}, got {tuple(metadata['obs_shape'])}"

@@ -17,6 +17,7 @@ import gymnasium as gym
 from gymnasium.vector import VectorEnv
 
 from game.errors import DisplayError, UsageError
+from game.race.track_choice import HELD_OUT, RANDOM
 from game.scenes import make_env, make_vector_env, scene_spec
 
 
@@ -69,9 +70,11 @@ class Target:
 
     scene: str
     checkpoint: dict[str, Any] | None
-    """The payload of --checkpoint, read once."""
+    """The payload of --checkpoint (or of the scene's shipped agent), read once."""
     options: dict[str, Any]
     """Options the scene's env is made with (the race track)."""
+    checkpoint_path: Path | None = None
+    """Where `checkpoint` was read from."""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,14 +95,31 @@ def run(args: argparse.Namespace) -> int:
 
 def resolve(args: argparse.Namespace) -> Target:
     """The scene (--scene, or the checkpoint's, or race), the checkpoint, and the env options."""
-    checkpoint = None
-    if args.checkpoint is not None:
-        from agent.checkpoint import load_checkpoint
+    if args.track is not None and args.scene in (None, "race"):
+        from game.race.track_choice import parse_track_choice
 
-        checkpoint = load_checkpoint(args.checkpoint)
+        parse_track_choice(args.track, "--track")  # a bad choice first, before any checkpoint
+    path = args.checkpoint or shipped_agent(args)
+    checkpoint = None
+    if path is not None:
+        from agent.checkpoint import check_observation_layout, load_checkpoint
+
+        checkpoint = load_checkpoint(path)
     stored = None if checkpoint is None else checkpoint["metadata"]
     scene = check_scene(args, stored, "--checkpoint")
-    return Target(scene, checkpoint, env_options(args, scene, stored))
+    if checkpoint is not None:
+        check_observation_layout(path, checkpoint["metadata"], scene_spec(scene).obs_names)
+    # the shipped agent drives the track asked for (default: the default track), not its own
+    own = stored if args.checkpoint is not None else None
+    return Target(scene, checkpoint, env_options(args, scene, own), path)
+
+
+def shipped_agent(args: argparse.Namespace) -> Path | None:
+    """The scene's shipped agent, when watch, play or eval name no other driver (and play is not
+    --solo)."""
+    if args.driver or args.random or args.solo or args.mode not in ("watch", "play", "eval"):
+        return None
+    return scene_spec(args.scene or "race").shipped_checkpoint
 
 
 def check_scene(args: argparse.Namespace, stored: dict[str, Any] | None, flag: str) -> str:
@@ -122,11 +142,19 @@ def env_options(
     if args.track is not None:
         if scene != "race":
             raise UsageError(f"--track: expected only with the race scene, got the {scene} scene")
-        from game.race.track import load_track
+        from game.race.track_choice import parse_track_choice
 
-        load_track(args.track)  # a bad track file is one line, before anything starts
+        parse_track_choice(args.track, "--track")  # a bad choice is one line, before anything
         options["track"] = args.track
+    if args.mode in ("eval", "watch", "play") and options.get("track") == RANDOM:
+        options["track"] = HELD_OUT  # the tracks training never draws
     return options
+
+
+def held_out_options(options: dict[str, Any]) -> dict[str, Any] | None:
+    """Evaluation options for training options: the held-out tracks for `--track random`, else
+    None (evaluate where training drives)."""
+    return {**options, "track": HELD_OUT} if options.get("track") == RANDOM else None
 
 
 def app_config(args: argparse.Namespace, default_speed: str):
@@ -153,7 +181,11 @@ def run_eval(args: argparse.Namespace, target: Target) -> int:
 
         result, who = evaluate_driver(options, args.episodes, args.seed), "scripted driver"
     else:
-        policy = None if args.random else policy_from_checkpoint(args.checkpoint, target.checkpoint)
+        policy = (
+            None
+            if args.random
+            else policy_from_checkpoint(target.checkpoint_path, target.checkpoint)
+        )
         result = evaluate(
             policy,
             lambda: make_env(scene, **options),
@@ -161,7 +193,7 @@ def run_eval(args: argparse.Namespace, target: Target) -> int:
             seed=args.seed,
             deterministic=not args.sample,
         )
-        who = "random policy" if args.random else str(args.checkpoint)
+        who = "random policy" if args.random else str(target.checkpoint_path)
     if args.json:
         print(json.dumps({"scene": scene, "policy": who, **result.to_json_dict()}))
         return 0
@@ -170,7 +202,8 @@ def run_eval(args: argparse.Namespace, target: Target) -> int:
     print(f"Mean episode length {result.mean_length:.1f} steps")
     if result.mean_laps is not None:
         best = "-" if result.best_lap_s is None else f"{result.best_lap_s:.2f} s"
-        print(f"Mean laps {result.mean_laps:.2f}, best lap {best}")
+        mean = "-" if result.mean_lap_s is None else f"{result.mean_lap_s:.2f} s"
+        print(f"Mean laps {result.mean_laps:.2f}, best lap {best}, mean best lap {mean}")
     return 0
 
 
@@ -191,7 +224,7 @@ def run_drive(args: argparse.Namespace, target: Target) -> int:
         from agent.checkpoint import policy_from_checkpoint
 
         policy, algo = (
-            policy_from_checkpoint(args.checkpoint, target.checkpoint),
+            policy_from_checkpoint(target.checkpoint_path, target.checkpoint),
             target.checkpoint["metadata"]["algo"],
         )
     session.drive(

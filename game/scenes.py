@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 from gymnasium.vector import AutoresetMode, SyncVectorEnv, VectorEnv
 
 from game.errors import SceneError
+from game.race.sensors import OBS_NAMES as RACE_OBSERVATION
 from game.race.sim import ACTION_NAMES as RACE_ACTIONS
+
+PRETRAINED_DIR = Path(__file__).resolve().parents[1] / "pretrained"
+"""Trained agents shipped with the game (pretrained/README.md says how each was made)."""
 
 EndingRule = Callable[[gym.Env, bool], str]
 """How an episode of a Gymnasium scene ended, in words, from its env and whether it terminated."""
@@ -51,6 +56,11 @@ class SceneSpec:
     drawn_natively: bool = False
     """Whether the window draws the scene from its env's state (else from env 0's rgb_array
     frames); the race always is, from its simulation."""
+    obs_names: tuple[str, ...] | None = None
+    """What each observation value is, when the scene names them: a checkpoint trained on
+    another layout is refused."""
+    shipped_checkpoint: Path | None = None
+    """A trained agent shipped with the game: watch, play and eval use it without --checkpoint."""
 
     @property
     def noop_action(self) -> int:
@@ -142,6 +152,8 @@ SCENES: dict[str, SceneSpec] = {
         },
         success="at least one full lap without leaving the track",
         native_vector=True,
+        obs_names=RACE_OBSERVATION,
+        shipped_checkpoint=PRETRAINED_DIR / "race-generalist.pt",
     ),
     "lunar": SceneSpec(
         name="lunar",
