@@ -9,6 +9,7 @@ python main.py --mode watch --checkpoint runs/.../best.pt
 python main.py --mode edit --track my_track.json    draw a track with the mouse
 python main.py --mode sweep --scene cartpole --algo ppo,reinforce --seeds 5   (on Ray Tune)
 python main.py --mode plot runs/...             learning curves of any runs, as a PNG
+python main.py --mode train --demos runs/.../demos.npz   clone your driving, then learn
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=__doc__.split("\n\n")[0],
         epilog=f"keys in the window:\n{keys}\n\n"
         "play-mode keys: race arrows/WASD, lunar up/left/right, cartpole left/right "
-        "(no key: left and right in turn)",
+        "(no key: left and right in turn)\n"
+        "while training: hold Shift to drive the car the HUD follows (it learns from you)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add = parser.add_argument
@@ -183,6 +185,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="window: save the last frame to FILE.png when it closes",
     )
     add(
+        "--demos",
+        type=Path,
+        metavar="FILE",
+        help="demonstrations (.npz): play records your driving to FILE (default "
+        "runs/<scene>-play-<time>/demos.npz), watch and eval record the agent's or the "
+        "--driver's, appending; train clones FILE before RL",
+    )
+    add(
+        "--bc-epochs",
+        type=positive_int,
+        metavar="N",
+        help="train --demos: passes of behaviour cloning over the demonstrations (default 200)",
+    )
+    add(
         "--frames", type=positive_int, help=argparse.SUPPRESS
     )  # tests: stop the window after N frames
     add_experiment_flags(add)
@@ -200,12 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         print(f"main.py: error: {error}", file=sys.stderr)
         return 2
-    from agent.errors import CheckpointError, ConfigError
+    from agent.errors import CheckpointError, ConfigError, DemoError
     from agent.guard import TrainingStopped
 
     try:
         return run(args)
-    except (GameError, ConfigError, CheckpointError) as error:
+    except (GameError, ConfigError, CheckpointError, DemoError) as error:
         print(f"main.py: error: {error}", file=sys.stderr)
         return 2
     except TrainingStopped as error:
@@ -314,6 +330,22 @@ FLAG_RULES: tuple[FlagRule, ...] = (
     (
         lambda a: a.resume is not None and a.envs is not None,
         lambda a: "--envs: expected a new run (a resumed run keeps its own number of envs)",
+    ),
+    (
+        lambda a: a.demos is not None and a.resume is not None,
+        lambda a: "--demos: expected a new run (a resumed run has cloned its demonstrations)",
+    ),
+    (
+        lambda a: a.demos is not None and a.mode == "train" and not a.demos.is_file(),
+        lambda a: f"--demos: expected an existing demonstrations file, got {str(a.demos)!r}",
+    ),
+    (
+        lambda a: a.demos is not None and a.demos.is_dir(),
+        lambda a: f"--demos: expected a file (.npz), got the directory {str(a.demos)!r}",
+    ),
+    (
+        lambda a: a.bc_epochs is not None and (a.mode != "train" or a.demos is None),
+        lambda a: "--bc-epochs: expected with --mode train --demos FILE",
     ),
     (
         lambda a: a.headless and a.mode != "train",

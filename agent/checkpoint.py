@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import tempfile
 import threading
 import warnings
 import zipfile
@@ -18,6 +16,7 @@ import torch
 
 from agent.config import ALGOS, algo_config_from_dict
 from agent.errors import CheckpointError
+from agent.files import remove_stale_temp_files, write_atomically
 from agent.policy import Policy, make_policy
 
 FORMAT_VERSION = 1
@@ -43,41 +42,17 @@ def one_line(exc: BaseException, limit: int = 200) -> str:
     return f"{type(exc).__name__}{detail}"[:limit]
 
 
-def _umask() -> int:
-    """The process's file-creation mask (reading it means setting it, so it is set back at once)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
     """Write `payload` to `path` atomically: a crash leaves the old file or the new, never half.
 
-    The bytes go to a temp file in the same directory, are flushed and fsynced, then
-    `os.replace` swaps it in (atomic on POSIX and Windows). Temp files left by a killed
-    process are removed after a successful write.
+    Signals are held while it is written (agent/files.py write_atomically); temp files left
+    by a killed process are removed after a successful write.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    prefix = f".{path.name}."
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     with signals_held():
-        fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
-        try:
-            os.chmod(
-                temp_name, 0o666 & ~_umask()
-            )  # as a plain open() would (mkstemp makes it 0600)
-            with os.fdopen(fd, "wb") as file:
-                torch.save({**payload, "format_version": FORMAT_VERSION}, file)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temp_name, path)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
-        _fsync_directory(path.parent)
-    for stale in path.parent.iterdir():
-        if stale.name.startswith(prefix) and stale.name.endswith(".tmp"):
-            stale.unlink(missing_ok=True)
+        stored = {**payload, "format_version": FORMAT_VERSION}
+        write_atomically(path, lambda file: torch.save(stored, file))
+    remove_stale_temp_files(path)
 
 
 @contextmanager
@@ -97,20 +72,6 @@ def signals_held() -> Iterator[None]:
             signal.signal(sig, signal.SIG_DFL if handler is None else handler)
         for signum in held:
             signal.raise_signal(signum)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename durable (POSIX; a no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def load_checkpoint(path: str | Path, expect_scene: str | None = None) -> dict[str, Any]:
@@ -208,11 +169,12 @@ def check_observation_layout(
     path: Path, metadata: dict[str, Any], expected: Sequence[str] | None
 ) -> None:
     """Refuse, in one line, a checkpoint whose policy reads another observation than `expected`
-    (the env's value names; None: the env names none, and only the shape is checked elsewhere).
+    (the env's value names; None or empty: the env names none, and only the shape is checked
+    elsewhere).
 
     A checkpoint without recorded names (older ones) is taken to read the expected layout when
     its observation has as many values."""
-    if expected is None:
+    if not expected:
         return
     expected = tuple(expected)
     stored = metadata.get("obs_names")

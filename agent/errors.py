@@ -7,3 +7,7 @@ class ConfigError(ValueError):
 
 class CheckpointError(ValueError):
     """A checkpoint cannot be used: "path: field: expected X, got Y"."""
+
+
+class DemoError(ValueError):
+    """A demonstrations file cannot be used: "path: field: expected X, got Y"."""

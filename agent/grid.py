@@ -13,7 +13,6 @@ import dataclasses
 import itertools
 import json
 import math
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,7 @@ from agent.config import (
     fit_batch_size,
 )
 from agent.errors import ConfigError
+from agent.files import write_text_atomically
 
 RANDOM = "random"
 """The uniformly random policy: evaluated, never trained (a baseline)."""
@@ -73,9 +73,7 @@ class SweepSpec:
 
     def save(self, path: Path) -> None:
         """Write the spec as JSON (atomically): `--resume` reads it back."""
-        temp = path.with_name(f".{path.name}.tmp")
-        temp.write_text(json.dumps(dataclasses.asdict(self), indent=2) + "\n")
-        os.replace(temp, path)
+        write_text_atomically(path, json.dumps(dataclasses.asdict(self), indent=2) + "\n")
 
     def train_options(self, variant: int) -> dict[str, Any]:
         """The options variant `variant` trains with."""

@@ -12,7 +12,8 @@ import numpy as np
 from gymnasium.vector import VectorEnv
 from tqdm import tqdm
 
-from agent.evaluate import EvalReport, EvalResult
+from agent.clone import CloneResult
+from agent.evaluation import EvalReport, EvalResult
 from agent.episodes import EnvStepReport
 from agent.run import RunPlan
 from agent.trainer import Trainer
@@ -36,6 +37,8 @@ class TrainSummary(NamedTuple):
     interrupted: bool
     """Stopped before total_timesteps (Ctrl+C or a stop request); last.pt and the logs are written.
     """
+    clone: CloneResult | None = None
+    """What cloning the demonstrations did (None without them)."""
 
 
 def train_headless(
@@ -104,4 +107,5 @@ def train_headless(
         best_eval_mean=trainer.best_eval_mean,
         last_eval=trainer.last_eval,
         interrupted=interrupted,
+        clone=trainer.clone_result,
     )

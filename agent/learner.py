@@ -7,6 +7,7 @@ from typing import NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
+import torch
 from agent.optim import Adam
 from agent.policy import Policy, PolicyOutput
 
@@ -64,6 +65,9 @@ class Learner(Protocol):
 
     def observe(self, step: Transition) -> None:
         """Store one vector-env step."""
+
+    def value_target(self, returns: torch.Tensor) -> torch.Tensor:
+        """What the value network predicts for these returns (behaviour cloning fits it)."""
 
     def ready(self) -> bool:
         """True when enough has been collected to update."""

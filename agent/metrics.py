@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import os
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from agent.evaluate import EvalResult
+from agent.evaluation import EvalResult
+from agent.files import write_csv_atomically
 from agent.learner import UpdateStats
 
 CSV_NAME = "metrics.csv"
@@ -36,7 +36,7 @@ class CsvLog:
     def __init__(self, path: Path, columns: Sequence[str], start_step: int):
         self.path = path
         kept = _rows_up_to(path, start_step, len(columns)) if start_step > 0 else []
-        _write_atomically(path, [list(columns), *kept])
+        write_csv_atomically(path, [list(columns), *kept])
         self._file = path.open("a", newline="")
         self._csv = csv.writer(self._file)
 
@@ -193,13 +193,3 @@ def _rows_up_to(csv_path: Path, step: int, width: int) -> list[list[str]]:
     with csv_path.open(newline="") as file:
         rows = list(csv.reader(file))[1:]
     return [row for row in rows if len(row) == width and row[0].isdigit() and int(row[0]) <= step]
-
-
-def _write_atomically(path: Path, rows: list[list[str]]) -> None:
-    """Replace `path` with `rows` as CSV: a kill while writing leaves the old file whole."""
-    temp = path.with_name(f".{path.name}.tmp")
-    with temp.open("w", newline="") as file:
-        csv.writer(file).writerows(rows)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temp, path)

@@ -4,7 +4,6 @@ final scores per configuration; `main.py --mode plot` groups any runs into confi
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure  # no pyplot: no global state, no display needed
 from matplotlib.ticker import StrMethodFormatter
 
+from agent.files import write_atomically
 from agent.curves import Curve, band, curve_of, read_episodes
 from agent.metrics import CSV_NAME
 from agent.run import LAST
@@ -23,9 +23,7 @@ NOT_CONFIG = ("seed",)
 
 def _save(figure: Figure, path: Path) -> None:
     """Write the figure as PNG atomically."""
-    temp = path.with_name(f".{path.stem}.tmp.png")
-    figure.savefig(temp, dpi=100)
-    os.replace(temp, path)
+    write_atomically(path, lambda file: figure.savefig(file, format="png", dpi=100))
 
 
 def plot_curves(

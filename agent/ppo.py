@@ -119,6 +119,10 @@ class PPO:
         self.buffer.add(step, final_values)
         self._last_obs = step.next_obs
 
+    def value_target(self, returns: torch.Tensor) -> torch.Tensor:
+        """What the value head predicts for these returns: the returns themselves."""
+        return returns
+
     def ready(self) -> bool:
         """True when the rollout is full."""
         return self.buffer.full

@@ -137,6 +137,10 @@ class Reinforce:
         """Store the step; episodes it ended become complete."""
         self.buffer.add(step)
 
+    def value_target(self, returns: torch.Tensor) -> torch.Tensor:
+        """What the value head (the baseline) predicts for these returns: their symlog."""
+        return symlog(returns)
+
     def ready(self) -> bool:
         """True once `episodes_per_update` episodes are complete.
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import statistics
 from collections.abc import Sequence
@@ -25,6 +24,7 @@ from agent.curves import Curve, band, curve_of, read_episodes
 from agent.grid import RANDOM, SweepSpec
 from agent.metrics import CSV_NAME, EVAL_CSV_NAME
 from agent.plot import plot_curves, plot_finals
+from agent.files import write_csv_atomically, write_text_atomically
 
 TRIALS_DIR = "trials"
 FINAL_NAME = "final.json"
@@ -44,9 +44,7 @@ def trial_dir(sweep_dir: Path, spec: SweepSpec, variant: int, seed: int) -> Path
 
 def write_json(path: Path, values: dict[str, Any]) -> None:
     """Write `values` as JSON atomically."""
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_text(json.dumps(values, indent=2) + "\n")
-    os.replace(temp, path)
+    write_text_atomically(path, json.dumps(values, indent=2) + "\n")
 
 
 class TrialOutcome(NamedTuple):
@@ -180,13 +178,8 @@ def format_table(spec: SweepSpec, table: Sequence[Row]) -> str:
 
 def write_csv(table: Sequence[Row], path: Path) -> None:
     """The table as CSV (atomically; empty cells for missing numbers)."""
-    temp = path.with_name(f".{path.name}.tmp")
-    with temp.open("w", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(Row._fields)
-        for row in table:
-            writer.writerow(["" if v is None else v for v in row])
-    os.replace(temp, path)
+    rows = [["" if v is None else v for v in row] for row in table]
+    write_csv_atomically(path, [Row._fields, *rows])
 
 
 def curves(spec: SweepSpec, found: Sequence[TrialOutcome]) -> dict[str, Curve]:

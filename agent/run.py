@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,11 +18,13 @@ from typing import Any
 from agent.checkpoint import load_checkpoint, reading
 from agent.config import (
     AlgoConfig,
+    CloneConfig,
     TrainConfig,
     algo_config_from_dict,
     default_config,
     fit_batch_size,
 )
+from agent.demos import Demonstrations, DemoSpec, load_demos
 from agent.errors import ConfigError
 from agent.metrics import CSV_NAME
 
@@ -30,6 +32,8 @@ LAST = "last.pt"
 """The latest training state of a run (written periodically, at the end and on quitting)."""
 BEST = "best.pt"
 """The policy with the best periodic evaluation so far."""
+DEMOS = "demos.npz"
+"""The steps a person drove while the run learned (take-over), as demonstrations."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,13 @@ class RunPlan:
     """One label per action, stored in checkpoints for the HUD."""
     resumed: Mapping[str, Any] | None = None
     """The payload of the last.pt this run continues (read once, by `resume_run`); None = new."""
+    obs_layout: tuple[str, ...] | None = None
+    """One name per observation column (demonstrations must match it)."""
+    clone_config: CloneConfig = field(default_factory=CloneConfig)
+    """Learning from demonstrations: the file, the cloning epochs, the take-over term."""
+    demos: Demonstrations | None = None
+    """The demonstrations to clone before RL (loaded and checked once, here); None = none, or
+    already cloned (a resumed run never clones twice)."""
 
     @property
     def scene(self) -> str:
@@ -60,6 +71,13 @@ class RunPlan:
     def num_envs(self) -> int:
         """Envs the run steps together (the vector env must have this many)."""
         return self.train_config.num_envs
+
+    @property
+    def demo_spec(self) -> DemoSpec | None:
+        """What demonstrations of this run look like (None without a layout and actions)."""
+        if self.obs_layout is None or self.action_names is None:
+            return None
+        return DemoSpec(self.scene, self.obs_layout, self.action_names)
 
 
 def default_run_dir(scene: str, algo: str) -> Path:
@@ -78,11 +96,16 @@ def new_run(
     env_options: Mapping[str, Any] | None = None,
     run_dir: Path | None = None,
     action_names: Sequence[str] | None = None,
+    obs_layout: Sequence[str] | None = None,
+    demos: str | Path | None = None,
+    bc_epochs: int | None = None,
 ) -> RunPlan:
     """A new run from the tuned defaults for `scene` and `algo` (live: the window's) and overrides.
 
     With `num_envs`, PPO's minibatch shrinks to fit the rollout, so any number of envs works.
     A `run_dir` must be new (no other run's files) and writable; ConfigError otherwise.
+    `demos` (a file of this scene's layout and actions: DemoError otherwise) is cloned for
+    `bc_epochs` before RL.
     """
     train_config, algo_config = default_config(scene, algo, live)
     overrides: dict[str, Any] = {"seed": seed, "env_options": dict(env_options or {})}
@@ -91,13 +114,25 @@ def new_run(
     if num_envs is not None:
         overrides["num_envs"] = num_envs
         algo_config = fit_batch_size(algo_config, num_envs)
+    clone_config = CloneConfig(demos=None if demos is None else str(demos))
+    if bc_epochs is not None:
+        clone_config = dataclasses.replace(clone_config, bc_epochs=bc_epochs)
+    names = None if action_names is None else tuple(action_names)
+    layout = None if obs_layout is None else tuple(obs_layout)
+    loaded = None
+    if demos is not None:
+        spec = None if layout is None or names is None else DemoSpec(scene, layout, names)
+        loaded = load_demos(demos, spec)  # a bad file is one line, before the run starts
     if run_dir is not None:
         check_run_dir(run_dir, resume=False)
     return RunPlan(
         dataclasses.replace(train_config, **overrides),
         algo_config,
         run_dir,
-        None if action_names is None else tuple(action_names),
+        names,
+        obs_layout=layout,
+        clone_config=clone_config,
+        demos=loaded,
     )
 
 
@@ -114,12 +149,24 @@ def resume_run(run_dir: Path, total_timesteps: int | None = None) -> RunPlan:
     with reading(path, "metadata", "the run's configs"):
         train_config = TrainConfig(**metadata["train_config"])
         algo_config = algo_config_from_dict(metadata["algo"], dict(metadata["algo_config"]))
+        clone_config = CloneConfig(**metadata.get("clone_config", {}))
     if total_timesteps is not None:
         train_config = dataclasses.replace(train_config, total_timesteps=total_timesteps)
-    names = metadata.get("action_names")
-    return RunPlan(
-        train_config, algo_config, run_dir, None if names is None else tuple(names), payload
+    names = None if metadata.get("action_names") is None else tuple(metadata["action_names"])
+    layout = None if metadata.get("obs_layout") is None else tuple(metadata["obs_layout"])
+    plan = RunPlan(
+        train_config,
+        algo_config,
+        run_dir,
+        names,
+        payload,
+        obs_layout=layout,
+        clone_config=clone_config,
     )
+    if clone_config.demos is not None and metadata.get("clone") is None:
+        # stopped while cloning: clone again (the file is read again, and checked again)
+        plan = dataclasses.replace(plan, demos=load_demos(clone_config.demos, plan.demo_spec))
+    return plan
 
 
 def check_run_dir(run_dir: Path, resume: bool) -> None:

@@ -25,7 +25,7 @@ from ray import tune
 
 from agent.checkpoint import load_policy, one_line
 from agent.errors import ConfigError
-from agent.evaluate import EvalResult, evaluate
+from agent.evaluation import EvalResult, evaluate
 from agent.grid import RANDOM, SPEC_NAME, SweepSpec, build_configs
 from agent.headless import train_headless
 from agent.results import ERROR_NAME, FINAL_NAME, trial_dir, write_json

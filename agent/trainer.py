@@ -22,24 +22,28 @@ from agent.checkpoint import (
     restore_policy,
     save_checkpoint,
 )
+from agent.clone import CloneReport, CloneResult, Cloner
 from agent.config import AlgoConfig, PPOConfig, check_pair
+from agent.recording import DemoRecorder
 from agent.errors import CheckpointError
 from agent.episodes import EnvStepReport, EpisodeStepper, FinishedEpisode
-from agent.evaluate import EvalReport, EvalResult, run_evaluation
+from agent.evaluation import EvalReport, EvalResult, run_evaluation
 from agent.guard import RunGuard
 from agent.learner import Learner, Transition, UpdateReport
 from agent.metrics import CSV_NAME, RunLogger
 from agent.policy import Policy
 from agent.ppo import PPO
 from agent.reinforce import Reinforce
-from agent.run import BEST, LAST, RunPlan
+from agent.run import BEST, DEMOS, LAST, RunPlan
+from agent.takeover import SOURCE as TAKEOVER_SOURCE
+from agent.takeover import TakeOverSession
 
 EVAL_SEED_OFFSET = 1_000_000
 """Evaluation episodes use seeds far from the training envs' ones."""
 CHECKPOINT_EVERY_S = 60.0
 """last.pt is also written at least this often (wall time): a power cut loses at most this much."""
 
-Report = EnvStepReport | UpdateReport | EvalReport
+Report = EnvStepReport | UpdateReport | EvalReport | CloneReport
 
 
 def make_learner(
@@ -99,6 +103,24 @@ class Trainer:
         self._eval_envs: list[gym.Env] = []
         self.guard = RunGuard(lambda: self.num_timesteps)
         """Stops training on a full disk or NaN, keeping the last good checkpoint."""
+        self.cloner = Cloner(
+            self.policy,
+            plan.clone_config,
+            algo_config.gamma,
+            self.learner.value_target,
+            algo_config.max_grad_norm,
+            train_config.seed,
+        )
+        self.clone_result: CloneResult | None = None
+        """What cloning the plan's demonstrations did (None before, or without any)."""
+        spec = plan.demo_spec
+        recorder = (
+            None
+            if spec is None or plan.run_dir is None
+            else DemoRecorder(spec, TAKEOVER_SOURCE, train_config.env_options, plan.run_dir / DEMOS)
+        )
+        self.takeover = TakeOverSession(self.cloner, recorder)
+        """Whether a person drives an env now (the window says), and where their steps go."""
         if plan.resumed is not None:
             assert plan.run_dir is not None, "a resumed run has a run directory"
             self._load_state(plan.run_dir / LAST, plan.resumed)
@@ -122,6 +144,8 @@ class Trainer:
         if self.run_dir is not None and self.logger is None:
             with self.guard.writing(self.run_dir / CSV_NAME):
                 self.logger = RunLogger(self.run_dir, cfg.info_keys, self.num_timesteps)
+        if self.plan.demos is not None and self.clone_result is None:
+            yield from self._clone()
         self._start_s, self._start_steps = time.perf_counter(), self.num_timesteps
         self._reset_envs()
         next_eval = self._next_multiple(cfg.eval_every_steps)
@@ -146,6 +170,19 @@ class Trainer:
             # (but never after a TrainingStopped: the last good one is kept as it is)
             self._save_last()
 
+    def _clone(self) -> Iterator[CloneReport]:
+        """Behaviour cloning of the plan's demonstrations, before any RL."""
+        demos = self.plan.demos
+        assert demos is not None
+        for report in self.cloner.pretrain(demos, self.plan.clone_config.demos):
+            yield report
+        self.clone_result = report.result
+        self.cloner.keep(demos.obs, demos.actions, self.num_timesteps // self.envs.num_envs)
+
+    def take_over(self, env_index: int | None, action: int = 0) -> None:
+        """From the next step, a person drives `env_index` with `action`; None hands it back."""
+        self.takeover.set(env_index, action)
+
     def _next_multiple(self, every: int) -> int | None:
         """The first multiple of `every` after the current step (None when `every` is 0)."""
         return None if every == 0 else (self.num_timesteps // every + 1) * every
@@ -153,6 +190,7 @@ class Trainer:
     def _reset_envs(self) -> None:
         """Reset all envs (seeded from the step count, so a resumed run is reproducible)."""
         obs = self.stepper.reset(seed=self.train_config.seed + self.num_timesteps)
+        self._obs = obs
         if self.policy.obs_rms is not None:
             self.policy.obs_rms.update(obs)
         self._obs_normalized = self.policy.normalize(obs)
@@ -161,10 +199,12 @@ class Trainer:
         """Act, step the envs, hand the transition to the learner, log the finished episodes."""
         policy = self.policy
         obs_normalized = self._obs_normalized
-        output = policy.act_normalized(obs_normalized)
+        output = self.takeover.apply(policy.act_normalized(obs_normalized))
         report = self.stepper.step(output.action, output)
         next_obs, rewards, infos = report.obs, report.rewards, report.infos
         terminated, truncated = report.terminated, report.truncated
+        self.takeover.book(self._obs, report, self.num_timesteps // self.envs.num_envs)
+        self._obs = next_obs
         scene = self.train_config.scene
         self.guard.check_finite(scene, "observation", next_obs)
         self.guard.check_finite(scene, "reward", rewards)
@@ -221,6 +261,7 @@ class Trainer:
                 f"{self.train_config.algo} update: {error} (update refused)"
             ) from None
         self.updates += 1
+        yield from self.cloner.rl_update(self.num_timesteps // self.envs.num_envs)
         if self.logger is not None and report.stats is not None:
             elapsed_s = max(self.wall_s - self.wall_s_before, 1e-9)
             steps_per_s = (self.num_timesteps - self._start_steps) / elapsed_s
@@ -264,10 +305,16 @@ class Trainer:
             with self.guard.writing(self.logger.csv_path):
                 self.logger.flush()
         if self.run_dir is not None:
+            self._save_takeover_demos()
             path = self.run_dir / LAST
             with self.guard.writing(path):
                 self.save(path)
             self.guard.last_good = (path, self.num_timesteps)
+
+    def _save_takeover_demos(self, closing: bool = False) -> None:
+        """Append a person's finished take-over stretches to run_dir/demos.npz."""
+        with self.guard.writing(self.run_dir / DEMOS):
+            self.takeover.flush(closing)
 
     def save(self, path: str | Path) -> None:
         """Write a checkpoint of the whole training state to `path` (atomically).
@@ -295,6 +342,9 @@ class Trainer:
             "updates": self.updates,
             "best_eval_mean": self.best_eval_mean,
             "wall_s": self.wall_s,
+            "obs_layout": None if self.plan.obs_layout is None else list(self.plan.obs_layout),
+            "clone_config": dataclasses.asdict(self.plan.clone_config),
+            "clone": None if self.clone_result is None else self.clone_result._asdict(),
             "torch_threads": torch.get_num_threads(),
             "torch_version": str(torch.__version__),
         }
@@ -327,9 +377,14 @@ class Trainer:
             self.updates = int(metadata["updates"])
         self.best_eval_mean = metadata.get("best_eval_mean")
         self.wall_s_before = float(metadata.get("wall_s", 0.0))
+        clone = metadata.get("clone")
+        with reading(path, "clone", "what cloning did"):
+            self.clone_result = None if clone is None else CloneResult(**clone)
 
     def close(self) -> None:
-        """Write last.pt, flush and close the logs and the evaluation envs."""
+        """Write last.pt (and the take-over steps), flush and close the logs and the eval envs."""
+        if self.run_dir is not None and not self.guard.stopped:
+            self._save_takeover_demos(closing=True)
         try:
             self._save_last()
         finally:

@@ -35,6 +35,8 @@ if str(ROOT) not in sys.path:
 
 import game  # noqa: E402
 from agent import EnvStepReport, EvalResult, RunPlan, Trainer, default_config, run_evaluation  # noqa: E402
+from agent.config import CloneConfig  # noqa: E402
+from agent.demos import Demonstrations  # noqa: E402
 
 TORCH_THREADS = 1
 EVAL_SEED = 10_000
@@ -154,6 +156,10 @@ class RunResult(NamedTuple):
     eval_s: float
     policy: Any = None
     """The policy as training stopped (the confirmed one when the criterion was reached)."""
+    clone: EvalResult | None = None
+    """With demonstrations: the clone alone (before any RL update) on confirm_episodes."""
+    clone_accuracy: float | None = None
+    """With demonstrations: the clone's agreement with the demonstrator on its steps."""
 
     def row(self) -> dict[str, Any]:
         """A flat, JSON-able summary."""
@@ -170,6 +176,9 @@ class RunResult(NamedTuple):
             "total_steps": self.total_steps,
             "train_s": _round(self.train_s),
             "eval_s": _round(self.eval_s),
+            "clone_accuracy": _round(self.clone_accuracy, 3),
+            "clone_mean_return": _round(self.clone.mean_return) if self.clone else None,
+            "clone_success": self.clone.success_rate if self.clone else None,
         }
 
 
@@ -234,6 +243,13 @@ class Watcher:
         assert report.result is not None
         return report.result
 
+    def score(self, policy: Any) -> EvalResult:
+        """`policy` on confirm_episodes, outside the training clock and the schedule."""
+        self.clock.pause()
+        result = self._play(policy, self.protocol.confirm_episodes)
+        self.clock.resume()
+        return result
+
     def close(self) -> None:
         for env in self.envs:
             env.close()
@@ -266,11 +282,15 @@ def train_ours(
     env_options: dict[str, Any] | None = None,
     eval_env_options: dict[str, Any] | None = None,
     label: str | None = None,
+    demos: Demonstrations | None = None,
+    clone_overrides: dict[str, Any] | None = None,
 ) -> RunResult:
     """Train our learner from its tuned defaults (plus overrides) until the criterion or budget.
 
     `env_options` shape the training envs (e.g. random_start); evaluation envs get
-    `eval_env_options` (default: the training ones without random_start).
+    `eval_env_options` (default: the training ones without random_start). With `demos`, the
+    run clones them first (on the training clock) and the clone alone is scored on
+    confirm_episodes before its first RL update; `clone_overrides` change its CloneConfig.
     """
     env_options = dict(env_options or {})
     if eval_env_options is None:
@@ -283,10 +303,17 @@ def train_ours(
     algo_config = dataclasses.replace(algo_config, **(algo_overrides or {}))
     clock = Clock()
     envs = game.make_vector_env(scene, train_config.num_envs, **env_options)
-    trainer = Trainer(RunPlan(train_config, algo_config), envs)
+    clone_config = CloneConfig(
+        demos=None if demos is None else "demonstrations", **(clone_overrides or {})
+    )
+    plan = RunPlan(train_config, algo_config, clone_config=clone_config, demos=demos)
+    trainer = Trainer(plan, envs)
     watcher = Watcher(protocol, lambda: game.make_env(scene, **eval_env_options), clock)
+    clone = None
     try:
         for report in trainer.run():
+            if isinstance(report, EnvStepReport) and demos is not None and clone is None:
+                clone = watcher.score(trainer.policy)  # no RL update has happened yet
             if isinstance(report, EnvStepReport) and watcher.due(trainer.num_timesteps):
                 if watcher.check(trainer.policy, trainer.num_timesteps) and (
                     protocol.stop_at_criterion
@@ -304,7 +331,11 @@ def train_ours(
     finally:
         envs.close()
         watcher.close()
-    return watcher.run_result(label or f"ours {algo}", seed, trainer.num_timesteps, trainer.policy)
+    result = watcher.run_result(
+        label or f"ours {algo}", seed, trainer.num_timesteps, trainer.policy
+    )
+    accuracy = None if trainer.clone_result is None else trainer.clone_result.accuracy
+    return result._replace(clone=clone, clone_accuracy=accuracy)
 
 
 def warm_up(scene: str, algo: str) -> None:

@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from agent.recording import DemoRecorder, outcome
 from agent.episodes import EpisodeStepper, FinishedEpisode
-from agent.evaluate import EvalResult
+from agent.evaluation import EvalResult
 from agent.policy import PolicyOutput
 from game.race.driver import drive
 from game.race.sim import ACTION_NAMES, RaceSim
@@ -30,9 +31,14 @@ class ScriptedDriver:
         return PolicyOutput(actions, probs, np.zeros(len(actions), dtype=np.float32), None)
 
 
-def evaluate_driver(options: dict[str, Any], episodes: int = 100, seed: int = 0) -> EvalResult:
-    """The driver's scores over `episodes` episodes seeded seed + i, as `agent.evaluate` reports an
-    agent's.
+def evaluate_driver(
+    options: dict[str, Any],
+    episodes: int = 100,
+    seed: int = 0,
+    recorder: DemoRecorder | None = None,
+) -> EvalResult:
+    """The driver's scores over `episodes` episodes seeded seed + i, as agent/evaluation.py
+    reports an agent's; `recorder` records them as demonstrations (episode i as its car i).
 
     All episodes run at once, one car each, on the batched env (car i there is exactly a single
     env seeded seed + i); each car's first episode is the one that counts.
@@ -40,10 +46,20 @@ def evaluate_driver(options: dict[str, Any], episodes: int = 100, seed: int = 0)
     start = time.perf_counter()
     envs = RaceVectorEnv(episodes, **options)
     stepper = EpisodeStepper(envs)
-    stepper.reset(seed=seed)
+    obs = stepper.reset(seed=seed)
     first: dict[int, FinishedEpisode] = {}
     while len(first) < episodes:
-        for episode in stepper.step(drive(envs.sim)).finished:
+        actions = drive(envs.sim)
+        report = stepper.step(actions)
+        if recorder is not None:
+            for car in range(episodes):
+                if car not in first:
+                    recorder.add(car, obs[car], int(actions[car]), float(report.rewards[car]))
+            for episode in report.finished:
+                if episode.env_index not in first:
+                    recorder.end(episode.env_index, **outcome(episode.info, episode.info["ending"]))
+        obs = report.obs
+        for episode in report.finished:
             first.setdefault(episode.env_index, episode)
     stepper.close()
     return EvalResult.of([first[car] for car in range(episodes)], time.perf_counter() - start)

@@ -9,11 +9,13 @@ import dataclasses
 import json
 import math
 import signal
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
+from agent.demos import plural
 from gymnasium.vector import VectorEnv
 
 from game.errors import DisplayError, UsageError
@@ -173,13 +175,15 @@ def run_eval(args: argparse.Namespace, target: Target) -> int:
     """Evaluate a checkpoint (or a random policy, or the race's scripted driver) and print the
     scores."""
     from agent.checkpoint import policy_from_checkpoint
-    from agent.evaluate import evaluate
+    from agent.evaluation import evaluate
 
     scene, options = target.scene, target.options
+    recorder = demo_recorder(args, target)
     if args.driver:
         from game.baseline import evaluate_driver
 
-        result, who = evaluate_driver(options, args.episodes, args.seed), "scripted driver"
+        result = evaluate_driver(options, args.episodes, args.seed, recorder)
+        who = "scripted driver"
     else:
         policy = (
             None
@@ -192,8 +196,12 @@ def run_eval(args: argparse.Namespace, target: Target) -> int:
             episodes=args.episodes,
             seed=args.seed,
             deterministic=not args.sample,
+            recorder=recorder,
         )
         who = "random policy" if args.random else str(target.checkpoint_path)
+    if recorder is not None:
+        recorder.flush()
+        print(recorded(recorder), file=sys.stderr if args.json else sys.stdout)
     if args.json:
         print(json.dumps({"scene": scene, "policy": who, **result.to_json_dict()}))
         return 0
@@ -227,6 +235,7 @@ def run_drive(args: argparse.Namespace, target: Target) -> int:
             policy_from_checkpoint(target.checkpoint_path, target.checkpoint),
             target.checkpoint["metadata"]["algo"],
         )
+    recorder = demo_recorder(args, target)
     session.drive(
         target.scene,
         target.options,
@@ -239,8 +248,47 @@ def run_drive(args: argparse.Namespace, target: Target) -> int:
         greedy=args.greedy,
         seed=args.seed,
         max_frames=args.frames,
+        recorder=recorder,
     )
+    if recorder is not None and recorder.steps:
+        print(recorded(recorder))
     return 0
+
+
+def demo_recorder(args: argparse.Namespace, target: Target):
+    """Who drives, recorded as demonstrations: always when playing (to --demos, or to a new
+    runs/<scene>-play-<time>/demos.npz), with --demos when watching or evaluating.
+
+    An existing --demos file is read first, so one of another scene or layout is one line before
+    anything runs (recording appends to it).
+    """
+    from agent.demos import load_demos
+    from agent.recording import DemoRecorder
+    from agent.run import DEMOS, default_run_dir
+
+    path = args.demos
+    if path is None and args.mode != "play":
+        return None
+    path = path or default_run_dir(target.scene, "play") / DEMOS
+    spec = scene_spec(target.scene).demo_spec
+    if path.exists():
+        load_demos(path, spec)
+    if args.mode == "play":
+        source = "person"
+    elif args.driver:
+        source = "driver"
+    else:
+        source = "random policy" if args.random else f"checkpoint {args.checkpoint}"
+    return DemoRecorder(spec, source, target.options, path)
+
+
+def recorded(recorder) -> str:
+    """What a recording wrote, and how to learn from it."""
+    return (
+        f"demonstrations: {recorder.steps:,} steps in {plural(recorder.episodes, 'episode')} by "
+        f"{recorder.source}, appended to {recorder.path}; learn from them with "
+        f"python main.py --mode train --demos {recorder.path}"
+    )
 
 
 def plan_run(args: argparse.Namespace):
@@ -268,6 +316,9 @@ def plan_run(args: argparse.Namespace):
         env_options=env_options(args, scene, None),
         run_dir=args.run_dir or default_run_dir(scene, algo),
         action_names=scene_spec(scene).action_names,
+        obs_layout=scene_spec(scene).obs_names,
+        demos=args.demos,
+        bc_epochs=args.bc_epochs,
     )
 
 
@@ -290,6 +341,8 @@ def run_train(args: argparse.Namespace) -> int:
         print(tensorboard)
         with StopSignals() as stop:
             summary = train_headless(plan, make_envs, make_eval_env, stop_requested=stop.requested)
+        if summary.clone is not None:
+            print(cloned(summary.clone))
         print(
             f"trained {summary.num_timesteps:,} steps, {summary.episodes:,} episodes "
             f"in {summary.wall_s:.1f} s"
@@ -319,6 +372,8 @@ def run_train(args: argparse.Namespace) -> int:
                 with contextlib.suppress(OSError):
                     directory.rmdir()
         raise
+    if trainers[0].clone_result is not None:
+        print(cloned(trainers[0].clone_result))
     if app.mode.first_lap_s is not None:
         print(f"first lap after {app.mode.first_lap_s:.1f} s")
     print(
@@ -330,6 +385,15 @@ def run_train(args: argparse.Namespace) -> int:
         f"continue with --resume {run_dir}"
     )
     return interrupted(stop, run_dir) if stop.requested() else 0
+
+
+def cloned(result) -> str:
+    """What behaviour cloning did, in one line."""
+    return (
+        f"cloned {result.steps:,} demonstrated steps ({result.episodes} episodes) for "
+        f"{result.epochs} epochs: the clone agrees with the demonstrator on "
+        f"{100 * result.accuracy:.1f}% of them"
+    )
 
 
 def interrupted(stop: StopSignals, run_dir: Path) -> int:

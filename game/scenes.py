@@ -10,8 +10,10 @@ from typing import Any
 import gymnasium as gym
 from gymnasium.vector import AutoresetMode, SyncVectorEnv, VectorEnv
 
+from agent.demos import DemoSpec
+from agent.demos import plural
 from game.errors import SceneError
-from game.race.sensors import OBS_NAMES as RACE_OBSERVATION
+from game.race.sensors import OBS_NAMES as RACE_OBS
 from game.race.sim import ACTION_NAMES as RACE_ACTIONS
 
 PRETRAINED_DIR = Path(__file__).resolve().parents[1] / "pretrained"
@@ -56,11 +58,16 @@ class SceneSpec:
     drawn_natively: bool = False
     """Whether the window draws the scene from its env's state (else from env 0's rgb_array
     frames); the race always is, from its simulation."""
-    obs_names: tuple[str, ...] | None = None
-    """What each observation value is, when the scene names them: a checkpoint trained on
-    another layout is refused."""
+    obs_names: tuple[str, ...] = ()
+    """One name per observation column: the layout demonstrations files and checkpoints are
+    checked against."""
     shipped_checkpoint: Path | None = None
     """A trained agent shipped with the game: watch, play and eval use it without --checkpoint."""
+
+    @property
+    def demo_spec(self) -> DemoSpec:
+        """What this scene's demonstrations files hold: its observation layout and actions."""
+        return DemoSpec(self.name, self.obs_names, self.action_names)
 
     @property
     def noop_action(self) -> int:
@@ -72,7 +79,7 @@ class SceneSpec:
         track after 2 laps")."""
         text = info.get("ending") or ("ended" if terminated else "time limit")
         laps = info.get("laps", 0)
-        return f"{text} after {laps} lap{'s' * (laps != 1)}" if laps else text
+        return f"{text} after {plural(laps, 'lap')}" if laps else text
 
     def action_for(self, held_controls: frozenset[str]) -> int:
         """The action for a set of held controls: the largest binding they fully contain."""
@@ -152,7 +159,7 @@ SCENES: dict[str, SceneSpec] = {
         },
         success="at least one full lap without leaving the track",
         native_vector=True,
-        obs_names=RACE_OBSERVATION,
+        obs_names=RACE_OBS,
         shipped_checkpoint=PRETRAINED_DIR / "race-generalist.pt",
     ),
     "lunar": SceneSpec(
@@ -171,6 +178,16 @@ SCENES: dict[str, SceneSpec] = {
         ending_rule=_lander_ending,
         success_ending="landed",
         drawn_natively=True,
+        obs_names=(
+            "x",
+            "y",
+            "x velocity",
+            "y velocity",
+            "angle",
+            "angular velocity",
+            "left leg contact",
+            "right leg contact",
+        ),
     ),
     "cartpole": SceneSpec(
         name="cartpole",
@@ -186,6 +203,7 @@ SCENES: dict[str, SceneSpec] = {
         idle_meaning="push left and right in turn",
         ending_rule=_cart_ending,
         success_ending="kept the pole up to the time limit",
+        obs_names=("cart position", "cart velocity", "pole angle", "pole angular velocity"),
     ),
 }
 

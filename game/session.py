@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from agent.recording import DemoRecorder
 from agent.policy import Policy
 from agent.trainer import Trainer
 from game.app import App, AppConfig
@@ -46,9 +47,10 @@ def drive(
     greedy: bool = False,
     seed: int | None = None,
     max_frames: int | None = None,
+    recorder: DemoRecorder | None = None,
 ) -> App:
     """Play (human), watch (a policy, or the race's scripted driver, on `cars` cars) or race it
-    (both)."""
+    (both); `recorder` records the person's car (playing) or every car (watching)."""
     spec = scene_spec(scene)
 
     versus = human and (policy is not None or scripted)
@@ -66,10 +68,14 @@ def drive(
         driver = ScriptedDriver(envs.sim) if scripted else policy
         who = "driver" if scripted else algo
         if driver is None:
-            return PlayMode(spec, envs, keyboard, seed)
-        if versus:
-            return VersusMode(spec, envs, keyboard, driver, who, greedy, seed)
-        return WatchMode(spec, envs, driver, who, greedy, seed)
+            mode = PlayMode(spec, envs, keyboard, seed)
+        elif versus:
+            mode = VersusMode(spec, envs, keyboard, driver, who, greedy, seed)
+        else:
+            mode = WatchMode(spec, envs, driver, who, greedy, seed)
+        if recorder is not None:
+            mode.record(recorder, (0,) if human else None)  # car 0 is the person's
+        return mode
 
     return run_window(build, config, max_frames)
 
@@ -83,8 +89,8 @@ def train(
     The trainer is made once the window is open, so no run starts where no window can.
     """
 
-    def build(_: Keyboard) -> Mode:
+    def build(keyboard: Keyboard) -> Mode:
         trainer = trainer_factory()
-        return TrainMode(scene_spec(trainer.train_config.scene), trainer)
+        return TrainMode(scene_spec(trainer.train_config.scene), trainer, keyboard)
 
     return run_window(build, config, max_frames)

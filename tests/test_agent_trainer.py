@@ -7,6 +7,8 @@ import pytest
 import torch
 
 import game
+from test_robust_cli import load_main
+
 from agent import (
     CheckpointError,
     ConfigError,
@@ -189,3 +191,21 @@ def test_mismatched_configs_are_config_errors():
     with pytest.raises(ConfigError, match="ReinforceConfig"):
         envs = game.make_vector_env("cartpole", 4)
         Trainer(RunPlan(TrainConfig("cartpole", "reinforce", num_envs=4), PPOConfig()), envs)
+
+
+def test_resume_through_main_reads_last_pt_once(tmp_path, monkeypatch):
+    """The run is resolved once: `--resume` reads its checkpoint a single time (agent/run.py)."""
+    main = load_main()
+    assert (
+        main.main(
+            ["--headless", "--scene", "cartpole", "--steps", "256", "--run-dir", str(tmp_path)]
+        )
+        == 0
+    )
+    loads = []
+    original = torch.load
+    monkeypatch.setattr(
+        torch, "load", lambda *args, **kwargs: loads.append(args) or original(*args, **kwargs)
+    )
+    assert main.main(["--headless", "--resume", str(tmp_path), "--steps", "512"]) == 0
+    assert len(loads) == 1

@@ -8,6 +8,7 @@ import stat
 import numpy as np
 import pytest
 
+from game.race.track_file import track_file_text
 from game.editor import storage
 from game.editor.editor import Editor
 from game.editor.gestures import LEFT, RIGHT, Gesture
@@ -80,7 +81,7 @@ def test_a_draft_writes_back_the_same_track(name):
         data["sharp_corners"] = [0, 9, 13]
     original = build_track(parse_track(data, "original"))
     draft = TrackDraft.from_spec(parse_track(data, "original"))
-    text = storage.track_text(draft.to_file())
+    text = track_file_text(draft.to_file())
     again = build_track(parse_track(json.loads(text), "again"))
     assert np.array_equal(again.geometry, original.geometry)
     assert again.start_s_m == original.start_s_m and again.time_limit_s == original.time_limit_s

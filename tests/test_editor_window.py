@@ -10,6 +10,7 @@ import numpy as np
 import pygame
 import pytest
 
+from game.race.track_file import track_file_text
 from game.app import App, AppConfig
 from game.editor import storage
 from game.editor.draw import PROBLEM
@@ -103,7 +104,7 @@ def test_clicks_and_drags_build_a_track_that_saves_and_loads_the_same(tmp_path):
 
 def test_borders_that_cross_are_flagged_where_they_cross_and_saving_is_refused(tmp_path):
     path = tmp_path / "hexagon.json"
-    path.write_text(storage.track_text(TrackDraft(HEXAGON).to_file()))
+    path.write_text(track_file_text(TrackDraft(HEXAGON).to_file()))
     app, _, editor = open_editor(*open_track(str(path)))
     drag(app, editor, HEXAGON[2], (-90.0, 10.0))  # across the loop: the track overlaps itself
     for _ in range(3):
@@ -198,14 +199,14 @@ def test_an_invalid_track_cannot_be_driven():
 
 def test_closing_with_unsaved_changes_keeps_them_and_the_next_start_offers_them(tmp_path):
     path = tmp_path / "hexagon.json"
-    path.write_text(storage.track_text(TrackDraft(HEXAGON).to_file()))
+    path.write_text(track_file_text(TrackDraft(HEXAGON).to_file()))
     app, mode, editor = open_editor(*open_track(str(path)))
     drag(app, editor, HEXAGON[0], (-60.0, -45.0))
     post(pygame.QUIT)  # the window's close button
     app.frame()
     assert not app.running
     app.close()
-    assert mode.kept == tmp_path / "hexagon.json.draft" and path.read_text() == storage.track_text(
+    assert mode.kept == tmp_path / "hexagon.json.draft" and path.read_text() == track_file_text(
         TrackDraft(HEXAGON).to_file()
     )
     app, _, editor = open_editor(*open_track(str(path)))

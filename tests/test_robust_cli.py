@@ -226,3 +226,10 @@ def test_bad_flags_in_a_real_process(cartpole_run, tmp_path):
     for name, result in zip(SUBPROCESS_CASES, results, strict=True):
         check_error_line(name, result.returncode, result.stderr, cases[name][1])
         assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_flags_are_checked_before_torch_loads():
+    """A wrong flag is said at once: importing main.py (and the scenes) never loads torch."""
+    code = "import sys, main; sys.exit('torch' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, "importing main.py loaded torch" + done.stderr

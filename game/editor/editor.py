@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from game.race.track_file import track_file_text
 from game.editor import model, storage, validation
 from game.editor.gestures import ZOOM_STEP, Gesture, Pointer
 from game.editor.hittest import distance_to_segments
@@ -290,7 +291,7 @@ class Editor:
         try:
             if error is not None:
                 raise SaveError(str(error))
-            storage.write_atomic(path, storage.track_text(draft.to_file()))
+            storage.write_atomic(path, track_file_text(draft.to_file()))
         except SaveError as failure:
             self.message = f"not saved: {failure}"
             return False

@@ -6,12 +6,11 @@ import contextlib
 import json
 import os
 import re
-import stat
-import tempfile
 from pathlib import Path
-from typing import Any
 
+from game.race.track_file import track_file_text
 from game.editor.model import TrackDraft
+from agent.files import write_text_atomically
 from game.errors import GameError
 from game.race.track_file import TRACKS_DIR
 
@@ -28,53 +27,14 @@ class SaveError(GameError):
     """A track cannot be written there; the message is one line naming the path."""
 
 
-def track_text(data: dict[str, Any]) -> str:
-    """A track file's JSON as the shipped files lay it out: a field per line, a point per line."""
-    lines = [
-        f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}"
-        for key, value in data.items()
-        if key != "centerline_m"
-    ]
-    points = ",\n".join(f"    {json.dumps(point)}" for point in data["centerline_m"])
-    lines.append(f'  "centerline_m": [\n{points}\n  ]')
-    return "{\n" + ",\n".join(lines) + "\n}\n"
-
-
 def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file and a rename: all of it, or nothing."""
-    tmp = None
+    """Write `text` to `path` all or nothing (agent/files.py); SaveError (one line) if it cannot."""
     try:
-        with tempfile.NamedTemporaryFile(
-            "w",
-            encoding="utf-8",
-            dir=path.parent,
-            prefix=f".{path.name}.",
-            suffix=".tmp",
-            delete=False,
-        ) as handle:
-            tmp = Path(handle.name)
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.chmod(_file_mode(path))  # a temporary file is private; a track file is not
-        os.replace(tmp, path)
+        write_text_atomically(path, text)
     except OSError as error:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
         raise SaveError(
             f"{path}: cannot save here ({error.strerror or type(error).__name__})"
         ) from None
-
-
-def _file_mode(path: Path) -> int:
-    """The permissions the file has, or a new file gets (0o666 less the umask)."""
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
 
 
 def save_target(text: str) -> Path:
@@ -128,7 +88,7 @@ def draft_path(path: Path | None) -> Path:
 def write_draft(path: Path | None, draft: TrackDraft) -> Path:
     """Keep `draft` next to the track file (SaveError if that cannot be written)."""
     target = draft_path(path)
-    write_atomic(target, track_text(draft.to_file()))
+    write_atomic(target, track_file_text(draft.to_file()))
     return target
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from agent.run import default_run_dir, new_run
 from agent.trainer import Trainer
+from game.race.track_file import track_file_text
 from game.baseline import ScriptedDriver
 from game.editor import storage
 from game.editor.model import TrackDraft
@@ -48,7 +49,7 @@ def train_mode(draft: TrackDraft) -> Mode:
             f"{run_dir}: cannot make the run directory ({error.strerror})"
         ) from None
     track_file = run_dir / "track.json"
-    storage.write_atomic(track_file, storage.track_text(draft.to_file()))
+    storage.write_atomic(track_file, track_file_text(draft.to_file()))
     options = {"track": str(track_file.resolve())}  # found again from any folder
     plan = new_run(
         SCENE,

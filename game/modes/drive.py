@@ -7,8 +7,10 @@ import time
 import numpy as np
 from gymnasium.vector import VectorEnv
 
+from agent.recording import DemoRecorder, outcome
 from agent.episodes import EnvStepReport, EpisodeStepper, FinishedEpisode
 from agent.policy import PolicyOutput
+from agent.demos import plural
 from game.hud import HudState
 from game.modes.base import (
     LapTally,
@@ -50,6 +52,15 @@ class DriveMode(Mode):
         self.output: PolicyOutput | None = None
         """The policy's last decision, when a policy drives."""
         self.last: EnvStepReport | None = None
+        self.recorder: DemoRecorder | None = None
+        """Records the `recorded_cars`' steps as demonstrations, flushed at each episode's end."""
+        self.recorded_cars: tuple[int, ...] = tuple(range(envs.num_envs))
+
+    def record(self, recorder: DemoRecorder, cars: tuple[int, ...] | None = None) -> None:
+        """Record the steps of `cars` (default all) with `recorder` from now on."""
+        self.recorder = recorder
+        if cars is not None:
+            self.recorded_cars = cars
 
     def choose(self) -> None:
         """Set `self.actions` (and `self.output`, when a policy decides) for the next step."""
@@ -60,7 +71,12 @@ class DriveMode(Mode):
         steps = 0
         while steps < quota and (steps == 0 or time.perf_counter() < deadline_s):
             self.choose()
+            before = self.obs
             self.last = self.stepper.step(self.actions, self.output)
+            if self.recorder is not None:
+                for car in self.recorded_cars:
+                    reward = float(self.last.rewards[car])
+                    self.recorder.add(car, before[car], int(self.actions[car]), reward)
             self.obs = self.last.obs
             self.after_step(self.last)
             steps += 1
@@ -77,9 +93,16 @@ class DriveMode(Mode):
         self.curve.add(episode.episode_return)
         if episode.env_index == self.focus:
             self.notify(episode_message(self.scene, episode))
+        if self.recorder is not None and episode.env_index in self.recorded_cars:
+            ending = self.scene.ending(episode.info, episode.terminated)
+            self.recorder.end(episode.env_index, **outcome(episode.info, ending))
+            self.recorder.flush()
 
     def reset(self) -> None:
-        """Restart every car's episode."""
+        """Restart every car's episode (the recorded stretches end there)."""
+        if self.recorder is not None:
+            self.recorder.end_all("restarted")
+            self.recorder.flush()
         self.obs = self.stepper.reset()
         self.notify("episode restarted")
 
@@ -116,9 +139,17 @@ class DriveMode(Mode):
         return ()
 
     def extra_rows(self) -> tuple[tuple[str, str], ...]:
-        """More rows for the HUD."""
-        return ()
+        """More rows for the HUD: what is being recorded."""
+        if self.recorder is None:
+            return ()
+        recorder = self.recorder
+        return (("recording", f"{recorder.steps:,} steps, {plural(recorder.episodes, 'episode')}"),)
 
     def close(self) -> None:
-        """Close the envs."""
-        self.stepper.close()
+        """Write the recording's last stretches, then close the envs."""
+        try:
+            if self.recorder is not None:
+                self.recorder.end_all("window closed")
+                self.recorder.flush()
+        finally:
+            self.stepper.close()

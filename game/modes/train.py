@@ -1,17 +1,24 @@
 """Train: the agent learns while you watch, the trainer's loop run a slice per frame; once it has
-trained its steps, the trained policy drives on until the person quits."""
+trained its steps, the trained policy drives on until the person quits.
+
+Hold Shift to take over the car the HUD follows: the scene's keys then drive it, at real time,
+and your steps are recorded (run_dir/demos.npz) and cloned by the learner; release Shift to
+hand the car back.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import time
 
+from agent.clone import CloneReport
 from agent.episodes import EnvStepReport
-from agent.evaluate import EvalReport
+from agent.evaluation import EvalReport
 from agent.learner import UpdateReport
 from agent.metrics import logged_returns
 from agent.trainer import Trainer
 from game.hud import HudState
+from game.input import Keyboard, SceneControls, key_code
 from game.modes.base import (
     LapTally,
     Mode,
@@ -26,13 +33,18 @@ from game.modes.watch import WatchMode
 from game.scenes import SceneSpec
 
 
+TAKEOVER_KEYS = ("left shift", "right shift")
+"""Held, the person drives the followed car (pygame key names)."""
+TAKEOVER_LEGEND = ("shift + arrows", "drive it yourself")
+
+
 class TrainMode(Mode):
     """The trainer's envs, drawn while it learns: on the race a swarm of cars, the HUD following
     the leader; the Gymnasium scenes show env 0."""
 
     name = "train"
 
-    def __init__(self, scene: SceneSpec, trainer: Trainer):
+    def __init__(self, scene: SceneSpec, trainer: Trainer, keyboard: Keyboard | None = None):
         envs = trainer.envs
         self.focus = 0
         """The env (car) the HUD follows."""
@@ -55,6 +67,13 @@ class TrainMode(Mode):
         self._started_s = time.perf_counter()
         self.first_lap_s: float | None = None
         """Wall seconds from the start of live training to the first lap any car completed."""
+        self.keyboard = keyboard
+        self.controls = SceneControls(scene)
+        self._takeover_keys = {key_code(name) for name in TAKEOVER_KEYS}
+        self.driving = False
+        """Whether the person drives the followed car now."""
+        self._drive_budget = 0.0
+        self._drive_clock = time.perf_counter()
 
     def advance(self, quota: float, deadline_s: float) -> int:
         """Pull the trainer's work units until `quota` env steps ran or the frame's time is up.
@@ -64,6 +83,7 @@ class TrainMode(Mode):
         """
         if self.watching is not None:
             return self._watch(quota, deadline_s)
+        quota = self._take_over(quota)
         steps = 0
         while not self.finished and time.perf_counter() < deadline_s:
             if steps >= quota and not self._updating:
@@ -86,6 +106,11 @@ class TrainMode(Mode):
                         f"of {report.planned_steps}"
                     )
                 )
+            elif isinstance(report, CloneReport):
+                self._updating = report.result is None and report.gradient_step < (
+                    report.planned_steps
+                )
+                self._status = "" if not self._updating else self._clone_message(report)
             elif isinstance(report, EvalReport):
                 self._updating = report.result is None
                 self._status = (
@@ -93,8 +118,11 @@ class TrainMode(Mode):
                     if report.result
                     else (f"evaluating: episode {report.episodes_done} of {report.episodes}")
                 )
+        if self.driving:
+            self._drive_budget -= steps
         if self.sim is not None:
-            self.focus = leader(self.sim, self.focus)
+            if not self.driving:  # the car you drive stays followed
+                self.focus = leader(self.sim, self.focus)
             if self.first_lap_s is None and self.sim.state.laps.any():
                 self.first_lap_s = time.perf_counter() - self._started_s
                 self.notify(f"first lap after {self.first_lap_s:.1f} s of training!")
@@ -140,6 +168,56 @@ class TrainMode(Mode):
             return int(self.watching.actions[0])
         return None if self.last is None else int(self.last.actions[0])
 
+    def _take_over(self, quota: float) -> float:
+        """Hand the followed car to the person while Shift is held (and back on release); while
+        they drive, the world runs at real time at most. Returns the frame's step quota."""
+        held = set() if self.keyboard is None else self.keyboard.held
+        driving = bool(held & self._takeover_keys) and not self.finished
+        now = time.perf_counter()
+        if driving and not self.driving:
+            self._drive_budget, self._drive_clock = 1.0, now
+            self.notify("you are driving: release Shift to hand the car back")
+        elif self.driving and not driving:
+            self.trainer.take_over(None)
+            self.notify("car handed back to the agent")
+        self.driving = driving
+        if not driving:
+            return quota
+        self.trainer.take_over(self.focus, self.controls.action(held))
+        self._drive_budget = min(
+            self._drive_budget + (now - self._drive_clock) * self.steps_per_second, 2.0
+        )
+        self._drive_clock = now
+        return min(quota, float(int(self._drive_budget)))
+
+    def _clone_message(self, report: CloneReport) -> str:
+        """What cloning is doing, for the status line."""
+        if report.phase == "take-over":
+            return (
+                f"learning from your driving: step {report.gradient_step} of {report.planned_steps}"
+            )
+        accuracy = "" if report.accuracy is None else f", accuracy {100 * report.accuracy:.0f}%"
+        return (
+            f"cloning the demonstrations: step {report.gradient_step} of "
+            f"{report.planned_steps}{accuracy}"
+        )
+
+    def _demo_rows(self) -> tuple[tuple[str, str], ...]:
+        """The phase (cloning, then RL), the demonstrations and the clone's accuracy (its
+        agreement with the demonstrator), and the steps a person drove."""
+        trainer, rows = self.trainer, ()
+        demos, result = trainer.plan.demos, trainer.clone_result
+        if result is not None:
+            rows += (
+                ("phase", f"2 {self.algo.upper()}, after cloning"),
+                ("demonstrations", f"{result.steps:,} steps, clone {100 * result.accuracy:.1f}%"),
+            )
+        elif demos is not None:
+            rows += (("phase", "1 cloning"), ("demonstrations", f"{demos.steps:,} steps"))
+        if trainer.takeover.steps:
+            rows += (("your steps", f"{trainer.takeover.steps:,}, cloned as it learns"),)
+        return rows
+
     def _on_env_step(self, report: EnvStepReport) -> None:
         self.last = report
         for episode in report.finished:
@@ -164,6 +242,7 @@ class TrainMode(Mode):
             )
         report, focus = self.last, self.focus
         output = None if report is None else report.policy
+        status = self._driving_status() or self._status or self.notice()
         return HudState(
             scene=self.scene.title,
             mode=self.name,
@@ -178,9 +257,10 @@ class TrainMode(Mode):
             chosen=None if report is None else int(report.actions[focus]),
             value=None if output is None or output.value is None else float(output.value[focus]),
             race=None if self.sim is None else race_hud(self.sim, focus, self.laps.cars_lapped()),
-            status=self._status or self.notice(),
+            status=status,
+            keys=() if status else (TAKEOVER_LEGEND,),  # one line: the panel is full
             total_steps=self.trainer.num_timesteps,
-            extra=self._learner_rows(),
+            extra=self._demo_rows() + self._learner_rows(),
             reward_terms=reward_terms(None if report is None else report.infos, focus),
         )
 
@@ -200,3 +280,10 @@ class TrainMode(Mode):
         self._reports.close()
         self.trainer.close()
         self.trainer.stepper.close()
+
+    def _driving_status(self) -> str:
+        """ "you are driving" while the person drives."""
+        if not self.driving:
+            return ""
+        car = f" car {self.focus}" if self.num_envs > 1 else ""
+        return f"you are driving{car} (release Shift)"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from agent.files import write_text_atomically
 from game.errors import TrackError
 
 SCHEMA_VERSION = 1
@@ -115,36 +115,38 @@ def write_track_file(spec: TrackSpec, path: str | Path) -> None:
     """Save `spec` as a track file at `path`, atomically; it reads back to the same spec geometry.
 
     The control points are written in driving order (so without `reverse`), every number as
-    Python's shortest exact repr, one point a line. A temp file beside `path` is swapped in by
-    os.replace, so a crash leaves the old file or the new one, never half of one.
+    Python's shortest exact repr. TrackError (one line) if the file cannot be written.
     """
-    path = Path(path)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with temp.open("w", encoding="utf-8") as handle:
-            handle.write(track_file_text(spec))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException as error:
-        temp.unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise TrackError(f"{path}: cannot write the file ({error.strerror or error})") from None
-        raise
+        write_text_atomically(path, track_file_text(track_file_data(spec)))
+    except OSError as error:
+        raise TrackError(f"{path}: cannot write the file ({error.strerror or error})") from None
 
 
-def track_file_text(spec: TrackSpec) -> str:
-    """`spec` as the JSON text of a track file (the format in tracks/README.md)."""
-    fields: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "name": spec.name}
+def track_file_data(spec: TrackSpec) -> dict[str, Any]:
+    """`spec` as the content of a track file (a JSON-ready dict, the closing point repeated)."""
+    data: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "name": spec.name}
     if spec.description:
-        fields["description"] = spec.description
-    fields.update(width_m=spec.width_m, smooth=spec.smooth, start_fraction=spec.start_fraction)
+        data["description"] = spec.description
+    data.update(width_m=spec.width_m, smooth=spec.smooth, start_fraction=spec.start_fraction)
+    if spec.sharp_corners:
+        data["sharp_corners"] = list(spec.sharp_corners)
     if spec.time_limit_s is not None:
-        fields["time_limit_s"] = spec.time_limit_s
-    closed = [*spec.control_points_m.tolist(), spec.control_points_m[0].tolist()]
-    points = ",\n".join(f"    [{json.dumps(x)}, {json.dumps(y)}]" for x, y in closed)
-    head = json.dumps(fields, indent=2, ensure_ascii=False).removesuffix("\n}")
-    return f'{head},\n  "centerline_m": [\n{points}\n  ]\n}}\n'
+        data["time_limit_s"] = spec.time_limit_s
+    data["centerline_m"] = [*spec.control_points_m.tolist(), spec.control_points_m[0].tolist()]
+    return data
+
+
+def track_file_text(data: dict[str, Any]) -> str:
+    """A track file's JSON as the shipped files lay it out: a field per line, a point per line."""
+    lines = [
+        f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}"
+        for key, value in data.items()
+        if key != "centerline_m"
+    ]
+    points = ",\n".join(f"    {json.dumps(point)}" for point in data["centerline_m"])
+    lines.append(f'  "centerline_m": [\n{points}\n  ]')
+    return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
 def _reject_constant(name: str) -> float:

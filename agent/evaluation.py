@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from gymnasium.wrappers import RecordEpisodeStatistics
 
+from agent.recording import DemoRecorder, outcome
 from agent.episodes import FinishedEpisode
 from agent.policy import Policy
 
@@ -81,11 +82,13 @@ def run_evaluation(
     episodes: int,
     seed: int,
     deterministic: bool = True,
+    recorder: DemoRecorder | None = None,
 ) -> Iterator[EvalReport]:
     """Play `episodes` episodes on `envs` side by side, one report per batched step.
 
     Episode i is reset with seed `seed + i`, so with a deterministic policy each episode's
     outcome does not depend on how many envs share the work. `policy` None = random actions.
+    A `recorder` gets every step, episode i as its car i (demonstrations by this policy).
     """
     start_s = time.perf_counter()
     rng = np.random.default_rng(seed)
@@ -113,7 +116,12 @@ def run_evaluation(
         else:
             actions = policy.act(np.stack([obs[j] for j in active]), deterministic).action
         for j, action in zip(active, actions, strict=True):
-            obs[j], _, terminated, truncated, info = envs[j].step(action)
+            before = obs[j]
+            obs[j], reward, terminated, truncated, info = envs[j].step(action)
+            if recorder is not None:
+                recorder.add(slots[j], before, int(action), float(reward))
+                if terminated or truncated:
+                    recorder.end(slots[j], **outcome(info, info.get("ending") or "ended"))
             if terminated or truncated:
                 stats = info["episode"]
                 finished[slots[j]] = FinishedEpisode(
@@ -133,15 +141,17 @@ def evaluate(
     seed: int = 0,
     deterministic: bool = True,
     num_envs: int = 10,
+    recorder: DemoRecorder | None = None,
 ) -> EvalResult:
     """Evaluate `policy` (None = uniformly random actions) over `episodes` seeded episodes.
 
-    Up to `num_envs` envs from `make_env` run side by side (one network call per step).
+    Up to `num_envs` envs from `make_env` run side by side (one network call per step);
+    `recorder` records them as demonstrations.
     """
     torch.set_num_threads(1)
     envs = [make_env() for _ in range(min(num_envs, episodes))]
     try:
-        for report in run_evaluation(policy, envs, episodes, seed, deterministic):
+        for report in run_evaluation(policy, envs, episodes, seed, deterministic, recorder):
             result = report.result
     finally:
         for env in envs:
