@@ -314,6 +314,26 @@ _PPO_RACE_SWARM = dataclasses.replace(
     n_epochs=4,
 )
 
+_PPO_RACE_ACROSS = dataclasses.replace(
+    # MEASUREMENT-PLACEHOLDER
+    _PPO_RACE,
+    learning_rate=3e-4,
+    n_steps=128,
+    batch_size=1024,
+)
+_RACE_ACROSS = {
+    "total_timesteps": 6_000_000,
+    "num_envs": 32,
+    "eval_every_steps": 500_000,
+    # Short episodes from anywhere along the track: every stretch of every track is driven
+    # from the first update on, instead of only the first 30 s after the start line.
+    "env_options": {"track": "random", "random_start": True, "time_limit_s": 30.0},
+}
+"""The race across generated tracks (--track random): a swarm of 32 cars."""
+TRAINING_ONLY_OPTIONS = ("random_start", "time_limit_s")
+"""Env options that shape training episodes only: evaluating, watching and playing drive from
+the start line with the track's own time limit."""
+
 _REINFORCE_CARTPOLE = ReinforceConfig(
     learning_rate=1e-2,
     gamma=0.99,
@@ -364,8 +384,12 @@ _DEFAULTS: dict[tuple[str, str], tuple[dict[str, Any], AlgoConfig]] = {
 }
 
 
-def default_config(scene: str, algo: str, live: bool = False) -> tuple[TrainConfig, AlgoConfig]:
+def default_config(
+    scene: str, algo: str, live: bool = False, track: str | None = None
+) -> tuple[TrainConfig, AlgoConfig]:
     """The tuned configs for `scene` and `algo`; `live` adapts them to the windowed trainer.
+
+    PPO on the race with `track` "random" (a new generated track every episode) has its own.
 
     Live, REINFORCE runs one env and updates after every episode, and PPO updates after short
     rollouts, so the learning is visible frame by frame: on the race a swarm of cars shares
@@ -377,6 +401,8 @@ def default_config(scene: str, algo: str, live: bool = False) -> tuple[TrainConf
     if (scene, algo) not in _DEFAULTS:
         raise ConfigError(f"--scene: expected one of {', '.join(scenes)}, got {scene!r}")
     train_values, algo_config = _DEFAULTS[scene, algo]
+    if (scene, algo, track) == ("race", "ppo", "random"):
+        train_values, algo_config = {**train_values, **_RACE_ACROSS}, _PPO_RACE_ACROSS
     train_config = TrainConfig(scene=scene, algo=algo, **train_values)
     if not live:
         return train_config, algo_config

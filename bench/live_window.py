@@ -3,6 +3,7 @@ lap.
 
     python bench/live_window.py                 # all of it (about 3 minutes)
     python bench/live_window.py --only fps      # just the frame rates
+    python bench/live_window.py --only lap --track random   # first lap across generated tracks
 
 Runs under SDL's dummy video driver (no screen needed): the drawing work is the same software
 blitting a real window does; only the final copy to the screen is skipped.
@@ -65,9 +66,10 @@ def frame_rates(seconds: float) -> list[tuple[str, float, float, float]]:
     from game import make_vector_env, scene_spec
     from game.app import App, AppConfig
     from game.modes import PlayMode, TrainMode, WatchMode
+    from game.race.sensors import OBS_SIZE
 
     _, race_config = default_config("race", "ppo")
-    policy = make_policy(14, 9, dataclasses.replace(race_config, normalize_obs=False), seed=0)
+    policy = make_policy(OBS_SIZE, 9, dataclasses.replace(race_config, normalize_obs=False), seed=0)
     spread = {"spread_start": True}
     setups = [
         ("play race, 1 car", "race", 1, None, {}),
@@ -116,9 +118,9 @@ def frame_rates(seconds: float) -> list[tuple[str, float, float, float]]:
     return rows
 
 
-def first_live_lap(timeout_s: float) -> tuple[float | None, str]:
-    """Seconds from the start of `python main.py --mode train` training to its first lap, and the
-    window's own report (frames, slowest frame, freezes)."""
+def first_live_lap(timeout_s: float, track: str | None = None) -> tuple[float | None, str]:
+    """Seconds from the start of `python main.py --mode train [--track T]` training to its first
+    lap, and the window's own report (frames, slowest frame, freezes)."""
     with tempfile.TemporaryDirectory() as run_dir:
         frames = int(timeout_s * 60)
         command = [
@@ -130,6 +132,7 @@ def first_live_lap(timeout_s: float) -> tuple[float | None, str]:
             f"{run_dir}/run",
             "--frames",
             str(frames),
+            *([] if track is None else ["--track", track]),
         ]
         result = subprocess.run(
             command, cwd=ROOT, capture_output=True, text=True, timeout=timeout_s + 120
@@ -149,12 +152,13 @@ def main() -> None:
     parser.add_argument(
         "--runs", type=int, default=3, help="live training runs timed to their first lap"
     )
+    parser.add_argument("--track", default=None, help="the live runs' --track (default: oval)")
     args = parser.parse_args()
     if args.only != "lap":
         frame_rates(args.seconds)
     if args.only != "fps":
         for run in range(args.runs):
-            seconds, window = first_live_lap(timeout_s=90)
+            seconds, window = first_live_lap(timeout_s=90, track=args.track)
             lap = "none in 90 s" if seconds is None else f"{seconds:.1f} s"
             print(f"first live lap, run {run + 1}: {lap}; window: {window}", flush=True)
     print(

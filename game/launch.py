@@ -148,15 +148,25 @@ def env_options(
 
         parse_track_choice(args.track, "--track")  # a bad choice is one line, before anything
         options["track"] = args.track
-    if args.mode in ("eval", "watch", "play") and options.get("track") == RANDOM:
-        options["track"] = HELD_OUT  # the tracks training never draws
-    return options
+    return evaluation_options(options) if args.mode in ("eval", "watch", "play") else options
+
+
+def evaluation_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Where a run's driving is shown and scored: from the start line, with the track's own time
+    limit (no training-only options), and on the held-out tracks for `--track random` (the
+    tracks training never draws)."""
+    from agent.config import TRAINING_ONLY_OPTIONS
+
+    shown = {key: value for key, value in options.items() if key not in TRAINING_ONLY_OPTIONS}
+    if shown.get("track") == RANDOM:
+        shown["track"] = HELD_OUT
+    return shown
 
 
 def held_out_options(options: dict[str, Any]) -> dict[str, Any] | None:
-    """Evaluation options for training options: the held-out tracks for `--track random`, else
-    None (evaluate where training drives)."""
-    return {**options, "track": HELD_OUT} if options.get("track") == RANDOM else None
+    """A sweep's evaluation options: evaluation_options for `--track random`, else None
+    (evaluate where training drives)."""
+    return evaluation_options(options) if options.get("track") == RANDOM else None
 
 
 def app_config(args: argparse.Namespace, default_speed: str):
@@ -332,7 +342,7 @@ def run_train(args: argparse.Namespace) -> int:
         return make_vector_env(scene, n, render_first=not args.headless, **options)
 
     def make_eval_env() -> gym.Env:
-        return make_env(scene, **options)
+        return make_env(scene, **evaluation_options(options))
 
     tensorboard = f"run directory: {run_dir}  (tensorboard --logdir {run_dir.parent})"
     if args.headless:

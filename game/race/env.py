@@ -43,7 +43,7 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
     Steering commands turn the wheels towards full lock (or back to centre) at 3 rad/s.
 
     ## Observation Space
-    `Box(19,)` float32 (names in `game.race.sensors.OBS_NAMES`):
+    `Box(27,)` float32 (names in `game.race.sensors.OBS_NAMES`):
 
     | Index | Observation                                            | Min | Max | Unit         |
     |-------|--------------------------------------------------------|-----|-----|--------------|
@@ -54,11 +54,14 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
     | 12    | cos of heading error (negative = driving backwards)    | -1  | 1   |              |
     | 13    | offset left of the centreline                          | -1  | 1   | x half width |
     | 14-18 | how far the track turns 10, 20, 40, 70, 100 m ahead    | -1  | 1   | x pi rad     |
+    | 19-26 | the centreline 5, 10, 20, 40 m ahead: forward, left    | -1  | 1   | x 50 m       |
 
     Rays are cast exactly against the border polylines (walking the ray through the track's
     quads), never read from pixels. The track's turn ahead is the centreline's direction that
     far along it from the car, minus its direction where the car is (positive = left, clipped
-    at a half turn): what a driver reads from the next corners, on any track.
+    at a half turn): what a driver reads from the next corners, on any track. The centreline
+    ahead is its point that far along, in the car's frame (metres ahead of the car, then to its
+    left, clipped at 50 m), in pairs: where to steer, and how soon a sharp corner closes in.
 
     ## Rewards
     Named components, reported in `info["reward_components"]`:
@@ -96,6 +99,8 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
     - `render_mode`: None or "rgb_array" (the game's engine draws the track natively; only
       the engine opens windows).
     - `random_start`: start anywhere along the track (helps learning a long track).
+    - `time_limit_s`: an episode's time limit instead of the track's (short episodes from
+      random starts: training across tracks).
     - `progress_per_m`: the progress reward per metre on every track, instead of 100 per lap
       (a reward that does not depend on the track's length: training across tracks).
     """
@@ -109,6 +114,7 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
         track: TrackArg = DEFAULT_TRACK,
         render_mode: str | None = None,
         random_start: bool = False,
+        time_limit_s: float | None = None,
         progress_per_m: float | None = None,
     ):
         if render_mode not in (None, *self.metadata["render_modes"]):
@@ -119,7 +125,9 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
         self._held_out = -1
         """The held-out track (an index into EVALUATION_SEEDS) of the current episode."""
         self.track = held_out_track(0) if isinstance(choice, str) else choice
-        config = RaceConfig(random_start=random_start, progress_per_m=progress_per_m)
+        config = RaceConfig(
+            random_start=random_start, time_limit_s=time_limit_s, progress_per_m=progress_per_m
+        )
         self.sim = RaceSim(self.track, 1, config)
         self.observation_space = spaces.Box(OBS_LOW, OBS_HIGH, dtype=np.float32)
         self.action_space = spaces.Discrete(len(ACTION_NAMES))

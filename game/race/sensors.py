@@ -18,6 +18,13 @@ _RAY_COS, _RAY_SIN = np.cos(RAY_ANGLES_RAD), np.sin(RAY_ANGLES_RAD)
 LOOKAHEAD_M = np.array([10.0, 20.0, 40.0, 70.0, 100.0])
 """Distances along the centreline at which the car reads how far the track has turned: past
 the rays' 50 m, as far as braking from top speed for a hairpin takes (~60 m)."""
+POINTS_AHEAD_M = np.array([5.0, 10.0, 20.0, 40.0])
+"""Distances along the centreline at which the car sees where the centreline is, in its own
+frame (metres forward and to the left, over POINTS_SCALE_M): the line to steer along and how
+soon a sharp corner closes in, which the turn alone does not say. With them, PPO across
+generated tracks lapped 91% of the held-out tracks instead of 76% (seed 0, 6M steps;
+bench/RESULTS.md, "The generalist")."""
+POINTS_SCALE_M = 50.0
 
 OBS_NAMES = (
     *(f"ray {deg:+.1f} deg" for deg in np.rad2deg(RAY_ANGLES_RAD)),
@@ -27,11 +34,18 @@ OBS_NAMES = (
     "cos heading error",
     "lateral offset",
     *(f"track turn {ahead:.0f} m ahead" for ahead in LOOKAHEAD_M),
+    *(
+        f"centreline {ahead:.0f} m ahead, {axis}"
+        for ahead in POINTS_AHEAD_M
+        for axis in ("forward", "left")
+    ),
 )
 """The observation, value by value: a checkpoint records it and is refused by another."""
 OBS_SIZE = len(OBS_NAMES)
 OBS_LOW = np.array(
-    [0.0] * len(RAY_ANGLES_RAD) + [0.0, -1.0, -1.0, -1.0, -1.0] + [-1.0] * len(LOOKAHEAD_M),
+    [0.0] * len(RAY_ANGLES_RAD)
+    + [0.0, -1.0, -1.0, -1.0, -1.0]
+    + [-1.0] * (len(LOOKAHEAD_M) + 2 * len(POINTS_AHEAD_M)),
     dtype=np.float32,
 )
 OBS_HIGH = np.ones(OBS_SIZE, dtype=np.float32)
@@ -75,6 +89,22 @@ def observe_car(
     for j in range(LOOKAHEAD_M.shape[0]):
         turn = turn_ahead(g, seg, s_m + LOOKAHEAD_M[j])
         out[rays + 5 + j] = min(max(turn / math.pi, -1.0), 1.0)
+    points = rays + 5 + LOOKAHEAD_M.shape[0]
+    for j in range(POINTS_AHEAD_M.shape[0]):
+        px, py = centreline_at(g, s_m + POINTS_AHEAD_M[j])
+        px, py = px - x_m, py - y_m
+        forward, left = px * cos_h + py * sin_h, -px * sin_h + py * cos_h
+        out[points + 2 * j] = min(max(forward / POINTS_SCALE_M, -1.0), 1.0)
+        out[points + 2 * j + 1] = min(max(left / POINTS_SCALE_M, -1.0), 1.0)
+
+
+@njit(cache=True)
+def centreline_at(g: npt.NDArray[np.float64], s_m: float) -> tuple[float, float]:
+    """The centreline's point [m] at arc length s_m (any number of laps on)."""
+    count = g.shape[0]
+    along = s_m % (g[count - 1, S] + g[count - 1, LEN])
+    k = np.searchsorted(g[:, S], along, side="right") - 1
+    return g[k, 0] + g[k, DX] * (along - g[k, S]), g[k, 1] + g[k, DY] * (along - g[k, S])
 
 
 @njit(cache=True)
