@@ -160,6 +160,8 @@ class RunResult(NamedTuple):
     """With demonstrations: the clone alone (before any RL update) on confirm_episodes."""
     clone_accuracy: float | None = None
     """With demonstrations: the clone's agreement with the demonstrator on its steps."""
+    evaluations: tuple[Evaluation, ...] = ()
+    """Every evaluation made, in order."""
 
     def row(self) -> dict[str, Any]:
         """A flat, JSON-able summary."""
@@ -268,6 +270,7 @@ class Watcher:
             train_s=self.clock.seconds,
             eval_s=self.clock.paused_s,
             policy=policy,
+            evaluations=tuple(self.history),
         )
 
 
