@@ -21,7 +21,7 @@ POOL_MAX = 1_024
 replaced at any moment (with 4 per car, 78% of them: (1 - 1/P)^N for N cars on P tracks)."""
 RENEW_EVERY_STEPS = 250
 """The pool replaces one track no car is driving every this many steps (a generated track costs
-~2.4 ms to make on average; measured in bench/RESULTS.md, "Training across generated tracks")."""
+a median 1.5 ms to make, 52 ms at worst; bench/RESULTS.md, "Generated tracks")."""
 TRACK_STREAM = 0x7AC5
 """Mixed into a car's seed for the generator choosing its tracks, so the generator drawing its
 start (the one a single env seeded alike uses) is unchanged."""
