@@ -3,6 +3,7 @@
 python main.py                                  the car learns to drive laps, live
 python main.py --mode play                      race the shipped driver (arrows or WASD; --solo)
 python main.py --mode train --headless          train at full speed, no window
+python main.py --mode train --headless --track random   one driver across generated tracks
 python main.py --mode watch                     the shipped driver, on --track (any track)
 python main.py --mode eval --track random       the shipped driver on 100 held-out tracks
 python main.py --mode watch --checkpoint runs/.../best.pt
@@ -107,8 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--track",
         help="race track: a shipped name (oval, hairpins, chicanes, speedway), a .json path, "
-        "random:N (generated track N) or random (train: a new generated track every episode; "
-        "eval, watch, play: the held-out ones) (default oval); edit: a new .json path too "
+        "random:N (generated track N), random (train: a new generated track every episode; "
+        "eval, watch, play: the held-out ones) or random:heldout (the 100 held-out tracks, "
+        "never trained on) (default oval); edit: a new .json path too "
         "(default: a new track)",
     )
     add(
