@@ -32,7 +32,7 @@ _EXPORTS = {
     "TrainingStopped": "agent.guard",
     "UpdateReport": "agent.learner",
     "UpdateStats": "agent.learner",
-    "default_config": "agent.config",
+    "default_config": "agent.defaults",
     "evaluate": "agent.evaluation",
     "load_checkpoint": "agent.checkpoint",
     "load_policy": "agent.checkpoint",

@@ -26,9 +26,9 @@ from agent.config import (
     ReinforceConfig,
     TrainConfig,
     check_pair,
-    default_config,
     fit_batch_size,
 )
+from agent.defaults import default_config
 from agent.errors import ConfigError
 from agent.files import write_text_atomically
 

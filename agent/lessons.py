@@ -1,7 +1,7 @@
 """The classic policy-gradient comparisons, each one ready sweep: `--mode sweep --lesson NAME`.
 
 Each lesson changes one thing between its configurations, from the tuned defaults in
-agent/config.py; bench/RESULTS.md records what they showed, on which machine, in how long.
+agent/defaults.py; bench/RESULTS.md records what they showed, on which machine, in how long.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from agent.demos import DemoEpisode, Demonstrations, DemoSpec, append_demos
+from agent.demo_file import append_demos
+from agent.demos import DemoEpisode, Demonstrations, DemoSpec
 
 
 class DemoRecorder:

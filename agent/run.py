@@ -21,10 +21,11 @@ from agent.config import (
     CloneConfig,
     TrainConfig,
     algo_config_from_dict,
-    default_config,
     fit_batch_size,
 )
-from agent.demos import Demonstrations, DemoSpec, load_demos
+from agent.defaults import default_config
+from agent.demo_file import load_demos
+from agent.demos import Demonstrations, DemoSpec
 from agent.errors import ConfigError
 from agent.metrics import CSV_NAME
 

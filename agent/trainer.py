@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -16,16 +14,10 @@ import torch
 from gymnasium.vector import AutoresetMode, VectorEnv
 from threadpoolctl import threadpool_limits
 
-from agent.checkpoint import (
-    check_observation_layout,
-    reading,
-    restore_policy,
-    save_checkpoint,
-)
+from agent.checkpoint import save_checkpoint
 from agent.clone import CloneReport, CloneResult, Cloner
 from agent.config import AlgoConfig, PPOConfig, check_pair
 from agent.recording import DemoRecorder
-from agent.errors import CheckpointError
 from agent.episodes import EnvStepReport, EpisodeStepper, FinishedEpisode
 from agent.evaluation import EvalReport, EvalResult, run_evaluation
 from agent.guard import RunGuard
@@ -37,6 +29,7 @@ from agent.reinforce import Reinforce
 from agent.run import BEST, DEMOS, LAST, RunPlan
 from agent.takeover import SOURCE as TAKEOVER_SOURCE
 from agent.takeover import TakeOverSession
+from agent.training_state import restore_training, training_payload
 
 EVAL_SEED_OFFSET = 1_000_000
 """Evaluation episodes use seeds far from the training envs' ones."""
@@ -123,7 +116,7 @@ class Trainer:
         """Whether a person drives an env now (the window says), and where their steps go."""
         if plan.resumed is not None:
             assert plan.run_dir is not None, "a resumed run has a run directory"
-            self._load_state(plan.run_dir / LAST, plan.resumed)
+            restore_training(self, plan.run_dir / LAST, plan.resumed)
             self.guard.last_good = (plan.run_dir / LAST, self.num_timesteps)
 
     @property
@@ -172,8 +165,8 @@ class Trainer:
 
     def _clone(self) -> Iterator[CloneReport]:
         """Behaviour cloning of the plan's demonstrations, before any RL."""
-        demos = self.plan.demos
-        assert demos is not None
+        assert self.plan.demos is not None
+        demos = self.plan.demos.reacting(self.plan.clone_config.reaction_steps)
         for report in self.cloner.pretrain(demos, self.plan.clone_config.demos):
             yield report
         self.clone_result = report.result
@@ -321,65 +314,11 @@ class Trainer:
 
         A model with NaN or infinite weights is never written: the guard stops training instead.
         """
-        policy = self.policy
-        if not torch.isfinite(policy.model.flat_parameters).all():
+        if not torch.isfinite(self.policy.model.flat_parameters).all():
             raise self.guard.stop(
                 f"{path}: model: expected finite weights, got NaN or infinity (not saved)"
             )
-        metadata = {
-            "scene": self.train_config.scene,
-            "algo": self.train_config.algo,
-            "obs_shape": list(self.obs_shape),
-            "obs_names": None if self.obs_names is None else list(self.obs_names),
-            "n_actions": self.n_actions,
-            "action_names": None
-            if self.plan.action_names is None
-            else list(self.plan.action_names),
-            "train_config": dataclasses.asdict(self.train_config),
-            "algo_config": dataclasses.asdict(self.algo_config),
-            "num_timesteps": self.num_timesteps,
-            "episodes": self.episodes,
-            "updates": self.updates,
-            "best_eval_mean": self.best_eval_mean,
-            "wall_s": self.wall_s,
-            "obs_layout": None if self.plan.obs_layout is None else list(self.plan.obs_layout),
-            "clone_config": dataclasses.asdict(self.plan.clone_config),
-            "clone": None if self.clone_result is None else self.clone_result._asdict(),
-            "torch_threads": torch.get_num_threads(),
-            "torch_version": str(torch.__version__),
-        }
-        save_checkpoint(
-            path,
-            {
-                "metadata": metadata,
-                "model": policy.model.state_dict(),
-                "optimizer": self.learner.optimizer.state_dict(),
-                "obs_rms": None if policy.obs_rms is None else policy.obs_rms.state_dict(),
-                "rng": {"torch": torch.get_rng_state(), "numpy": policy.rng.bit_generator.state},
-            },
-        )
-
-    def _load_state(self, path: Path, payload: dict[str, Any]) -> None:
-        """Restore everything `save()` wrote (the payload of `path`, already read)."""
-        metadata = payload["metadata"]
-        check_observation_layout(path, metadata, self.obs_names)
-        if tuple(metadata["obs_shape"]) != self.obs_shape:
-            raise CheckpointError(
-                f"{path}: obs_shape: expected {self.obs_shape}, got {tuple(metadata['obs_shape'])}"
-            )
-        restore_policy(path, payload, self.policy)
-        with reading(path, "training state", "a resumable run"):
-            self.learner.optimizer.load_state_dict(payload["optimizer"])
-            torch.set_rng_state(payload["rng"]["torch"])
-            self.policy.rng.bit_generator.state = payload["rng"]["numpy"]
-            self.num_timesteps = int(metadata["num_timesteps"])
-            self.episodes = int(metadata["episodes"])
-            self.updates = int(metadata["updates"])
-        self.best_eval_mean = metadata.get("best_eval_mean")
-        self.wall_s_before = float(metadata.get("wall_s", 0.0))
-        clone = metadata.get("clone")
-        with reading(path, "clone", "what cloning did"):
-            self.clone_result = None if clone is None else CloneResult(**clone)
+        save_checkpoint(path, training_payload(self))
 
     def close(self) -> None:
         """Write last.pt (and the take-over steps), flush and close the logs and the eval envs."""

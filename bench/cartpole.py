@@ -1,7 +1,7 @@
 """CartPole-v1 target: PPO and REINFORCE each reach a mean return of at least 475 over 100
 evaluation episodes (greedy actions), PPO within 50,000 env steps.
 
-Each run trains from the tuned defaults in agent/config.py, evaluating every EVERY env steps
+Each run trains from the tuned defaults in agent/defaults.py, evaluating every EVERY env steps
 (a 10-episode screen, then 100 episodes when the screen passes), and stops at the first
 100-episode evaluation that reaches 475; bench/protocol.py describes the protocol.
 
@@ -11,21 +11,20 @@ Each run trains from the tuned defaults in agent/config.py, evaluating every EVE
 
 from __future__ import annotations
 
-from protocol import Criterion, Protocol, base_parser, report, run_learners, setup
+from protocol import (
+    RUN_COLUMNS,
+    Criterion,
+    Protocol,
+    base_parser,
+    report,
+    run_learners,
+    setup,
+)
 
 THRESHOLD = 475.0
 BUDGETS = {"ppo": 50_000, "reinforce": 200_000}
 EVERY = {"ppo": 1_000, "reinforce": 5_000}
-COLUMNS = (
-    "label",
-    "seed",
-    "steps_to_criterion",
-    "seconds_to_criterion",
-    "mean_return",
-    "std_return",
-    "success_rate",
-    "episodes",
-)
+COLUMNS = RUN_COLUMNS
 
 
 def main() -> None:

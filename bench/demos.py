@@ -24,17 +24,16 @@ from protocol import (
     ROOT,
     Criterion,
     Protocol,
-    base_parser,
-    report,
+    run_parts,
     run_seeds,
-    setup,
     train_ours,
     warm_up,
 )
 
 import game
 from agent import evaluate
-from agent.demos import Demonstrations, load_demos
+from agent.demo_file import load_demos
+from agent.demos import Demonstrations
 from agent.recording import DemoRecorder, outcome
 from agent.episodes import EpisodeStepper
 from game.race.driver import drive
@@ -82,8 +81,9 @@ def driver_laps(laps: int, seed: int = 0) -> Demonstrations:
 
 
 def race(demos: Demonstrations, who: str, seeds: list[int]) -> list[dict]:
-    """PPO from scratch; cloning then PPO; the same without the cloning term during RL, and
-    with plain cross-entropy (every step weighed alike rather than every action)."""
+    """PPO from scratch; cloning then PPO; the same without the cloning term during RL, with
+    plain cross-entropy (every step weighed alike rather than every action), and (a person's
+    demonstrations) with each action cloned from its own step's observation."""
     print(f"demonstrations ({who}): {demos.describe()}", flush=True)
     options = {"track": TRACK}
     rows = []
@@ -93,6 +93,8 @@ def race(demos: Demonstrations, who: str, seeds: list[int]) -> list[dict]:
         (f"clone {who}, then ppo, no cloning during RL", demos, {"rl_coef": 0.0}),
         (f"clone {who} (plain cross-entropy), then ppo", demos, {"balance_actions": 0.0}),
     )
+    if any(e.source.startswith("person") for e in demos.episodes):
+        variants += ((f"clone {who} (no reaction lag), then ppo", demos, {"reaction_steps": 0}),)
     for label, with_demos, clone_overrides in variants:
         run = partial(
             train_ours,
@@ -152,16 +154,7 @@ PARTS = {"race-driver": race_driver, "race-person": race_person, "lunar": lunar}
 
 
 def main() -> None:
-    parser = base_parser(__doc__.splitlines()[0])
-    parser.add_argument("--parts", nargs="+", choices=list(PARTS), default=list(PARTS))
-    args = parser.parse_args()
-    info = setup()
-    seeds = args.seeds or [0, 1, 2]
-    warm_up("race", "ppo")
-    rows = []
-    for part in args.parts:
-        rows += PARTS[part](seeds)
-    report(rows, COLUMNS, info, args.json)
+    run_parts(__doc__.splitlines()[0], PARTS, COLUMNS)
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--envs", type=int, help="cars in the swarm (default: the live default)")
     args = parser.parse_args(argv)
 
-    from agent.config import default_config
+    from agent.defaults import default_config
     from agent.trainer import Trainer
     from game.app import App, AppConfig
     from game.modes import TrainMode

@@ -61,7 +61,8 @@ def frame_rates(seconds: float) -> list[tuple[str, float, float, float]]:
     import dataclasses
 
     from agent import Trainer
-    from agent.config import default_config, fit_batch_size
+    from agent.config import fit_batch_size
+    from agent.defaults import default_config
     from agent.policy import make_policy
     from game import make_vector_env, scene_spec
     from game.app import App, AppConfig

@@ -4,7 +4,7 @@
   episodes with actions *sampled* from the policy, as the reference recipe (hands-on-rl,
   04_lunar_lander) evaluates its agent; the greedy score of that policy is printed too.
 
-Each run trains from the tuned defaults in agent/config.py, evaluating every 50,000 env
+Each run trains from the tuned defaults in agent/defaults.py, evaluating every 50,000 env
 steps (a 20-episode screen, then 100 episodes when the screen passes), and stops at the
 first 100-episode evaluation that meets the target; bench/protocol.py describes the protocol.
 

@@ -41,7 +41,7 @@ from game.app import App, AppConfig
 from game.modes import PlayMode
 from game.race.driver import ACTION_TABLE, SPEED_BAND_MPS, drive, line_position
 from game.race.racing_line import racing_line
-from game.race.sim import ACTION_STEER
+from game.race.car_state import ACTION_STEER
 
 REACTION_S = 0.1
 """How often the "person" looks and changes the keys they hold (a human's reaction time)."""

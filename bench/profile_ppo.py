@@ -1,6 +1,6 @@
 """Where a PPO training run's time goes, ours beside Stable-Baselines3's, on the same budget.
 
-Each side trains its vs_sb3.py configuration (ours: agent/config.py's defaults; SB3: rl-zoo's
+Each side trains its vs_sb3.py configuration (ours: agent/defaults.py; SB3: rl-zoo's
 hyperparameters, render_mode=None) for the same number of env steps, without evaluation, after
 an untimed warm-up, one torch thread, in this one process and interleaved (ours, SB3, SB3,
 ours, ... over --repeats). Timers wrapped around named functions split the training loop's
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any
@@ -101,6 +101,25 @@ def env_class(task: Task) -> type:
     return type(env.unwrapped)
 
 
+def timed(
+    task: Task, targets: list[tuple[Any, str, str]], run: Callable[[], Any]
+) -> dict[str, float]:
+    """Exclusive seconds per part while `run()` trains: the env's physics and `targets` timed,
+    the rest counted as "the loop"."""
+    timers = Timers()
+    physics = env_class(task)
+    with ExitStack() as stack:
+        patched(
+            stack,
+            timers,
+            [(physics, "step", "env physics"), (physics, "reset", "env physics"), *targets],
+        )
+        timers.enter("the loop")
+        run()
+        timers.exit()
+    return dict(timers.seconds)
+
+
 def profile_ours(task: Task, seed: int, steps: int) -> dict[str, float]:
     """Seconds per part of our PPO training `steps` env steps."""
     train_config, algo_config = default_config(task.scene, "ppo")
@@ -115,27 +134,18 @@ def profile_ours(task: Task, seed: int, steps: int) -> dict[str, float]:
         RunPlan(train_config, algo_config),
         game.make_vector_env(task.scene, train_config.num_envs),
     )
-    timers = Timers()
-    physics = env_class(task)
-    with ExitStack() as stack:
-        patched(
-            stack,
-            timers,
-            [
-                (physics, "step", "env physics"),
-                (physics, "reset", "env physics"),
-                (EpisodeStepper, "step", "vector env and wrappers"),
-                (Policy, "act_normalized", "policy inference"),
-                (Policy, "value", "policy inference"),
-                (PPO, "update", "update"),
-            ],
-        )
-        timers.enter("the loop")
-        for _ in trainer.run():
-            pass
-        timers.exit()
+    seconds = timed(
+        task,
+        [
+            (EpisodeStepper, "step", "vector env and wrappers"),
+            (Policy, "act_normalized", "policy inference"),
+            (Policy, "value", "policy inference"),
+            (PPO, "update", "update"),
+        ],
+        lambda: deque(trainer.run(), maxlen=0),
+    )
     trainer.envs.close()
-    return dict(timers.seconds)
+    return seconds
 
 
 def profile_sb3(task: Task, seed: int, steps: int) -> dict[str, float]:
@@ -146,27 +156,19 @@ def profile_sb3(task: Task, seed: int, steps: int) -> dict[str, float]:
     from stable_baselines3.common.vec_env import DummyVecEnv
 
     model = make_sb3(task, seed)
-    timers = Timers()
-    physics = env_class(task)
-    with ExitStack() as stack:
-        patched(
-            stack,
-            timers,
-            [
-                (physics, "step", "env physics"),
-                (physics, "reset", "env physics"),
-                (DummyVecEnv, "step", "vector env and wrappers"),
-                (ActorCriticPolicy, "forward", "policy inference"),
-                (ActorCriticPolicy, "predict_values", "policy inference"),
-                (RolloutBuffer, "compute_returns_and_advantage", "update"),
-                (SB3PPO, "train", "update"),
-            ],
-        )
-        timers.enter("the loop")
-        model.learn(total_timesteps=steps)
-        timers.exit()
+    seconds = timed(
+        task,
+        [
+            (DummyVecEnv, "step", "vector env and wrappers"),
+            (ActorCriticPolicy, "forward", "policy inference"),
+            (ActorCriticPolicy, "predict_values", "policy inference"),
+            (RolloutBuffer, "compute_returns_and_advantage", "update"),
+            (SB3PPO, "train", "update"),
+        ],
+        lambda: model.learn(total_timesteps=steps),
+    )
     model.env.close()
-    return dict(timers.seconds)
+    return seconds
 
 
 def print_table(task: Task, runs: dict[str, list[dict[str, float]]], steps: int) -> None:

@@ -35,7 +35,8 @@ if str(ROOT) not in sys.path:
 
 import game  # noqa: E402
 from agent import EnvStepReport, EvalResult, RunPlan, Trainer, default_config, run_evaluation  # noqa: E402
-from agent.config import TRAINING_ONLY_OPTIONS, CloneConfig  # noqa: E402
+from agent.config import CloneConfig  # noqa: E402
+from agent.defaults import TRAINING_ONLY_OPTIONS  # noqa: E402
 from agent.demos import Demonstrations  # noqa: E402
 
 TORCH_THREADS = 1
@@ -424,6 +425,37 @@ def summary_line(result: RunResult) -> str:
         if row["episodes"]
         else f"{row['label']} seed {row['seed']}: {reached}"
     )
+
+
+RUN_COLUMNS = (
+    "label",
+    "seed",
+    "steps_to_criterion",
+    "seconds_to_criterion",
+    "mean_return",
+    "std_return",
+    "success_rate",
+    "episodes",
+)
+"""The columns of RunResult.row() every learning bench prints first."""
+
+Part = Callable[[list[int]], list[dict[str, Any]]]
+"""One part of a bench: rows for these training seeds."""
+
+
+def run_parts(description: str, parts: Mapping[str, Part], columns: Sequence[str]) -> None:
+    """A bench made of parts (chosen with --parts, all by default), its race PPO warmed up once,
+    seeds 0-2 unless --seeds; one table of every part's rows."""
+    parser = base_parser(description)
+    parser.add_argument("--parts", nargs="+", choices=list(parts), default=list(parts))
+    args = parser.parse_args()
+    info = setup()
+    seeds = args.seeds or [0, 1, 2]
+    warm_up("race", "ppo")
+    rows = []
+    for part in args.parts:
+        rows += parts[part](seeds)
+    report(rows, columns, info, args.json)
 
 
 def base_parser(description: str) -> argparse.ArgumentParser:

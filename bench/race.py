@@ -1,6 +1,6 @@
 """Race targets: time to learn to lap, headless, from scratch.
 
-- `oval`: PPO and REINFORCE with their tuned defaults (agent/config.py) on the default track
+- `oval`: PPO and REINFORCE with their tuned defaults (agent/defaults.py) on the default track
   each complete a lap in >= 95% of 100 evaluation episodes (greedy actions); the env steps
   and training seconds each needed (target for PPO: under 60 s on this 2-core machine).
 - `sweep`: PPO variants tuned for wall-clock speed on the oval (more cars, random starts
@@ -19,7 +19,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from protocol import Criterion, Protocol, base_parser, report, run_seeds, setup, train_ours, warm_up
+from protocol import RUN_COLUMNS, Criterion, Protocol, run_parts, run_seeds, train_ours, warm_up
 
 LAPS = Criterion(min_success=0.95)
 TRACKS = ("hairpins", "chicanes", "speedway")
@@ -44,17 +44,7 @@ SWEEP: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
         {"random_start": True},
     ),
 }
-COLUMNS = (
-    "label",
-    "seed",
-    "steps_to_criterion",
-    "seconds_to_criterion",
-    "success_rate",
-    "mean_return",
-    "episodes",
-    "total_steps",
-    "train_s",
-)
+COLUMNS = (*RUN_COLUMNS, "total_steps", "train_s")
 
 
 def oval(seeds: list[int]) -> list[dict]:
@@ -120,16 +110,7 @@ PARTS = {"oval": oval, "sweep": sweep, "tracks": tracks}
 
 
 def main() -> None:
-    parser = base_parser(__doc__.splitlines()[0])
-    parser.add_argument("--parts", nargs="+", choices=list(PARTS), default=list(PARTS))
-    args = parser.parse_args()
-    info = setup()
-    seeds = args.seeds or [0, 1, 2]
-    warm_up("race", "ppo")
-    rows = []
-    for part in args.parts:
-        rows += PARTS[part](seeds)
-    report(rows, COLUMNS, info, args.json)
+    run_parts(__doc__.splitlines()[0], PARTS, COLUMNS)
 
 
 if __name__ == "__main__":

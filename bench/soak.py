@@ -121,7 +121,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Train for the wall time, printing RSS readings, then judge the growth."""
     args = parse_args(argv)
-    from agent.config import default_config
+    from agent.defaults import default_config
     from agent.trainer import Trainer
     from game.scenes import make_env, make_vector_env, scene_spec
 

@@ -9,7 +9,7 @@ render_mode=None envs, and 100 episodes when the screen passes; the first 100-ep
 evaluation meeting the criterion (CartPole: mean >= 475; LunarLander: mean >= 200 with >= 95%
 landed) stops the run and gives its env steps and seconds to the criterion.
 
-Our PPO uses its tuned defaults (agent/config.py). SB3's PPO runs as a speed-minded user runs
+Our PPO uses its tuned defaults (agent/defaults.py). SB3's PPO runs as a speed-minded user runs
 it: rl-zoo's published hyperparameters (DLR-RM/rl-baselines3-zoo, hyperparameters/ppo.yml:
 CartPole-v1 and LunarLander-v2, the same env as v3) with its linear schedules over rl-zoo's
 n_timesteps, one torch thread, and envs made with render_mode=None (make_vec_env's default is
@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from protocol import (  # first: it puts this checkout first on sys.path
+    RUN_COLUMNS,
     Clock,
     Criterion,
     Protocol,
@@ -101,18 +102,7 @@ TASKS = {
         },
     ),
 }
-COLUMNS = (
-    "label",
-    "seed",
-    "steps_to_criterion",
-    "seconds_to_criterion",
-    "mean_return",
-    "std_return",
-    "success_rate",
-    "episodes",
-    "total_steps",
-    "train_s",
-)
+COLUMNS = (*RUN_COLUMNS, "total_steps", "train_s")
 
 
 def import_sb3() -> Any:

@@ -13,7 +13,8 @@ from agent.episodes import EpisodeStepper, FinishedEpisode
 from agent.evaluation import EvalResult
 from agent.policy import PolicyOutput
 from game.race.driver import drive
-from game.race.sim import ACTION_NAMES, RaceSim
+from game.race.car_state import ACTION_NAMES
+from game.race.sim import RaceSim
 from game.race.vector_env import RaceVectorEnv
 
 

@@ -14,7 +14,7 @@ from agent.demos import DemoSpec
 from agent.demos import plural
 from game.errors import SceneError
 from game.race.sensors import OBS_NAMES as RACE_OBS
-from game.race.sim import ACTION_NAMES as RACE_ACTIONS
+from game.race.car_state import ACTION_NAMES as RACE_ACTIONS
 
 PRETRAINED_DIR = Path(__file__).resolve().parents[1] / "pretrained"
 """Trained agents shipped with the game (pretrained/README.md says how each was made)."""

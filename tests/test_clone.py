@@ -8,8 +8,10 @@ import torch
 
 import game
 from agent.clone import CloneReport, Cloner, class_weights, cross_entropy
-from agent.config import CloneConfig, PPOConfig, TrainConfig, default_config
-from agent.demos import Demonstrations, load_demos, save_demos
+from agent.config import CloneConfig, PPOConfig, TrainConfig
+from agent.defaults import default_config
+from agent.demo_file import load_demos, save_demos
+from agent.demos import Demonstrations
 from agent.recording import DemoRecorder
 from agent.episodes import EnvStepReport
 from agent.run import DEMOS, LAST, RunPlan, new_run, resume_run

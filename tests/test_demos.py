@@ -10,7 +10,8 @@ import pygame
 import pytest
 
 import game
-from agent.demos import DemoEpisode, Demonstrations, append_demos, load_demos, save_demos
+from agent.demo_file import append_demos, load_demos, save_demos
+from agent.demos import DemoEpisode, Demonstrations
 from agent.recording import DemoRecorder
 from agent.errors import DemoError
 from game.app import App, AppConfig
@@ -49,6 +50,31 @@ def test_save_then_load_is_exact(tmp_path):
         assert getattr(loaded, name).dtype == getattr(demos, name).dtype
     assert loaded.episodes == demos.episodes and loaded.steps == 8
     assert loaded.episode_ends.nonzero()[0].tolist() == [4, 7]
+
+
+def test_a_persons_actions_are_paired_with_what_they_saw_a_moment_before():
+    """Observations 0..9 name their step; a person's 4-step stretch, a driver's 3 steps, a
+    person's 1 step: with a lag of 2 the person's actions 2, 3 answer observations 0, 1, the
+    driver's are untouched, and the 1-step stretch has nothing left."""
+    spec = scene_spec("race").demo_spec
+    width = len(spec.obs_layout)
+    step = 0
+    parts = []
+    for source, length in (("person", 4), ("driver", 3), ("person (take-over)", 1)):
+        recorder = DemoRecorder(spec, source, {"track": "oval"})
+        for _ in range(length):
+            recorder.add(0, np.full(width, step, np.float32), step % 2, 10.0 * step)
+            step += 1
+        recorder.end(0, "left the track", finished=True, success=False, laps=0)
+        parts.append(recorder.take())
+    demos = parts[0] + parts[1] + parts[2]
+    lagged = demos.reacting(2)
+    assert lagged.obs[:, 0].tolist() == [0, 1, 4, 5, 6]
+    assert lagged.actions.tolist() == [0, 1, 0, 1, 0]  # the actions of steps 2, 3, 4, 5, 6
+    assert lagged.rewards.tolist() == [20.0, 30.0, 40.0, 50.0, 60.0]
+    assert [(e.source, e.length) for e in lagged.episodes] == [("person", 2), ("driver", 3)]
+    assert lagged.episode_ends.nonzero()[0].tolist() == [1, 4]
+    assert demos.reacting(0).obs.tolist() == demos.obs.tolist()
 
 
 def test_appending_keeps_what_was_there(tmp_path):
@@ -214,12 +240,13 @@ def test_training_from_a_bad_file_is_one_line_before_anything_starts(tmp_path):
 
 
 def test_demos_flags_are_checked_before_anything_runs(tmp_path):
-    from main import build_parser, check_flags
+    from game.cli import build_parser
+    from game.flag_rules import check_flags
     from game.errors import UsageError
 
     def message(*argv):
         with pytest.raises(UsageError) as caught:
-            check_flags(build_parser().parse_args(list(argv)))
+            check_flags(build_parser("").parse_args(list(argv)))
         return str(caught.value)
 
     missing = str(tmp_path / "none.npz")

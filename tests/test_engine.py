@@ -13,7 +13,7 @@ import pygame
 import pytest
 
 from agent.checkpoint import load_policy
-from agent.config import default_config
+from agent.defaults import default_config
 from agent.trainer import Trainer
 from game import make_vector_env, scene_spec
 from game.app import SPEEDS, App, AppConfig

@@ -13,14 +13,15 @@ import pygame
 import pytest
 from test_engine import ROOT, driving_policy, open_app, play_app, press
 
-from agent.config import default_config, fit_batch_size
+from agent.config import fit_batch_size
+from agent.defaults import default_config
 from agent.run import RunPlan
 from agent.trainer import Trainer
 from game import make_vector_env, scene_spec, session
 from game.app import SPEEDS, AppConfig, speed_label
 from game.input import SceneControls
 from game.modes import TrainMode
-from game.race.sim import ENDINGS
+from game.race.car_state import ENDINGS
 
 
 @pytest.fixture(autouse=True)

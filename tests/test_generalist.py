@@ -7,10 +7,13 @@ import numpy as np
 import pytest
 
 import main
-from agent.config import PPOConfig, default_config
+from agent.config import PPOConfig
+from agent.defaults import default_config
 from agent.run import new_run
 from agent.trainer import Trainer
 from game import make_vector_env
+from game.cli import build_parser
+from game.flag_rules import check_flags
 from game.launch import evaluation_options, resolve
 from game.race.generate import TRAINING_SEEDS
 from game.scenes import scene_spec
@@ -66,8 +69,8 @@ def test_a_runs_seed_fixes_the_generated_tracks_it_trains_on():
 def test_watch_play_and_eval_use_the_shipped_driver_on_any_track(mode):
     for track in (None, "hairpins", "random", "random:12"):
         argv = ["--mode", mode] + ([] if track is None else ["--track", track])
-        args = main.build_parser().parse_args(argv)
-        main.check_flags(args)
+        args = build_parser("").parse_args(argv)
+        check_flags(args)
         target = resolve(args)
         assert target.checkpoint_path == SHIPPED
         assert target.checkpoint["metadata"]["train_config"]["env_options"]["track"] == "random"

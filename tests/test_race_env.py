@@ -12,7 +12,7 @@ import game  # noqa: F401  (registers RaceTrack-v0)
 from game.race.driver import drive
 from game.race.env import RaceEnv
 from game.race.reward import LAP_BONUS, OFF_TRACK_PENALTY, PROGRESS_PER_LAP, REWARD_TERMS
-from game.race.sim import ACTION_NAMES
+from game.race.car_state import ACTION_NAMES
 from game.race.track_file import shipped_tracks
 
 COAST, GAS = ACTION_NAMES.index("coast"), ACTION_NAMES.index("gas")

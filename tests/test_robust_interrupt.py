@@ -12,7 +12,7 @@ import pytest
 from agent import load_checkpoint
 from agent.checkpoint import signals_held
 from agent.run import RunPlan
-from game.launch import StopSignals
+from game.launch_train import StopSignals
 from test_robust_cli import MAIN_ENV, load_main, main_command
 
 

@@ -15,7 +15,7 @@ from agent import PPOConfig, ReinforceConfig, TrainConfig, Trainer, load_checkpo
 from agent.optim import Adam
 from agent.guard import TrainingStopped
 from agent.run import RunPlan
-from game import launch
+from game import launch_train
 from test_robust_cli import load_main
 
 KEPT = re.compile(
@@ -181,7 +181,7 @@ def test_main_reports_a_nan_from_the_env_in_one_line_with_exit_code_1(
 ):
     main = load_main()
     poisoned = lambda scene, n, **_: cartpole_envs(0, n, field="reward", value=math.nan, at=3)  # noqa: E731
-    monkeypatch.setattr(launch, "make_vector_env", poisoned)
+    monkeypatch.setattr(launch_train, "make_vector_env", poisoned)
     code = main.main(["--headless", "--scene", "cartpole", "--run-dir", str(tmp_path)])
     assert code == 1
     last_line = capsys.readouterr().err.rstrip("\n").rsplit("\n", 1)[-1]

@@ -16,14 +16,8 @@ from hypothesis import strategies as st
 from game.errors import TrackError
 from game.race.quads import MAX_RANGE_M
 from game.race.track import LENGTH_RANGE_M, Track, build_track, load_track
-from game.race.track_file import (
-    MAX_ABS_COORD_M,
-    MAX_FILE_BYTES,
-    MAX_POINTS,
-    TRACKS_DIR,
-    WIDTH_RANGE_M,
-    parse_track,
-)
+from game.race.track_fields import MAX_ABS_COORD_M, MAX_POINTS, WIDTH_RANGE_M
+from game.race.track_file import MAX_FILE_BYTES, TRACKS_DIR, parse_track
 
 FUZZ = settings(
     max_examples=60,

@@ -25,7 +25,7 @@ from game.editor.storage import SaveError
 from game.editor.validation import Check, LiveValidator
 from game.editor.viewport import Viewport
 from game.race.track import Track
-from game.race.track_file import MAX_NAME_CHARS
+from game.race.track_fields import MAX_NAME_CHARS
 
 PAN_STEP_PX = 60
 WIDTH_STEP_M = 1.0

@@ -13,8 +13,8 @@ from game.editor.model import TrackDraft, starter_loop
 from game.errors import TrackError
 from game.race.generate import generate_track
 from game.race.track_choice import GENERATED_PREFIX
+from game.race.track_fields import MAX_NAME_CHARS
 from game.race.track_file import (
-    MAX_NAME_CHARS,
     TrackSpec,
     read_track_file,
     resolve_track_path,

@@ -10,7 +10,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from game.race.track_file import SCHEMA_VERSION, WIDTH_RANGE_M, TrackSpec
+from game.race.track_fields import WIDTH_RANGE_M
+from game.race.track_file import SCHEMA_VERSION, TrackSpec
 
 Point = tuple[float, float]
 

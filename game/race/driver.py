@@ -18,7 +18,8 @@ import numpy.typing as npt
 
 from game.race.car import CarParams
 from game.race.racing_line import GRIP_MARGIN, RacingLine, racing_line
-from game.race.sim import ACTION_STEER, ACTION_THROTTLE, RaceSim, RaceState
+from game.race.car_state import ACTION_STEER, ACTION_THROTTLE, RaceState
+from game.race.sim import RaceSim
 from game.race.track import Track
 
 LOOKAHEAD_S = 0.5

@@ -10,7 +10,8 @@ import numpy.typing as npt
 from gymnasium import spaces
 
 from game.race.reward import REWARD_TERMS
-from game.race.sim import ACTION_NAMES, ENDINGS, CarRecord, RaceConfig, RaceSim
+from game.race.car_state import ACTION_NAMES, ENDINGS, CarRecord
+from game.race.sim import RaceConfig, RaceSim
 from game.race.sensors import OBS_HIGH, OBS_LOW, OBS_NAMES
 from game.race.track_choice import (
     HELD_OUT,

@@ -4,10 +4,8 @@ tracks/README.md)."""
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -15,22 +13,25 @@ import numpy.typing as npt
 
 from agent.files import write_text_atomically
 from game.errors import TrackError
+from game.race.track_fields import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_NAME_CHARS,
+    MAX_TIME_LIMIT_S,
+    WIDTH_RANGE_M,
+    boolean,
+    control_points,
+    describe,
+    is_int,
+    is_text,
+    number,
+    sharp_corners,
+)
 
 SCHEMA_VERSION = 1
 TRACKS_DIR = Path(__file__).resolve().parents[2] / "tracks"
 DEFAULT_TRACK = "oval"
 
 MAX_FILE_BYTES = 1_000_000
-MAX_POINTS = 1_000
-MAX_ABS_COORD_M = 10_000.0
-MIN_POINT_SPACING_M = 0.1
-WIDTH_RANGE_M = (4.0, 60.0)
-MAX_TIME_LIMIT_S = 3_600.0
-MAX_NAME_CHARS = 60
-MAX_DESCRIPTION_CHARS = 500
-
-Fail = Callable[[str, str, str], TrackError]
-"""Builds the error for (field, what was expected, what was found)."""
 
 FIELDS = {
     "schema_version",
@@ -161,50 +162,46 @@ def parse_track(data: Any, source: str) -> TrackSpec:
         return TrackError(f"{source}: {field}: expected {expected}, got {got}")
 
     if not isinstance(data, dict):
-        raise TrackError(
-            f"{source}: expected a JSON object at the top level, got {_describe(data)}"
-        )
+        raise TrackError(f"{source}: expected a JSON object at the top level, got {describe(data)}")
     unknown = sorted(set(data) - FIELDS)
     if unknown:
-        field = (
-            unknown[0] if unknown[0].isidentifier() else _describe(unknown[0])
-        )  # one line, short
+        field = unknown[0] if unknown[0].isidentifier() else describe(unknown[0])  # one line, short
         raise TrackError(f"{source}: {field}: unknown field (expected {', '.join(sorted(FIELDS))})")
     for required in ("schema_version", "name", "width_m", "centerline_m"):
         if required not in data:
             raise TrackError(f"{source}: {required}: missing (a required field)")
 
     version = data["schema_version"]
-    if not _is_int(version) or version != SCHEMA_VERSION:
-        raise fail("schema_version", str(SCHEMA_VERSION), _describe(version))
+    if not is_int(version) or version != SCHEMA_VERSION:
+        raise fail("schema_version", str(SCHEMA_VERSION), describe(version))
     name = data["name"]
-    if not _is_text(name, MAX_NAME_CHARS) or not name.strip():
+    if not is_text(name, MAX_NAME_CHARS) or not name.strip():
         raise fail(
             "name",
             f"a non-empty string of at most {MAX_NAME_CHARS} printable characters",
-            _describe(name),
+            describe(name),
         )
     description = data.get("description", "")
-    if not _is_text(description, MAX_DESCRIPTION_CHARS):
+    if not is_text(description, MAX_DESCRIPTION_CHARS):
         raise fail(
             "description",
             f"a string of at most {MAX_DESCRIPTION_CHARS} printable characters",
-            _describe(description),
+            describe(description),
         )
-    width_m = _number(data["width_m"], "width_m", *WIDTH_RANGE_M, fail)
-    smooth = _boolean(data.get("smooth", True), "smooth", fail)
-    reverse = _boolean(data.get("reverse", False), "reverse", fail)
-    start_fraction = _number(data.get("start_fraction", 0.0), "start_fraction", 0.0, 1.0, fail)
+    width_m = number(data["width_m"], "width_m", *WIDTH_RANGE_M, fail)
+    smooth = boolean(data.get("smooth", True), "smooth", fail)
+    reverse = boolean(data.get("reverse", False), "reverse", fail)
+    start_fraction = number(data.get("start_fraction", 0.0), "start_fraction", 0.0, 1.0, fail)
     if start_fraction >= 1.0:
-        raise fail("start_fraction", "a number in [0, 1)", _describe(start_fraction))
+        raise fail("start_fraction", "a number in [0, 1)", describe(start_fraction))
     time_limit = data.get("time_limit_s")
     time_limit_s = (
         None
         if time_limit is None
-        else _number(time_limit, "time_limit_s", 1.0, MAX_TIME_LIMIT_S, fail)
+        else number(time_limit, "time_limit_s", 1.0, MAX_TIME_LIMIT_S, fail)
     )
-    points = _control_points(data["centerline_m"], fail)
-    sharp = _sharp_corners(data.get("sharp_corners", []), len(points), smooth, fail)
+    points = control_points(data["centerline_m"], fail)
+    sharp = sharp_corners(data.get("sharp_corners", []), len(points), smooth, fail)
     if reverse:
         points, sharp = points[::-1].copy(), sorted(len(points) - 1 - i for i in sharp)
     return TrackSpec(
@@ -219,99 +216,3 @@ def parse_track(data: Any, source: str) -> TrackSpec:
         description=description,
         source=source,
     )
-
-
-def _control_points(value: Any, fail: Fail) -> npt.NDArray[np.float64]:
-    """The centreline as distinct [K, 2] points; it must be closed (last point = first point)."""
-    field = "centerline_m"
-    if not isinstance(value, list):
-        raise fail(field, "a list of [x, y] points in metres", _describe(value))
-    if not 5 <= len(value) <= MAX_POINTS + 1:
-        raise fail(
-            field,
-            f"between 5 and {MAX_POINTS + 1} points (4 distinct + the closing one)",
-            f"{len(value)} points",
-        )
-    for index, point in enumerate(value):
-        if (
-            not isinstance(point, list)
-            or len(point) != 2
-            or not all(_is_real(c) and abs(c) <= MAX_ABS_COORD_M for c in point)
-        ):
-            expected = f"[x, y] with finite numbers within ±{MAX_ABS_COORD_M:g} m"
-            error = fail(f"{field}[{index}]", expected, _describe(point))
-            error.point = index
-            raise error
-    points = np.asarray(value, dtype=np.float64)
-    gap_m = float(np.hypot(*(points[-1] - points[0])))
-    if gap_m > 1e-6:
-        raise fail(
-            field, "a closed loop: the last point must repeat the first", f"a gap of {gap_m:.3g} m"
-        )
-    points = points[:-1]
-    spacing = np.hypot(*(np.roll(points, -1, axis=0) - points).T)
-    if spacing.min() < MIN_POINT_SPACING_M:
-        index = int(spacing.argmin())
-        error = fail(
-            f"{field}[{index}]",
-            f"a point at least {MIN_POINT_SPACING_M} m from the next one",
-            f"{spacing[index]:.3g} m",
-        )
-        error.point, error.at_m = index, (float(points[index, 0]), float(points[index, 1]))
-        raise error
-    return points
-
-
-def _sharp_corners(value: Any, count: int, smooth: bool, fail: Fail) -> list[int]:
-    """The sharp corners of a smooth track: distinct indices of centreline points, ascending."""
-    field = "sharp_corners"
-    expected = f"a list of distinct point indices from 0 to {count - 1}"
-    if not isinstance(value, list) or not all(_is_int(i) and 0 <= i < count for i in value):
-        raise fail(field, expected, _describe(value))
-    if len(set(value)) != len(value):
-        raise fail(field, expected, f"{_describe(value)} (an index repeated)")
-    if value and not smooth:
-        raise fail(field, 'none with "smooth": false (every corner is sharp)', _describe(value))
-    return sorted(value)
-
-
-def _number(value: Any, field: str, low: float, high: float, fail: Fail) -> float:
-    """A finite real number within [low, high]."""
-    if not _is_real(value) or not low <= value <= high:
-        raise fail(field, f"a number in [{low:g}, {high:g}]", _describe(value))
-    return float(value)
-
-
-def _boolean(value: Any, field: str, fail: Fail) -> bool:
-    """A JSON boolean."""
-    if not isinstance(value, bool):
-        raise fail(field, "true or false", _describe(value))
-    return value
-
-
-def _is_text(value: Any, max_chars: int) -> bool:
-    """A string that can be shown and printed: no control characters, no lone surrogates."""
-    return isinstance(value, str) and len(value) <= max_chars and value.isprintable()
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_real(value: Any) -> bool:
-    """An int or float (not a bool) that is finite (math.isfinite overflows on huge ints)."""
-    return _is_int(value) or (isinstance(value, float) and math.isfinite(value))
-
-
-def _describe(value: Any) -> str:
-    """A short description of a value for an error message (never the whole of a huge value)."""
-    text = json.dumps(value) if _jsonable(value) else repr(value)
-    return text if len(text) <= 40 else f"{text[:37]}..."
-
-
-def _jsonable(value: Any) -> bool:
-    try:
-        json.dumps(value, allow_nan=True)
-    except (TypeError, ValueError, RecursionError):
-        return False
-    return True

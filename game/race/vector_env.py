@@ -16,7 +16,8 @@ from gymnasium.vector.utils import batch_space
 
 from game.race.reward import REWARD_TERMS
 from game.race.sensors import OBS_HIGH, OBS_LOW, OBS_NAMES
-from game.race.sim import ACTION_NAMES, ENDINGS, RaceConfig, RaceSim
+from game.race.car_state import ACTION_NAMES, ENDINGS
+from game.race.sim import RaceConfig, RaceSim
 from game.race.track import Track
 from game.race.track_choice import HELD_OUT, TrackArg, fixed_tracks, parse_track_choice
 from game.race.track_file import DEFAULT_TRACK
