@@ -35,7 +35,7 @@ import dataclasses
 
 import numpy as np
 
-from agent.demos import load_demos, save_demos
+from agent.demo_file import load_demos, save_demos
 from agent.recording import DemoRecorder
 from game.app import App, AppConfig
 from game.modes import PlayMode
