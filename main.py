@@ -1,10 +1,12 @@
 """Rollout Racer: watch REINFORCE and PPO learn to race a car, land a rocket and balance a pole.
 
 python main.py                                  the car learns to drive laps, live
-python main.py --mode play                      drive it yourself (arrows or WASD)
+python main.py --mode play                      race the shipped driver (arrows or WASD; --solo)
 python main.py --mode train --headless          train at full speed, no window
+python main.py --mode train --headless --track random   one driver across generated tracks
+python main.py --mode watch                     the shipped driver, on --track (any track)
+python main.py --mode eval --track random       the shipped driver on 100 held-out tracks
 python main.py --mode watch --checkpoint runs/.../best.pt
-python main.py --mode eval --checkpoint runs/.../best.pt --episodes 100
 python main.py --mode edit --track my_track.json    draw a track with the mouse
 python main.py --mode sweep --scene cartpole --algo ppo,reinforce --seeds 5   (on Ray Tune)
 python main.py --mode plot runs/...             learning curves of any runs, as a PNG

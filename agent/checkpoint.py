@@ -7,7 +7,7 @@ import signal
 import threading
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -163,6 +163,35 @@ def restore_policy(path: Path, payload: dict[str, Any], policy: Policy) -> None:
         policy.model.load_state_dict(payload["model"])
         if policy.obs_rms is not None:
             policy.obs_rms.load_state_dict(payload["obs_rms"])
+
+
+def check_observation_layout(
+    path: Path, metadata: dict[str, Any], expected: Sequence[str] | None
+) -> None:
+    """Refuse, in one line, a checkpoint whose policy reads another observation than `expected`
+    (the env's value names; None or empty: the env names none, and only the shape is checked
+    elsewhere).
+
+    A checkpoint without recorded names (older ones) is taken to read the expected layout when
+    its observation has as many values."""
+    if not expected:
+        return
+    expected = tuple(expected)
+    stored = metadata.get("obs_names")
+    (size,) = metadata["obs_shape"]
+    got = tuple(stored) if stored is not None else None
+    if got == expected or (got is None and size == len(expected)):
+        return
+    shown = f"{len(got)} values ({_layout(got)})" if got is not None else f"{size} values"
+    raise CheckpointError(
+        f"{path}: observation layout: expected {len(expected)} values ({_layout(expected)}), "
+        f"got {shown}: trained on another version of the scene's observation"
+    )
+
+
+def _layout(names: tuple[str, ...]) -> str:
+    """A layout in a few words: its first and last values."""
+    return f"{names[0]!r} ... {names[-1]!r}" if len(names) > 2 else ", ".join(map(repr, names))
 
 
 def policy_from_checkpoint(path: Path, payload: dict[str, Any]) -> Policy:

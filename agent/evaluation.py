@@ -32,6 +32,8 @@ class EvalResult(NamedTuple):
     """Race only: laps completed per episode."""
     best_lap_s: float | None = None
     """Race only: the fastest lap of any episode, when one was completed."""
+    mean_lap_s: float | None = None
+    """Race only: the mean, over the episodes that completed a lap, of each one's fastest lap."""
 
     @classmethod
     def of(cls, episodes: Sequence[FinishedEpisode], wall_s: float) -> EvalResult:
@@ -49,6 +51,7 @@ class EvalResult(NamedTuple):
             returns=tuple(returns.tolist()),
             mean_laps=float(np.mean(laps)) if laps else None,
             best_lap_s=min(lap_times) if lap_times else None,
+            mean_lap_s=float(np.mean(lap_times)) if lap_times else None,
         )
 
     def to_json_dict(self) -> dict[str, Any]:

@@ -48,6 +48,8 @@ class Variant:
     algo: str
     overrides: Mapping[str, Any] = field(default_factory=dict)
     """Field name -> value, for TrainConfig or the algorithm's config."""
+    env_options: Mapping[str, Any] = field(default_factory=dict)
+    """Options of this configuration's training envs, over the sweep's (e.g. another track)."""
 
 
 @dataclass(frozen=True)
@@ -62,12 +64,26 @@ class SweepSpec:
     final_episodes: int = 100
     """Episodes of the final evaluation of each trained policy."""
     env_options: Mapping[str, Any] = field(default_factory=dict)
+    """Options of the training envs (each variant may add its own)."""
+    eval_env_options: Mapping[str, Any] | None = None
+    """Options of the evaluation envs, periodic and final (e.g. held-out tracks); None: the
+    training ones."""
     title: str = ""
     """The plots' title (default: the scene and the number of seeds)."""
 
     def save(self, path: Path) -> None:
         """Write the spec as JSON (atomically): `--resume` reads it back."""
         write_text_atomically(path, json.dumps(dataclasses.asdict(self), indent=2) + "\n")
+
+    def train_options(self, variant: int) -> dict[str, Any]:
+        """The options variant `variant` trains with."""
+        return {**self.env_options, **self.variants[variant].env_options}
+
+    def eval_options(self, variant: int) -> dict[str, Any]:
+        """The options variant `variant` is evaluated with."""
+        if self.eval_env_options is None:
+            return self.train_options(variant)
+        return dict(self.eval_env_options)
 
     @classmethod
     def load(cls, path: Path) -> SweepSpec:

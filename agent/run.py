@@ -108,8 +108,12 @@ def new_run(
     `demos` (a file of this scene's layout and actions: DemoError otherwise) is cloned for
     `bc_epochs` before RL.
     """
-    train_config, algo_config = default_config(scene, algo, live)
-    overrides: dict[str, Any] = {"seed": seed, "env_options": dict(env_options or {})}
+    env_options = dict(env_options or {})
+    train_config, algo_config = default_config(scene, algo, live, env_options.get("track"))
+    overrides: dict[str, Any] = {
+        "seed": seed,
+        "env_options": {**train_config.env_options, **env_options},
+    }
     if total_timesteps is not None:
         overrides["total_timesteps"] = total_timesteps
     if num_envs is not None:

@@ -73,10 +73,11 @@ def train_and_score(
     on `spec.final_episodes` episodes, write and return final.json (with `train_s`, the run's
     training seconds over all its sessions, and `trial_s`, this call's seconds)."""
     start_s = time.perf_counter()
-    options, algo = dict(spec.env_options), spec.variants[variant].algo
+    options, algo = spec.train_options(variant), spec.variants[variant].algo
+    eval_options = spec.eval_options(variant)
 
     def make_eval_env() -> gym.Env:
-        return makers.single(spec.scene, **options)
+        return makers.single(spec.scene, **eval_options)
 
     (run_dir / ERROR_NAME).unlink(missing_ok=True)  # a retried trial
     eval_seed = FINAL_EVAL_SEED + seed * spec.final_episodes
@@ -125,7 +126,8 @@ def _plan(spec: SweepSpec, variant: int, seed: int, run_dir: Path) -> RunPlan:
         shutil.rmtree(run_dir)
     check_run_dir(run_dir, resume=False)
     train_config, algo_config = build_configs(spec.scene, spec.variants[variant], seed)
-    return RunPlan(replace(train_config, env_options=dict(spec.env_options)), algo_config, run_dir)
+    options = spec.train_options(variant)
+    return RunPlan(replace(train_config, env_options=options), algo_config, run_dir)
 
 
 def _report_evaluation(step: int, result: EvalResult) -> None:

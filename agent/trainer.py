@@ -76,6 +76,8 @@ class Trainer:
         self.run_dir = plan.run_dir
         self.make_eval_env = make_eval_env
         self.obs_shape = envs.single_observation_space.shape
+        self.obs_names: tuple[str, ...] | None = getattr(envs.unwrapped, "obs_names", None)
+        """The observation's value names, when the env names them (recorded in checkpoints)."""
         self.n_actions = int(envs.single_action_space.n)
         self.learner = make_learner(
             algo_config, self.obs_shape[0], self.n_actions, envs.num_envs, train_config.seed

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from agent.checkpoint import reading, restore_policy
+from agent.checkpoint import check_observation_layout, reading, restore_policy
 from agent.clone import CloneResult
 from agent.errors import CheckpointError
 
@@ -24,6 +24,7 @@ def training_payload(trainer: Trainer) -> dict[str, Any]:
         "scene": trainer.train_config.scene,
         "algo": trainer.train_config.algo,
         "obs_shape": list(trainer.obs_shape),
+        "obs_names": None if trainer.obs_names is None else list(trainer.obs_names),
         "n_actions": trainer.n_actions,
         "action_names": None if plan.action_names is None else list(plan.action_names),
         "train_config": dataclasses.asdict(trainer.train_config),
@@ -53,6 +54,7 @@ def training_payload(trainer: Trainer) -> dict[str, Any]:
 def restore_training(trainer: Trainer, path: Path, payload: dict[str, Any]) -> None:
     """Give `trainer` back everything `training_payload` took (the payload of `path`, read)."""
     metadata = payload["metadata"]
+    check_observation_layout(path, metadata, trainer.obs_names)
     if tuple(metadata["obs_shape"]) != trainer.obs_shape:
         raise CheckpointError(
             f"{path}: obs_shape: expected {trainer.obs_shape}, got {tuple(metadata['obs_shape'])}"

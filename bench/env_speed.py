@@ -5,7 +5,9 @@
 
 Rows: our RaceEnv through gymnasium.make (what a user gets, with Gymnasium's wrappers), the
 natively batched RaceVectorEnv at several batch sizes (car-steps per second: every car's step
-counts), and Gymnasium's CarRacing-v3 (the closest peer: a car on a track, pixels) and
+counts), then 1,024 cars each on its own generated track and 1,024 cars drawing generated
+tracks from a pool (`track="random"`: each new episode on a pool track, the pool renewed as it
+goes), and Gymnasium's CarRacing-v3 (the closest peer: a car on a track, pixels) and
 CartPole-v1 (the cheapest classic env) through gymnasium.make. Each figure is the best of
 three timed windows, so a busy moment on a shared machine does not decide it. Random actions
 mean cars crash and restart often, so resets are part of the cost, as in early training.
@@ -56,11 +58,11 @@ def single_env(env_id: str, seconds: float, **kwargs: object) -> float:
     return best_rate(step, seconds)
 
 
-def batched_race(num_envs: int, seconds: float) -> float:
-    """Car-steps per second of the batched race env (autoreset included)."""
+def batched_race(num_envs: int, seconds: float, track: object = "oval") -> float:
+    """Car-steps per second of the batched race env (autoreset included) on `track`."""
     import game
 
-    envs = game.make_vector_env("race", num_envs)
+    envs = game.make_vector_env("race", num_envs, track=track)
     envs.reset(seed=0)
     rng = np.random.default_rng(0)
     actions = [rng.integers(0, 9, num_envs) for _ in range(64)]
@@ -89,6 +91,19 @@ def main() -> None:
         rows.append(
             (f"RaceVectorEnv (ours), {num_envs} cars", batched_race(num_envs, args.seconds))
         )
+    own_tracks = [f"random:{seed}" for seed in range(1024)]  # generated tracks 0-1023
+    rows.append(
+        (
+            "RaceVectorEnv (ours), 1024 cars, each on its own track",
+            batched_race(1024, args.seconds, own_tracks),
+        )
+    )
+    rows.append(
+        (
+            "RaceVectorEnv (ours), 1024 cars, track=random (a pool of 1024)",
+            batched_race(1024, args.seconds, "random"),
+        )
+    )
     rows.append(("CarRacing-v3 (Gymnasium), 1 env", single_env("CarRacing-v3", args.seconds)))
     rows.append(("CartPole-v1 (Gymnasium), 1 env", single_env("CartPole-v1", args.seconds)))
     width = max(len(name) for name, _ in rows)

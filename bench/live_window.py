@@ -4,6 +4,7 @@ lap.
     python bench/live_window.py                 # all of it (about 3 minutes)
     python bench/live_window.py --only fps      # just the frame rates
     python bench/live_window.py --only lap --algo reinforce   # REINFORCE's first live lap
+    python bench/live_window.py --only lap --track random   # first lap across generated tracks
 
 Runs under SDL's dummy video driver (no screen needed): the drawing work is the same software
 blitting a real window does; only the final copy to the screen is skipped.
@@ -66,9 +67,10 @@ def frame_rates(seconds: float) -> list[tuple[str, float, float, float]]:
     from game import make_vector_env, scene_spec
     from game.app import App, AppConfig
     from game.modes import PlayMode, TrainMode, WatchMode
+    from game.race.sensors import OBS_SIZE
 
     _, race_config = default_config("race", "ppo")
-    policy = make_policy(14, 9, dataclasses.replace(race_config, normalize_obs=False), seed=0)
+    policy = make_policy(OBS_SIZE, 9, dataclasses.replace(race_config, normalize_obs=False), seed=0)
     spread = {"spread_start": True}
     setups = [
         ("play race, 1 car", "race", 1, None, {}),
@@ -117,9 +119,11 @@ def frame_rates(seconds: float) -> list[tuple[str, float, float, float]]:
     return rows
 
 
-def first_live_lap(timeout_s: float, algo: str = "ppo") -> tuple[float | None, str]:
-    """Seconds from the start of `python main.py --mode train --algo <algo>` training to its first
-    lap, and the window's own report (frames, slowest frame, freezes)."""
+def first_live_lap(
+    timeout_s: float, algo: str = "ppo", track: str | None = None
+) -> tuple[float | None, str]:
+    """Seconds from the start of `python main.py --mode train --algo A [--track T]` training to its
+    first lap, and the window's own report (frames, slowest frame, freezes)."""
     with tempfile.TemporaryDirectory() as run_dir:
         frames = int(timeout_s * 60)
         command = [
@@ -133,6 +137,7 @@ def first_live_lap(timeout_s: float, algo: str = "ppo") -> tuple[float | None, s
             f"{run_dir}/run",
             "--frames",
             str(frames),
+            *([] if track is None else ["--track", track]),
         ]
         result = subprocess.run(
             command, cwd=ROOT, capture_output=True, text=True, timeout=timeout_s + 120
@@ -158,12 +163,13 @@ def main() -> None:
         default="ppo",
         help="the learner timed to its first lap",
     )
+    parser.add_argument("--track", default=None, help="the live runs' --track (default: oval)")
     args = parser.parse_args()
     if args.only != "lap":
         frame_rates(args.seconds)
     if args.only != "fps":
         for run in range(args.runs):
-            seconds, window = first_live_lap(timeout_s=90, algo=args.algo)
+            seconds, window = first_live_lap(timeout_s=90, algo=args.algo, track=args.track)
             lap = "none in 90 s" if seconds is None else f"{seconds:.1f} s"
             print(f"first live lap, run {run + 1}: {lap}; window: {window}", flush=True)
     print(

@@ -12,6 +12,12 @@ it presses Escape, which closes the window and writes the file.
 
     Xvfb :142 -screen 0 1280x720x24 &
     DISPLAY=:142 python bench/person.py tests/fixtures/person-hairpins.npz --laps 3
+
+When the race's observation changes, the recording is observed again rather than driven again:
+the simulation is deterministic, so the recorded actions replayed from the same seed drive the
+same laps (every reward must match bit for bit) while the env reports its new observation.
+
+    python bench/person.py tests/fixtures/person-hairpins.npz --reobserve
 """
 
 from __future__ import annotations
@@ -25,10 +31,16 @@ from pathlib import Path
 from protocol import ROOT  # noqa: F401  (puts the project on sys.path)
 
 import game
+import dataclasses
+
+import numpy as np
+
+from agent.demo_file import load_demos, save_demos
 from agent.recording import DemoRecorder
 from game.app import App, AppConfig
 from game.modes import PlayMode
-from game.race.driver import ACTION_TABLE, SPEED_BAND_MPS, drive, speed_profile
+from game.race.driver import ACTION_TABLE, SPEED_BAND_MPS, drive, line_position
+from game.race.racing_line import racing_line
 from game.race.car_state import ACTION_STEER
 
 REACTION_S = 0.1
@@ -47,7 +59,8 @@ def controls_of(scene: game.SceneSpec, action: int) -> frozenset[str]:
 def decide(sim) -> int:
     """The careful driver's action for car 0: the driver's steering, a slower pedal."""
     steer = int(ACTION_STEER[int(drive(sim)[0])])
-    target = PACE * speed_profile(sim.track, sim.car)[sim.state.seg[0]]
+    line = racing_line(sim.track, sim.car)
+    target = PACE * float(line.speed_at(line_position(line, sim.track, sim.state))[0])
     speed = sim.state.speed_mps[0]
     pedal = 1 if speed < target - SPEED_BAND_MPS else -1 if speed > target + SPEED_BAND_MPS else 0
     return int(ACTION_TABLE[pedal + 1, steer + 1])
@@ -85,12 +98,33 @@ def play(mode: PlayMode, laps: int, stop: threading.Event) -> None:
     xdotool("key", "Escape")  # quits the window, which writes the recording
 
 
+def reobserve(path: Path, seed: int) -> None:
+    """Rewrite the recording at `path` with the env's current observation, replaying its actions
+    from `seed` (the play window's seed) and checking every reward."""
+    demos = load_demos(path)
+    envs = game.make_vector_env("race", 1, track="hairpins")
+    obs, _ = envs.reset(seed=seed)
+    observed = []
+    for t, action in enumerate(demos.actions):
+        observed.append(obs[0])
+        obs, reward, _, _, _ = envs.step(np.array([action]))
+        if np.float32(reward[0]) != demos.rewards[t]:
+            raise SystemExit(f"{path}: step {t}: the replay drives elsewhere; nothing written")
+    layout = game.scene_spec("race").demo_spec.obs_layout
+    save_demos(path, dataclasses.replace(demos, obs_layout=layout, obs=np.stack(observed)))
+    print(f"{path}: {demos.steps} steps observed again ({len(layout)} values a step)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", type=Path)
     parser.add_argument("--laps", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--reobserve", action="store_true", help="observe the recording again")
     args = parser.parse_args()
+    if args.reobserve:
+        reobserve(args.path, args.seed)
+        return
     scene = game.scene_spec("race")
     app = App(AppConfig(speed=1.0))
     envs = game.make_vector_env("race", 1, render_first=True, track="hairpins")

@@ -36,6 +36,7 @@ if str(ROOT) not in sys.path:
 import game  # noqa: E402
 from agent import EnvStepReport, EvalResult, RunPlan, Trainer, default_config, run_evaluation  # noqa: E402
 from agent.config import CloneConfig  # noqa: E402
+from agent.defaults import TRAINING_ONLY_OPTIONS  # noqa: E402
 from agent.demos import Demonstrations  # noqa: E402
 
 TORCH_THREADS = 1
@@ -163,6 +164,8 @@ class RunResult(NamedTuple):
     """With demonstrations: the clone alone (before any RL update) on confirm_episodes."""
     clone_accuracy: float | None = None
     """With demonstrations: the clone's agreement with the demonstrator on its steps."""
+    evaluations: tuple[Evaluation, ...] = ()
+    """Every evaluation made, in order."""
 
     def row(self) -> dict[str, Any]:
         """A flat, JSON-able summary."""
@@ -276,6 +279,7 @@ class Watcher:
             train_s=self.clock.seconds,
             eval_s=self.clock.paused_s,
             policy=policy,
+            evaluations=tuple(self.history),
         )
 
 
@@ -295,15 +299,17 @@ def train_ours(
 ) -> RunResult:
     """Train our learner from its tuned defaults (plus overrides) until the criterion or budget.
 
-    `env_options` shape the training envs (e.g. random_start); evaluation envs get
-    `eval_env_options` (default: the training ones without random_start). With `demos`, the
+    `env_options` shape the training envs (e.g. random_start), on top of the defaults' ones;
+    evaluation envs get `eval_env_options` (default: the training ones without the
+    training-only options, random_start and time_limit_s). With `demos`, the
     run clones them first (on the training clock) and the clone alone is scored on
     confirm_episodes before its first RL update; `clone_overrides` change its CloneConfig.
     """
     env_options = dict(env_options or {})
+    train_config, algo_config = default_config(scene, algo, track=env_options.get("track"))
+    env_options = {**train_config.env_options, **env_options}
     if eval_env_options is None:
-        eval_env_options = {k: v for k, v in env_options.items() if k != "random_start"}
-    train_config, algo_config = default_config(scene, algo)
+        eval_env_options = {k: v for k, v in env_options.items() if k not in TRAINING_ONLY_OPTIONS}
     overrides = {"seed": seed, "eval_every_steps": 0, "checkpoint_every_steps": 1 << 40}
     if budget is not None:
         overrides["total_timesteps"] = budget

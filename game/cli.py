@@ -90,8 +90,11 @@ def build_parser(description: str) -> argparse.ArgumentParser:
     add("--headless", action="store_true", help="train without a window, at full speed")
     add(
         "--track",
-        help="race track: a shipped name (oval, hairpins, chicanes, speedway) or a .json path "
-        "(default oval); edit: a new .json path too (default: a new track)",
+        help="race track: a shipped name (oval, hairpins, chicanes, speedway), a .json path, "
+        "random:N (generated track N), random (train: a new generated track every episode; "
+        "eval, watch, play: the held-out ones) or random:heldout (the 100 held-out tracks, "
+        "never trained on) (default oval); edit: a new .json path too "
+        "(default: a new track)",
     )
     add(
         "--steps",
@@ -125,6 +128,11 @@ def build_parser(description: str) -> argparse.ArgumentParser:
         "--random",
         action="store_true",
         help="eval: a uniformly random policy instead of a checkpoint",
+    )
+    add(
+        "--solo",
+        action="store_true",
+        help="play: drive alone (on the race, the shipped agent races you by default)",
     )
     add(
         "--driver",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 from collections.abc import Callable
 from datetime import datetime
@@ -101,12 +102,12 @@ EXPERIMENT_RULES: tuple[Rule, ...] = (
 
 def sweep_spec(args: argparse.Namespace):
     """The sweep the flags ask for: a lesson, or --algo x --set over --seeds."""
-    from agent.grid import SweepSpec, Variant, grid_variants
+    from agent.grid import SweepSpec, grid_variants
     from agent.lessons import lesson
 
     if args.lesson is not None:
         return lesson(args.lesson)
-    from game.launch import env_options
+    from game.launch import env_options, held_out_options
 
     scene = args.scene or "race"
     options = env_options(args, scene, None)
@@ -117,12 +118,19 @@ def sweep_spec(args: argparse.Namespace):
     )
     if args.steps is not None:
         variants = tuple(
-            Variant(v.label, v.algo, {"total_timesteps": args.steps, **v.overrides})
+            dataclasses.replace(v, overrides={"total_timesteps": args.steps, **v.overrides})
             for v in variants
         )
     seeds = tuple(range(args.seed, args.seed + (args.seeds or DEFAULT_SEEDS)))
     target = gym.spec(scene_spec(scene).env_id).reward_threshold
-    return SweepSpec(scene, variants, seeds, target, env_options=options)
+    return SweepSpec(
+        scene,
+        variants,
+        seeds,
+        target,
+        env_options=options,
+        eval_env_options=held_out_options(options),
+    )
 
 
 def run_sweep(args: argparse.Namespace) -> int:

@@ -18,9 +18,20 @@ FlagRule = tuple[Callable[[argparse.Namespace], bool], Callable[[argparse.Namesp
 FLAG_RULES: tuple[FlagRule, ...] = (
     (
         lambda a: (
-            a.mode in ("watch", "eval") and a.checkpoint is None and not a.random and not a.driver
+            a.mode in ("watch", "eval")
+            and a.checkpoint is None
+            and not a.random
+            and not a.driver
+            and a.scene not in (None, "race")
         ),
-        lambda a: f"--checkpoint: expected a .pt file to {a.mode} (e.g. runs/<run>/best.pt)",
+        lambda a: (
+            f"--checkpoint: expected a .pt file to {a.mode} (e.g. runs/<run>/best.pt; "
+            "only the race ships a trained agent)"
+        ),
+    ),
+    (
+        lambda a: a.solo and (a.mode != "play" or a.checkpoint is not None or a.driver),
+        lambda a: "--solo: expected with --mode play only, instead of --checkpoint or --driver",
     ),
     (
         lambda a: a.driver and (a.mode == "train" or a.checkpoint is not None or a.random),

@@ -8,11 +8,13 @@ import dataclasses
 import json
 import math
 import sys
+from pathlib import Path
 from typing import Any
 
 from agent.demos import plural
 
 from game.errors import UsageError
+from game.race.track_choice import HELD_OUT, RANDOM
 from game.scenes import make_env, scene_spec
 
 
@@ -22,9 +24,11 @@ class Target:
 
     scene: str
     checkpoint: dict[str, Any] | None
-    """The payload of --checkpoint, read once."""
+    """The payload of --checkpoint (or of the scene's shipped agent), read once."""
     options: dict[str, Any]
     """Options the scene's env is made with (the race track)."""
+    checkpoint_path: Path | None = None
+    """Where `checkpoint` was read from."""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,14 +51,31 @@ def run(args: argparse.Namespace) -> int:
 
 def resolve(args: argparse.Namespace) -> Target:
     """The scene (--scene, or the checkpoint's, or race), the checkpoint, and the env options."""
-    checkpoint = None
-    if args.checkpoint is not None:
-        from agent.checkpoint import load_checkpoint
+    if args.track is not None and args.scene in (None, "race"):
+        from game.race.track_choice import parse_track_choice
 
-        checkpoint = load_checkpoint(args.checkpoint)
+        parse_track_choice(args.track, "--track")  # a bad choice first, before any checkpoint
+    path = args.checkpoint or shipped_agent(args)
+    checkpoint = None
+    if path is not None:
+        from agent.checkpoint import check_observation_layout, load_checkpoint
+
+        checkpoint = load_checkpoint(path)
     stored = None if checkpoint is None else checkpoint["metadata"]
     scene = check_scene(args, stored, "--checkpoint")
-    return Target(scene, checkpoint, env_options(args, scene, stored))
+    if checkpoint is not None:
+        check_observation_layout(path, checkpoint["metadata"], scene_spec(scene).obs_names)
+    # the shipped agent drives the track asked for (default: the default track), not its own
+    own = stored if args.checkpoint is not None else None
+    return Target(scene, checkpoint, env_options(args, scene, own), path)
+
+
+def shipped_agent(args: argparse.Namespace) -> Path | None:
+    """The scene's shipped agent, when watch, play or eval name no other driver (and play is not
+    --solo)."""
+    if args.driver or args.random or args.solo or args.mode not in ("watch", "play", "eval"):
+        return None
+    return scene_spec(args.scene or "race").shipped_checkpoint
 
 
 def check_scene(args: argparse.Namespace, stored: dict[str, Any] | None, flag: str) -> str:
@@ -77,11 +98,29 @@ def env_options(
     if args.track is not None:
         if scene != "race":
             raise UsageError(f"--track: expected only with the race scene, got the {scene} scene")
-        from game.race.track import load_track
+        from game.race.track_choice import parse_track_choice
 
-        load_track(args.track)  # a bad track file is one line, before anything starts
+        parse_track_choice(args.track, "--track")  # a bad choice is one line, before anything
         options["track"] = args.track
-    return options
+    return evaluation_options(options) if args.mode in ("eval", "watch", "play") else options
+
+
+def evaluation_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Where a run's driving is shown and scored: from the start line, with the track's own time
+    limit (no training-only options), and on the held-out tracks for `--track random` (the
+    tracks training never draws)."""
+    from agent.defaults import TRAINING_ONLY_OPTIONS
+
+    shown = {key: value for key, value in options.items() if key not in TRAINING_ONLY_OPTIONS}
+    if shown.get("track") == RANDOM:
+        shown["track"] = HELD_OUT
+    return shown
+
+
+def held_out_options(options: dict[str, Any]) -> dict[str, Any] | None:
+    """A sweep's evaluation options: evaluation_options for `--track random`, else None
+    (evaluate where training drives)."""
+    return evaluation_options(options) if options.get("track") == RANDOM else None
 
 
 def app_config(args: argparse.Namespace, default_speed: str):
@@ -110,7 +149,11 @@ def run_eval(args: argparse.Namespace, target: Target) -> int:
         result = evaluate_driver(options, args.episodes, args.seed, recorder)
         who = "scripted driver"
     else:
-        policy = None if args.random else policy_from_checkpoint(args.checkpoint, target.checkpoint)
+        policy = (
+            None
+            if args.random
+            else policy_from_checkpoint(target.checkpoint_path, target.checkpoint)
+        )
         result = evaluate(
             policy,
             lambda: make_env(scene, **options),
@@ -119,7 +162,7 @@ def run_eval(args: argparse.Namespace, target: Target) -> int:
             deterministic=not args.sample,
             recorder=recorder,
         )
-        who = "random policy" if args.random else str(args.checkpoint)
+        who = "random policy" if args.random else str(target.checkpoint_path)
     if recorder is not None:
         recorder.flush()
         print(recorded(recorder), file=sys.stderr if args.json else sys.stdout)
@@ -131,7 +174,8 @@ def run_eval(args: argparse.Namespace, target: Target) -> int:
     print(f"Mean episode length {result.mean_length:.1f} steps")
     if result.mean_laps is not None:
         best = "-" if result.best_lap_s is None else f"{result.best_lap_s:.2f} s"
-        print(f"Mean laps {result.mean_laps:.2f}, best lap {best}")
+        mean = "-" if result.mean_lap_s is None else f"{result.mean_lap_s:.2f} s"
+        print(f"Mean laps {result.mean_laps:.2f}, best lap {best}, mean best lap {mean}")
     return 0
 
 
@@ -152,7 +196,7 @@ def run_drive(args: argparse.Namespace, target: Target) -> int:
         from agent.checkpoint import policy_from_checkpoint
 
         policy, algo = (
-            policy_from_checkpoint(args.checkpoint, target.checkpoint),
+            policy_from_checkpoint(target.checkpoint_path, target.checkpoint),
             target.checkpoint["metadata"]["algo"],
         )
     recorder = demo_recorder(args, target)

@@ -13,7 +13,7 @@ import gymnasium as gym
 from gymnasium.vector import VectorEnv
 
 from game.errors import DisplayError, UsageError
-from game.launch import app_config, check_scene, env_options
+from game.launch import app_config, check_scene, env_options, evaluation_options
 from game.scenes import make_env, make_vector_env, scene_spec
 
 
@@ -101,7 +101,7 @@ def run_train(args: argparse.Namespace) -> int:
         return make_vector_env(scene, n, render_first=not args.headless, **options)
 
     def make_eval_env() -> gym.Env:
-        return make_env(scene, **options)
+        return make_env(scene, **evaluation_options(options))
 
     tensorboard = f"run directory: {run_dir}  (tensorboard --logdir {run_dir.parent})"
     if args.headless:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -14,6 +15,9 @@ from agent.demos import plural
 from game.errors import SceneError
 from game.race.sensors import OBS_NAMES as RACE_OBS
 from game.race.car_state import ACTION_NAMES as RACE_ACTIONS
+
+PRETRAINED_DIR = Path(__file__).resolve().parents[1] / "pretrained"
+"""Trained agents shipped with the game (pretrained/README.md says how each was made)."""
 
 EndingRule = Callable[[gym.Env, bool], str]
 """How an episode of a Gymnasium scene ended, in words, from its env and whether it terminated."""
@@ -55,7 +59,10 @@ class SceneSpec:
     """Whether the window draws the scene from its env's state (else from env 0's rgb_array
     frames); the race always is, from its simulation."""
     obs_names: tuple[str, ...] = ()
-    """One name per observation column: the layout demonstrations files are checked against."""
+    """One name per observation column: the layout demonstrations files and checkpoints are
+    checked against."""
+    shipped_checkpoint: Path | None = None
+    """A trained agent shipped with the game: watch, play and eval use it without --checkpoint."""
 
     @property
     def demo_spec(self) -> DemoSpec:
@@ -153,6 +160,7 @@ SCENES: dict[str, SceneSpec] = {
         success="at least one full lap without leaving the track",
         native_vector=True,
         obs_names=RACE_OBS,
+        shipped_checkpoint=PRETRAINED_DIR / "race-generalist.pt",
     ),
     "lunar": SceneSpec(
         name="lunar",

@@ -13,6 +13,7 @@ from game.app import App, AppConfig
 from game.baseline import ScriptedDriver
 from game.input import Keyboard
 from game.modes import Mode, PlayMode, TrainMode, VersusMode, WatchMode
+from game.race.track_choice import HELD_OUT, held_out_seed
 from game.scenes import make_vector_env, scene_spec
 
 VERSUS_TIME_LIMIT_S = 600.0
@@ -53,6 +54,9 @@ def drive(
     spec = scene_spec(scene)
 
     versus = human and (policy is not None or scripted)
+    if scene == "race" and (versus or cars > 1) and options.get("track") == HELD_OUT:
+        # cars racing or watched together share one track: the held-out one --seed picks
+        options = {**options, "track": f"random:{held_out_seed(seed or 0)}"}
     if versus:
         # a front row of two, and a race of several laps is never cut by the time limit
         options = {**options, "side_by_side": True, "time_limit_s": VERSUS_TIME_LIMIT_S}

@@ -21,14 +21,15 @@ from game.scenes import scene_spec
 torch.set_num_threads(1)  # as the trainer does: more threads only slow these small networks
 RACE = scene_spec("race").demo_spec
 CARTPOLE = scene_spec("cartpole").demo_spec
+RACE_OBS = len(RACE.obs_layout)
 
 
 def synthetic_demos(steps=3000, seed=0):
     """A demonstrator that picks argmax(W obs) on random race-shaped observations, in episodes of
     100 steps with reward 1 per step."""
     rng = np.random.default_rng(seed)
-    weights = rng.normal(size=(14, 9))
-    obs = rng.uniform(-1, 1, size=(steps, 14)).astype(np.float32)
+    weights = rng.normal(size=(RACE_OBS, 9))
+    obs = rng.uniform(-1, 1, size=(steps, RACE_OBS)).astype(np.float32)
     recorder = DemoRecorder(RACE, "synthetic", {})
     for t in range(steps):
         recorder.add(0, obs[t], int(np.argmax(obs[t] @ weights)), 1.0)
@@ -39,7 +40,7 @@ def synthetic_demos(steps=3000, seed=0):
 
 def cloned_learner(demos, algo="ppo", **clone):
     _, algo_config = default_config("race", algo)
-    learner = make_learner(algo_config, 14, 9, 1, seed=0)
+    learner = make_learner(algo_config, RACE_OBS, 9, 1, seed=0)
     config = CloneConfig(**clone)
     cloner = Cloner(
         learner.policy,

@@ -237,8 +237,14 @@ def test_typing_a_name_is_not_taken_for_hotkeys(tmp_path, monkeypatch):
 def test_a_missing_track_name_is_one_line():
     with pytest.raises(TrackError, match=r"^--track: expected a shipped track"):
         open_track("no_such_track")
-    with pytest.raises(TrackError, match="generated tracks are not available"):
-        open_track("random:3")
+    with pytest.raises(TrackError, match=r"^--track: expected random:N \(N >= 0\) to edit"):
+        open_track("random:heldout")
+
+
+def test_a_generated_track_opens_as_a_new_track_to_keep():
+    draft, path = open_track("random:3")
+    assert path is None  # saving asks for a name: the person keeps it as their own track file
+    assert draft.name == "Generated #3"
 
 
 def run_main(*args, cwd):

@@ -21,6 +21,7 @@ from game.hud import BAR, BAR_CHOSEN, BAR_MAX_PX, PAD, WARN, Hud, HudState, wrap
 from game.modes import PlayMode, TrainMode, WatchMode
 from agent.run import RunPlan
 from game.race.reward import REWARD_TERMS
+from game.race.sensors import OBS_SIZE
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -263,7 +264,7 @@ def driving_policy():
     from agent.policy import make_policy
 
     _, algo_config = default_config("race", "ppo")
-    return make_policy(14, 9, dataclasses.replace(algo_config, normalize_obs=False), seed=0)
+    return make_policy(OBS_SIZE, 9, dataclasses.replace(algo_config, normalize_obs=False), seed=0)
 
 
 def test_watch_shows_several_copies_and_follows_the_leader():

@@ -122,8 +122,17 @@ def bad_invocations(run: Path, tmp: Path) -> dict[str, tuple[list[str], str]]:
         ),
         "bad speed": (["--speed", "3"], "argument --speed: invalid choice: '3'"),
         "watch without checkpoint": (
-            ["--mode", "watch"],
+            ["--mode", "watch", "--scene", "lunar"],
             "--checkpoint: expected a .pt file to watch",
+        ),
+        "bad generated track": (
+            ["--mode", "eval", "--track", "random:x"],
+            "--track: expected a shipped track (chicanes, hairpins, oval, speedway), a track "
+            "file, random, random:N (N >= 0) or random:heldout, got 'random:x'",
+        ),
+        "solo with a checkpoint": (
+            ["--mode", "watch", "--solo"],
+            "--solo: expected with --mode play only",
         ),
         "missing checkpoint": (
             ["--mode", "eval", "--checkpoint", str(tmp / "nope.pt")],

@@ -8,6 +8,7 @@ from gymnasium.vector import AutoresetMode
 
 import game
 from game.race.driver import drive
+from game.race.sensors import OBS_SIZE
 from game.race.vector_env import RaceVectorEnv
 
 CARS = 6
@@ -17,20 +18,33 @@ def test_make_vec_returns_the_native_batched_env():
     envs = gym.make_vec("RaceTrack-v0", num_envs=CARS, vectorization_mode="vector_entry_point")
     assert isinstance(envs.unwrapped, RaceVectorEnv)
     assert envs.metadata["autoreset_mode"] == AutoresetMode.SAME_STEP
-    assert envs.observation_space.shape == (CARS, 14)
+    assert envs.observation_space.shape == (CARS, OBS_SIZE)
     assert isinstance(game.make_vector_env("race", CARS), RaceVectorEnv)
 
 
 TRACKS = ("oval", "hairpins", "chicanes", "speedway")
 
 
+GENERATED = ("random:5", "random:1000003", "hairpins")
+
+
 @pytest.mark.parametrize(
-    ("random_start", "tracks"), [(False, "oval"), (True, "oval"), (True, TRACKS), (False, TRACKS)]
+    ("random_start", "tracks"),
+    [
+        (False, "oval"),
+        (True, "oval"),
+        (True, TRACKS),
+        (False, TRACKS),
+        (True, GENERATED),
+        (False, "random:heldout"),
+    ],
 )
 def test_every_car_matches_a_single_env_with_the_same_seed_and_actions(random_start, tracks):
-    """Car i matches a single env on its own track (track i modulo their number, when several)."""
+    """Car i matches a single env on its own track (track i modulo their number, when several;
+    held-out: the one its seed picks, then the next one each episode, in both)."""
     envs = RaceVectorEnv(CARS, track=tracks, random_start=random_start)
-    names = [tracks] * CARS if isinstance(tracks, str) else [tracks[i % 4] for i in range(CARS)]
+    many = not isinstance(tracks, str)
+    names = [tracks[i % len(tracks)] for i in range(CARS)] if many else [tracks] * CARS
     singles = [gym.make("RaceTrack-v0", track=n, random_start=random_start) for n in names]
     obs, info = envs.reset(seed=3)
     for car, env in enumerate(singles):

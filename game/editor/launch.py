@@ -11,6 +11,8 @@ from game.editor.editor import Editor
 from game.editor.mode import EditMode
 from game.editor.model import TrackDraft, starter_loop
 from game.errors import TrackError
+from game.race.generate import generate_track
+from game.race.track_choice import GENERATED_PREFIX
 from game.race.track_fields import MAX_NAME_CHARS
 from game.race.track_file import (
     TrackSpec,
@@ -18,8 +20,6 @@ from game.race.track_file import (
     resolve_track_path,
     shipped_tracks,
 )
-
-GENERATED_PREFIX = "random:"
 
 
 def open_track(track: str | None) -> tuple[TrackDraft, Path | None]:
@@ -41,15 +41,15 @@ def open_track(track: str | None) -> tuple[TrackDraft, Path | None]:
 
 
 def generated_track(track: str) -> TrackSpec:
-    """The hook for --track random:N: the spec of generated track N.
-
-    Generated tracks (game/race/generate.py) are being written on another branch; once they
-    land this returns their spec, and the editor opens it as a new track (Save asks a name).
-    """
-    raise TrackError(
-        f"--track: expected a shipped track or a track file, got {track!r} "
-        "(generated tracks are not available in the editor yet)"
-    )
+    """The spec of generated track N for --track random:N (opened as a new track: Save asks a
+    name, so a generated track a person likes is kept as a track file)."""
+    number = track.removeprefix(GENERATED_PREFIX)
+    if not number.isdecimal():
+        raise TrackError(
+            f"--track: expected {GENERATED_PREFIX}N (N >= 0) to edit generated track N, "
+            f"got {track!r}"
+        )
+    return generate_track(int(number))
 
 
 def attach_editor(app: App, draft: TrackDraft, path: Path | None) -> EditMode:

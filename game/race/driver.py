@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from game.race.car import CarParams
 from game.race.racing_line import GRIP_MARGIN, RacingLine, racing_line
 from game.race.car_state import ACTION_STEER, ACTION_THROTTLE, RaceState
 from game.race.sim import RaceSim
@@ -39,8 +40,22 @@ ACTION_TABLE = np.array([[_ACTION_OF[(t, s)] for s in (-1, 0, 1)] for t in (-1, 
 
 def drive(sim: RaceSim, dt_s: float | None = None) -> npt.NDArray[np.intp]:
     """[N] actions that keep every car of `sim` on the racing line at a safe speed."""
-    track, st, params = sim.track, sim.state, sim.car
     dt_s = sim.config.dt_s if dt_s is None else dt_s
+    tracks = sim.tracks.tracks
+    if len(tracks) == 1:
+        return drive_on(tracks[0], sim.state, sim.car, dt_s)
+    on = sim.state.track
+    actions = np.empty(sim.num_cars, dtype=np.intp)
+    for t in np.unique(on):  # the cars on each track together
+        cars = np.flatnonzero(on == t)
+        group = RaceState(0)
+        group.cars = sim.state.cars[cars]
+        actions[cars] = drive_on(tracks[t], group, sim.car, dt_s)
+    return actions
+
+
+def drive_on(track: Track, st: RaceState, params: CarParams, dt_s: float) -> npt.NDArray[np.intp]:
+    """[N] the actions for cars `st`, all on `track`."""
     line = racing_line(track, params)
     along_m = line_position(line, track, st)
     lookahead_m = np.maximum(MIN_LOOKAHEAD_M, st.speed_mps * LOOKAHEAD_S)

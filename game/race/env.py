@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, ClassVar
 
 import gymnasium as gym
@@ -13,8 +12,15 @@ from gymnasium import spaces
 from game.race.reward import REWARD_TERMS
 from game.race.car_state import ACTION_NAMES, ENDINGS, CarRecord
 from game.race.sim import RaceConfig, RaceSim
-from game.race.sensors import OBS_HIGH, OBS_LOW
-from game.race.track import Track, load_track
+from game.race.sensors import OBS_HIGH, OBS_LOW, OBS_NAMES
+from game.race.track_choice import (
+    HELD_OUT,
+    TrackArg,
+    draw_training_seeds,
+    build_generated,
+    held_out_track,
+    parse_track_choice,
+)
 from game.race.track_file import DEFAULT_TRACK
 
 
@@ -38,7 +44,7 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
     Steering commands turn the wheels towards full lock (or back to centre) at 3 rad/s.
 
     ## Observation Space
-    `Box(14,)` float32:
+    `Box(27,)` float32 (names in `game.race.sensors.OBS_NAMES`):
 
     | Index | Observation                                            | Min | Max | Unit         |
     |-------|--------------------------------------------------------|-----|-----|--------------|
@@ -48,9 +54,15 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
     | 11    | sin of heading error (car heading - track direction)   | -1  | 1   |              |
     | 12    | cos of heading error (negative = driving backwards)    | -1  | 1   |              |
     | 13    | offset left of the centreline                          | -1  | 1   | x half width |
+    | 14-18 | how far the track turns 10, 20, 40, 70, 100 m ahead    | -1  | 1   | x pi rad     |
+    | 19-26 | the centreline 5, 10, 20, 40 m ahead: forward, left    | -1  | 1   | x 50 m       |
 
     Rays are cast exactly against the border polylines (walking the ray through the track's
-    quads), never read from pixels.
+    quads), never read from pixels. The track's turn ahead is the centreline's direction that
+    far along it from the car, minus its direction where the car is (positive = left, clipped
+    at a half turn): what a driver reads from the next corners, on any track. The centreline
+    ahead is its point that far along, in the car's frame (metres ahead of the car, then to its
+    left, clipped at 50 m), in pairs: where to steer, and how soon a sharp corner closes in.
 
     ## Rewards
     Named components, reported in `info["reward_components"]`:
@@ -78,24 +90,46 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
     "time limit").
 
     ## Arguments
-    - `track`: a shipped track's name, a path to a track file, or a `Track` (default "oval").
+    - `track` (default "oval"): a shipped track's name, a path to a track file, a `Track`,
+      "random:N" (generated track N, game/race/generate.py), "random" (a new generated
+      training track every episode: reset draws its seed from TRAINING_SEEDS with the env's
+      generator) or "random:heldout" (the 100 held-out tracks, EVALUATION_SEEDS, which
+      training never draws: reset with seed s drives held-out track s % 100, each unseeded
+      reset the next one; 100 episodes seeded 0-99 drive each once). `self.track` is the
+      track of the current episode.
     - `render_mode`: None or "rgb_array" (the game's engine draws the track natively; only
       the engine opens windows).
     - `random_start`: start anywhere along the track (helps learning a long track).
+    - `time_limit_s`: an episode's time limit instead of the track's (short episodes from
+      random starts: training across tracks).
+    - `progress_per_m`: the progress reward per metre on every track, instead of 100 per lap
+      (a reward that does not depend on the track's length: training across tracks).
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 20}
+    obs_names = OBS_NAMES
+    """What each observation value is (recorded in checkpoints)."""
 
     def __init__(
         self,
-        track: str | Path | Track = DEFAULT_TRACK,
+        track: TrackArg = DEFAULT_TRACK,
         render_mode: str | None = None,
         random_start: bool = False,
+        time_limit_s: float | None = None,
+        progress_per_m: float | None = None,
     ):
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise ValueError(f"render_mode: expected None or 'rgb_array', got {render_mode!r}")
-        self.track = track if isinstance(track, Track) else load_track(track)
-        self.sim = RaceSim(self.track, 1, RaceConfig(random_start=random_start))
+        choice = parse_track_choice(track)
+        self._generated = choice if isinstance(choice, str) else None
+        """RANDOM or HELD_OUT when the track changes every episode, else None."""
+        self._held_out = -1
+        """The held-out track (an index into EVALUATION_SEEDS) of the current episode."""
+        self.track = held_out_track(0) if isinstance(choice, str) else choice
+        config = RaceConfig(
+            random_start=random_start, time_limit_s=time_limit_s, progress_per_m=progress_per_m
+        )
+        self.sim = RaceSim(self.track, 1, config)
         self.observation_space = spaces.Box(OBS_LOW, OBS_HIGH, dtype=np.float32)
         self.action_space = spaces.Discrete(len(ACTION_NAMES))
         self.render_mode = render_mode
@@ -107,9 +141,23 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
     ) -> tuple[npt.NDArray[np.float32], dict[str, Any]]:
         """Start a new episode on the start line (seeded for reproducibility)."""
         super().reset(seed=seed)
+        if self._generated is not None:
+            self._next_track(seed)
         self.sim.reset([self.np_random])
         self._lap_times_s = []
         return self.sim.observe()[0], self._info(dict.fromkeys(REWARD_TERMS, 0.0))
+
+    def _next_track(self, seed: int | None) -> None:
+        """Drive the episode's generated track: a new training one, or the next held-out one."""
+        if self._generated == HELD_OUT:
+            self._held_out = self._held_out + 1 if seed is None else seed
+            track = held_out_track(self._held_out)
+        else:
+            (training_seed,) = draw_training_seeds(self.np_random, 1)
+            track = build_generated(training_seed)
+        if track is not self.track:
+            self.track = track
+            self.sim.set_tracks([track])
 
     def step(
         self, action: int | np.integer

@@ -21,7 +21,8 @@ LEN = 4  # length of segment k [m]
 S = 5  # arc length at vertex k [m]
 LX, LY = 6, 7  # left border vertex k (left when driving forward) [m]
 RX, RY = 8, 9  # right border vertex k [m]
-GEOMETRY_COLUMNS = 10
+H = 10  # heading of segment k [rad], unwrapped: H[k + 1] - H[k] is the turn at vertex k + 1
+GEOMETRY_COLUMNS = 11
 
 
 SEARCH_QUADS = 8

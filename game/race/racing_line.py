@@ -77,7 +77,7 @@ class RacingLine:
         return np.interp(np.mod(s_m, self.length_m), self.s_m, self.speed_mps)
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=256)  # enough for the 100 held-out tracks and a swarm's pool
 def racing_line(track: Track, params: CarParams) -> RacingLine:
     """The track's racing line for the car `params` (cached: tracks are immutable)."""
     mid, half, first = _cross_sections(track)

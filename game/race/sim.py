@@ -15,7 +15,7 @@ from numba import njit
 
 from game.race.car import CarParams, advance
 from game.race.car_state import ACTION_STEER, ACTION_THROTTLE, RaceState, StepOutput
-from game.race.reward import race_reward
+from game.race.reward import progress_rate, race_reward
 from game.race.sensors import OBS_SIZE, observe_car
 from game.race.quads import CX, CY, DX, DY, S, locate, project
 from game.race.track import Track
@@ -37,6 +37,9 @@ class RaceConfig:
     """Cars start up to this far off the track's direction (uniformly at random)."""
     time_limit_s: float | None = None
     """An episode's time limit; None: the track's (a race of several laps needs longer)."""
+    progress_per_m: float | None = None
+    """Progress reward per metre on every track; None: PROGRESS_PER_LAP per lap of the track
+    (game/race/reward.py)."""
     spread_start: bool = False
     """Start car i of N at i/N of the way round from the start line (evenly spread: watching
     many cars), instead of all on the line."""
@@ -58,13 +61,13 @@ class TrackSet:
     length_m: npt.NDArray[np.float64]
     max_steps: npt.NDArray[np.int64]
     """[T] each track's episode length in steps (its time limit)."""
+    progress_per_m: npt.NDArray[np.float64]
+    """[T] each track's progress reward per metre."""
 
 
-def pack_tracks(
-    tracks: Sequence[Track], dt_s: float, time_limit_s: float | None = None
-) -> TrackSet:
-    """Pack `tracks` into one TrackSet for steps of `dt_s`, with their own time limits or
-    `time_limit_s` for all."""
+def pack_tracks(tracks: Sequence[Track], config: RaceConfig) -> TrackSet:
+    """Pack `tracks` into one TrackSet for `config`'s steps, with their own time limits and
+    progress rewards or the ones `config` sets for all."""
     rows = np.cumsum([0, *(len(t.geometry) for t in tracks)])
     return TrackSet(
         tuple(tracks),
@@ -73,8 +76,10 @@ def pack_tracks(
         np.array([t.half_width_m for t in tracks]),
         np.array([t.length_m for t in tracks]),
         np.array(
-            [int(np.ceil((time_limit_s or t.time_limit_s) / dt_s)) for t in tracks], dtype=np.int64
+            [int(np.ceil((config.time_limit_s or t.time_limit_s) / config.dt_s)) for t in tracks],
+            dtype=np.int64,
         ),
+        np.array([progress_rate(t.length_m, config.progress_per_m) for t in tracks]),
     )
 
 
@@ -124,7 +129,7 @@ class RaceSim:
         """
         if not tracks:
             raise ValueError("tracks: expected at least one track, got none")
-        self.tracks = pack_tracks(tracks, self.config.dt_s, self.config.time_limit_s)
+        self.tracks = pack_tracks(tracks, self.config)
         cars = np.arange(self.num_cars)
         chosen = cars % len(tracks) if track_of_car is None else np.asarray(track_of_car)
         if chosen.shape != cars.shape or chosen.min() < 0 or chosen.max() >= len(tracks):
@@ -176,8 +181,8 @@ class RaceSim:
         out, ts = self.output, self.tracks
         _step_cars(
             np.asarray(actions, dtype=np.int64), self.state.cars, out.obs, out.values, out.flags,
-            ts.geometry, ts.first_row, ts.half_width_m, ts.length_m, ts.max_steps, self.car,
-            self.config.dt_s,
+            ts.geometry, ts.first_row, ts.half_width_m, ts.length_m, ts.max_steps,
+            ts.progress_per_m, self.car, self.config.dt_s,
         )  # fmt: skip
         return out
 
@@ -206,7 +211,7 @@ def _observe_cars(
         g = geometry[first_row[c.track] : first_row[c.track + 1]]
         observe_car(
             g, half_width_m[c.track], p, c.x_m, c.y_m, c.heading_rad, c.speed_mps, c.steer_rad,
-            c.seg, c.lateral_m, out[n],
+            c.seg, c.s_m, c.lateral_m, out[n],
         )  # fmt: skip
 
 
@@ -222,6 +227,7 @@ def _step_cars(
     half_widths_m: npt.NDArray[np.float64],
     lengths_m: npt.NDArray[np.float64],
     max_steps: npt.NDArray[np.int64],
+    progress_per_m: npt.NDArray[np.float64],
     p: CarParams,
     dt_s: float,
 ) -> None:
@@ -259,7 +265,7 @@ def _step_cars(
         c.s_m, c.lateral_m, c.travelled_m = s_m, lateral_m, travelled_m
         c.steps += 1
         c.crashed = 0 if on_track else 1
-        terms = race_reward(progress_m, length, new_lap, on_track)
+        terms = race_reward(progress_m, progress_per_m[t], new_lap, on_track)
         total = 0.0
         for j in range(len(terms)):
             values[i, 1 + j] = terms[j]
@@ -269,7 +275,9 @@ def _step_cars(
         f.new_lap = new_lap
         f.terminated = not on_track
         f.truncated = on_track and c.steps >= max_steps[t]
-        observe_car(g, half_widths_m[t], p, x, y, heading, speed, steer, seg, lateral_m, obs[i])
+        observe_car(
+            g, half_widths_m[t], p, x, y, heading, speed, steer, seg, s_m, lateral_m, obs[i]
+        )
 
 
 @njit(cache=True)

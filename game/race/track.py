@@ -18,6 +18,7 @@ from game.race.quads import (
     DX,
     DY,
     GEOMETRY_COLUMNS,
+    H,
     LEN,
     LX,
     LY,
@@ -188,6 +189,8 @@ def track_along(spec: TrackSpec, center: Points) -> Track:
     geometry[:, S] = np.concatenate([[0.0], np.cumsum(borders.seg_len_m)[:-1]])
     geometry[:, LX : LY + 1] = borders.left_m
     geometry[:, RX : RY + 1] = borders.right_m
+    heading = np.arctan2(borders.seg_dir[:, 1], borders.seg_dir[:, 0])
+    geometry[:, H] = heading[0] + np.concatenate([[0.0], np.cumsum(_wrap(np.diff(heading)))])
     total = float(borders.seg_len_m.sum())
     return Track(
         name=spec.name,
@@ -226,6 +229,11 @@ def centreline(spec: TrackSpec) -> Points:
     length = closed_length(dense)
     _check_length(length, spec)
     return resample_closed(dense, _vertex_count(length))
+
+
+def _wrap(angle_rad: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Angles wrapped into [-pi, pi)."""
+    return (angle_rad + np.pi) % (2 * np.pi) - np.pi
 
 
 def _vertex_count(length_m: float) -> int:

@@ -1,5 +1,5 @@
-"""RaceVectorEnv: N cars on one track stepped as arrays in one call (a native Gymnasium vector
-env)."""
+"""RaceVectorEnv: N cars stepped as arrays in one call (a native Gymnasium vector env), on one
+track, several, or generated ones."""
 
 from __future__ import annotations
 
@@ -15,18 +15,26 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from game.race.reward import REWARD_TERMS
-from game.race.sensors import OBS_HIGH, OBS_LOW
+from game.race.sensors import OBS_HIGH, OBS_LOW, OBS_NAMES
 from game.race.car_state import ACTION_NAMES, ENDINGS
 from game.race.sim import RaceConfig, RaceSim
-from game.race.track import Track, load_track
+from game.race.track import Track
+from game.race.track_choice import HELD_OUT, TrackArg, fixed_tracks, parse_track_choice
 from game.race.track_file import DEFAULT_TRACK
+from game.race.track_pool import CarTracks, HeldOutTracks, TrackPool
 
 
 class RaceVectorEnv(VectorEnv):
     """`num_envs` independent cars; car i behaves exactly like RaceEnv seeded with seed + i.
 
-    `track` is one track for every car (a shipped name, a track file, or a Track), or a
-    sequence of them: car i then drives on track i modulo their number. Autoreset is SAME_STEP,
+    `track` is one track for every car (any choice RaceEnv takes), or a sequence of fixed ones
+    (names, files, Tracks, "random:N"): car i then drives on track i modulo their number.
+    "random:heldout": car i reset with seed s drives held-out track s % 100, then the next one
+    each episode, exactly as a single env. "random": a pool of generated training tracks, 4 per
+    car (16 to 1,024), drawn from the stream of training seeds the first seeded reset starts;
+    at each of its episodes a car draws the pool track it drives uniformly, with its own
+    generator, and every 250 steps one pool track that no car is driving is replaced by the
+    stream's next one (game/race/track_pool.py). Autoreset is SAME_STEP,
     as the trainer expects: when a car's episode ends, `step` returns the first observation of
     its next episode, and the last one in `info["final_obs"]` (with `info["final_info"]`),
     masked by `info["_final_obs"]`. Cars do not collide with each other.
@@ -35,7 +43,8 @@ class RaceVectorEnv(VectorEnv):
     masked until a car has completed a lap; `ending` masked to the cars whose episode ended.
     Cars start on the line, anywhere along the track with `random_start`, or evenly spaced round
     it with `spread_start`; `side_by_side` starts them in two lanes, as a race's front row.
-    `time_limit_s` replaces the track's time limit.
+    `time_limit_s` replaces the track's time limit, `progress_per_m` the progress reward (as in
+    RaceEnv).
     """
 
     metadata: ClassVar[dict[str, Any]] = {
@@ -43,29 +52,34 @@ class RaceVectorEnv(VectorEnv):
         "render_fps": 20,
         "autoreset_mode": AutoresetMode.SAME_STEP,
     }
+    obs_names = OBS_NAMES
+    """What each observation value is (recorded in checkpoints)."""
 
     def __init__(
         self,
         num_envs: int = 1,
-        track: str | Path | Track | Sequence[str | Path | Track] = DEFAULT_TRACK,
+        track: TrackArg | Sequence[TrackArg] = DEFAULT_TRACK,
         render_mode: str | None = None,
         random_start: bool = False,
         spread_start: bool = False,
         side_by_side: bool = False,
         time_limit_s: float | None = None,
+        progress_per_m: float | None = None,
     ):
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise ValueError(f"render_mode: expected None or 'rgb_array', got {render_mode!r}")
         self.num_envs = num_envs
-        choices = [track] if isinstance(track, str | Path | Track) else list(track)
-        self.tracks = [t if isinstance(t, Track) else load_track(t) for t in choices]
+        self.car_tracks = car_tracks(track, num_envs)
         config = RaceConfig(
             random_start=random_start,
             spread_start=spread_start,
             side_by_side=side_by_side,
             time_limit_s=time_limit_s,
+            progress_per_m=progress_per_m,
         )
-        self.sim = RaceSim(self.tracks, num_envs, config)
+        first = self.car_tracks.first()
+        self.sim = RaceSim(self.car_tracks.tracks, num_envs, config)
+        self.sim.set_tracks(self.car_tracks.tracks, first)
         self.render_mode = render_mode
         self.single_observation_space = spaces.Box(OBS_LOW, OBS_HIGH, dtype=np.float32)
         self.single_action_space = spaces.Discrete(len(ACTION_NAMES))
@@ -83,12 +97,22 @@ class RaceVectorEnv(VectorEnv):
             if len(seed) != self.num_envs:
                 raise ValueError(f"seed: expected {self.num_envs} seeds, got {len(seed)}")
             self._rngs = [seeding.np_random(s)[0] for s in seed]
+        if self.car_tracks.seed(seed or [None] * self.num_envs):
+            self._use_tracks()
         self._reset_cars(np.arange(self.num_envs))
         zero = np.zeros(self.num_envs)
         return self.sim.observe(), self._info(dict.fromkeys(REWARD_TERMS, zero))
 
     def _reset_cars(self, cars: npt.NDArray[np.intp]) -> None:
+        """Start the chosen cars' next episodes, each on the track it drives next."""
+        current = self.sim.state.cars["track"]
+        if self.car_tracks.next_tracks(cars, current):
+            self._use_tracks()
         self.sim.reset([self._rngs[car] for car in cars], cars)
+
+    def _use_tracks(self) -> None:
+        """Hand the simulation the current tracks (the cars keep their track indices)."""
+        self.sim.set_tracks(self.car_tracks.tracks, self.sim.state.cars["track"])
 
     def step(
         self, actions: npt.ArrayLike
@@ -126,6 +150,8 @@ class RaceVectorEnv(VectorEnv):
             info["final_info"], info["_final_info"] = info.copy(), mask
             self._reset_cars(done)
             obs[done] = self.sim.observe(done)
+        if self.car_tracks.after_step(self.sim.state.cars["track"]):
+            self._use_tracks()
         return obs, out.reward.copy(), terminated, truncated, info
 
     def _info(self, components: dict[str, npt.NDArray[np.float64]]) -> dict[str, Any]:
@@ -154,3 +180,13 @@ class RaceVectorEnv(VectorEnv):
         from game.race.render import render_frame  # pygame is imported only to draw
 
         return render_frame(self.sim)
+
+
+def car_tracks(track: TrackArg | Sequence[TrackArg], num_cars: int) -> CarTracks:
+    """Who chooses each car's track, for a `track` argument (a bad one is one TrackError)."""
+    if isinstance(track, str | Path | Track) or not isinstance(track, Sequence):
+        choice = parse_track_choice(track)
+        if choice == HELD_OUT:
+            return HeldOutTracks(num_cars)
+        return TrackPool(num_cars) if isinstance(choice, str) else CarTracks([choice], num_cars)
+    return CarTracks(fixed_tracks(track), num_cars)
