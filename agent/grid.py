@@ -96,9 +96,12 @@ class SweepSpec:
             raise ConfigError(f"{path}: expected a sweep's {SPEC_NAME}, got {error}") from None
 
 
-def build_configs(scene: str, variant: Variant, seed: int = 0) -> tuple[TrainConfig, Any]:
-    """The variant's TrainConfig and algorithm config (ConfigError names a bad field)."""
-    train_config, algo_config = default_config(scene, variant.algo)
+def build_configs(
+    scene: str, variant: Variant, seed: int = 0, track: str | None = None
+) -> tuple[TrainConfig, Any]:
+    """The variant's TrainConfig and algorithm config, from the defaults for its `track` (the
+    race's "random" has its own); ConfigError names a bad field."""
+    train_config, algo_config = default_config(scene, variant.algo, track=track)
     train_fields = {f.name for f in dataclasses.fields(TrainConfig)}
     ours = {k: v for k, v in variant.overrides.items() if k in train_fields}
     theirs = {k: v for k, v in variant.overrides.items() if k not in train_fields}

@@ -48,6 +48,17 @@ LESSONS: dict[str, SweepSpec] = {
         target=200.0,
         title="LunarLander: random, REINFORCE and PPO (3 seeds)",
     ),
+    "race-tracks": SweepSpec(
+        scene="race",
+        variants=(
+            Variant("PPO on the oval", "ppo", env_options={"track": "oval"}),
+            Variant("PPO across generated tracks", "ppo", env_options={"track": "random"}),
+        ),
+        seeds=(0, 1, 2),
+        eval_env_options={"track": "random:heldout"},
+        title="The race: PPO trained on the oval or across generated tracks, "
+        "driving 100 held-out tracks (3 seeds)",
+    ),
 }
 """Lesson name -> its sweep (1M steps per LunarLander learner: their tuned budgets)."""
 

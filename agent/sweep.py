@@ -125,8 +125,10 @@ def _plan(spec: SweepSpec, variant: int, seed: int, run_dir: Path) -> RunPlan:
     if run_dir.exists():
         shutil.rmtree(run_dir)
     check_run_dir(run_dir, resume=False)
-    train_config, algo_config = build_configs(spec.scene, spec.variants[variant], seed)
     options = spec.train_options(variant)
+    variant_spec = spec.variants[variant]
+    train_config, algo_config = build_configs(spec.scene, variant_spec, seed, options.get("track"))
+    options = {**train_config.env_options, **options}  # the defaults' own (random starts...)
     return RunPlan(replace(train_config, env_options=options), algo_config, run_dir)
 
 

@@ -34,7 +34,10 @@ def add_experiment_flags(add: Callable[..., object]) -> None:
     )
     add("--samples", type=int, help="sweep: K random configurations instead of a grid")
     add("--address", help="sweep: join the Ray cluster at this address instead of starting Ray")
-    add("--lesson", help="sweep: a ready comparison: cartpole-returns, cartpole-network, lunar")
+    add(
+        "--lesson",
+        help="sweep: a ready comparison: cartpole-returns, cartpole-network, lunar, race-tracks",
+    )
     add("runs", nargs="*", type=Path, metavar="RUN_DIR", help="plot: run directories (or above)")
     add("--out", type=Path, default=PLOT_FILE, help=f"plot: the PNG to write (default {PLOT_FILE})")
 
