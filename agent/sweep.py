@@ -73,7 +73,7 @@ def train_and_score(
     on `spec.final_episodes` episodes, write and return final.json (with `train_s`, the run's
     training seconds over all its sessions, and `trial_s`, this call's seconds)."""
     start_s = time.perf_counter()
-    options, algo = spec.train_options(variant), spec.variants[variant].algo
+    algo = spec.variants[variant].algo
     eval_options = spec.eval_options(variant)
 
     def make_eval_env() -> gym.Env:
@@ -89,6 +89,7 @@ def train_and_score(
         write_json(run_dir / FINAL_NAME, final)
         return final
     plan = _plan(spec, variant, seed, run_dir)
+    options = plan.train_config.env_options  # with its defaults' own (random starts...)
     summary = train_headless(
         plan,
         lambda n: makers.vector(spec.scene, n, **options),

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 from types import SimpleNamespace
 
 from agent.grid import SweepSpec, Variant
@@ -132,3 +134,46 @@ def test_ray_and_matplotlib_load_only_for_the_modes_that_need_them():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_variant_across_generated_tracks_trains_with_their_defaults(tmp_path, monkeypatch):
+    """The race lesson's generated-tracks variant trains from the --track random defaults (6M
+    steps, random starts, 30 s episodes: its envs get them too) and is scored on the held-out
+    tracks; the oval variant from the oval's."""
+    from agent import sweep
+    from agent.lessons import LESSONS
+
+    spec = LESSONS["race-tracks"]
+    made: list[dict] = []
+
+    class Made(Exception):
+        pass
+
+    def fake_training(plan, make_envs, make_eval_env, **_):
+        make_envs(plan.train_config.num_envs)
+        made.append({"eval": make_eval_env(), "plan": plan})
+        raise Made
+
+    def vector(scene, n, **options):
+        made.append({"scene": scene, "n": n, "options": options})
+
+    monkeypatch.setattr(sweep, "train_headless", fake_training)
+    makers = EnvMakers(vector, lambda scene, **options: options)
+    for variant, run in ((1, "random"), (0, "oval")):
+        made.clear()
+        with pytest.raises(Made):
+            sweep.train_and_score(spec, variant, 0, tmp_path / run, makers)
+        trained, scored = made
+        plan = scored["plan"]
+        assert trained["options"] == plan.train_config.env_options
+        assert scored["eval"] == {"track": "random:heldout"}
+        if run == "random":
+            assert plan.train_config.env_options == {
+                "track": "random",
+                "random_start": True,
+                "time_limit_s": 30.0,
+            }
+            assert (plan.train_config.total_timesteps, trained["n"]) == (6_000_000, 32)
+        else:
+            assert plan.train_config.env_options == {"track": "oval"}
+            assert plan.train_config.total_timesteps == 300_000
