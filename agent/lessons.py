@@ -56,8 +56,7 @@ LESSONS: dict[str, SweepSpec] = {
         ),
         seeds=(0, 1, 2),
         eval_env_options={"track": "random:heldout"},
-        title="The race: PPO trained on the oval or across generated tracks, "
-        "driving 100 held-out tracks (3 seeds)",
+        title="The race, scored on 100 held-out tracks (3 seeds)",
     ),
 }
 """Lesson name -> its sweep (1M steps per LunarLander learner: their tuned budgets)."""
