@@ -4,6 +4,7 @@ live training in the window adapts them."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 from agent.config import ALGOS, AlgoConfig, PPOConfig, ReinforceConfig, TrainConfig
@@ -150,11 +151,12 @@ _DEFAULTS: dict[tuple[str, str], tuple[dict[str, Any], AlgoConfig]] = {
 
 
 def default_config(
-    scene: str, algo: str, live: bool = False, track: str | None = None
+    scene: str, algo: str, live: bool = False, env_options: Mapping[str, Any] | None = None
 ) -> tuple[TrainConfig, AlgoConfig]:
-    """The tuned configs for `scene` and `algo`; `live` adapts them to the windowed trainer.
+    """The tuned configs for `scene` and `algo` with `env_options` over the defaults' own; `live`
+    adapts them to the windowed trainer.
 
-    PPO on the race with `track` "random" (a new generated track every episode) has its own.
+    PPO on the race with the track "random" (a new generated track every episode) has its own.
 
     Live, the learning is visible frame by frame: on the race a swarm of cars shares each
     update (the first lap comes sooner; REINFORCE's cars each contribute whole episodes);
@@ -166,10 +168,12 @@ def default_config(
     scenes = sorted({s for s, _ in _DEFAULTS})
     if (scene, algo) not in _DEFAULTS:
         raise ConfigError(f"--scene: expected one of {', '.join(scenes)}, got {scene!r}")
+    options = dict(env_options or {})
     train_values, algo_config = _DEFAULTS[scene, algo]
-    if (scene, algo, track) == ("race", "ppo", "random"):
+    if (scene, algo, options.get("track")) == ("race", "ppo", "random"):
         train_values, algo_config = {**train_values, **_RACE_ACROSS}, _PPO_RACE_ACROSS
-    train_config = TrainConfig(scene=scene, algo=algo, **train_values)
+    options = {**train_values.get("env_options", {}), **options}
+    train_config = TrainConfig(scene=scene, algo=algo, **{**train_values, "env_options": options})
     if not live:
         return train_config, algo_config
     if isinstance(algo_config, ReinforceConfig):

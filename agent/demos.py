@@ -9,6 +9,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+PERSON = "person"
+"""The source of a stretch a person drove (with a suffix: "person (take-over)")."""
+
 
 @dataclass(frozen=True)
 class DemoEpisode:
@@ -30,6 +33,11 @@ class DemoEpisode:
     """The scene's success criterion was met (a lap, a landing...)."""
     laps: int | None = None
     """Laps completed (the race only)."""
+
+    @property
+    def by_person(self) -> bool:
+        """A person drove this stretch (not a program)."""
+        return self.source.startswith(PERSON)
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,7 @@ class Demonstrations:
         acted, seen, episodes = [np.empty(0, np.int64)], [np.empty(0, np.int64)], []
         start = 0
         for episode in self.episodes:
-            lag = min(steps, episode.length) if episode.source.startswith("person") else 0
+            lag = min(steps, episode.length) if episode.by_person else 0
             rows = np.arange(start + lag, start + episode.length)
             acted.append(rows)
             seen.append(rows - lag)

@@ -97,11 +97,11 @@ class SweepSpec:
 
 
 def build_configs(
-    scene: str, variant: Variant, seed: int = 0, track: str | None = None
+    scene: str, variant: Variant, seed: int = 0, env_options: Mapping[str, Any] | None = None
 ) -> tuple[TrainConfig, Any]:
-    """The variant's TrainConfig and algorithm config, from the defaults for its `track` (the
-    race's "random" has its own); ConfigError names a bad field."""
-    train_config, algo_config = default_config(scene, variant.algo, track=track)
+    """The variant's TrainConfig and algorithm config, from the defaults for its `env_options`
+    (the race's "random" track has its own); ConfigError names a bad field."""
+    train_config, algo_config = default_config(scene, variant.algo, env_options=env_options)
     train_fields = {f.name for f in dataclasses.fields(TrainConfig)}
     ours = {k: v for k, v in variant.overrides.items() if k in train_fields}
     theirs = {k: v for k, v in variant.overrides.items() if k not in train_fields}

@@ -62,6 +62,8 @@ class Learner(Protocol):
 
     policy: Policy
     optimizer: Adam
+    value_optimizer: Adam | None
+    """The value network's own optimiser, when it has one (REINFORCE's fitted baseline)."""
 
     def observe(self, step: Transition) -> None:
         """Store one vector-env step."""

@@ -108,12 +108,8 @@ def new_run(
     `demos` (a file of this scene's layout and actions: DemoError otherwise) is cloned for
     `bc_epochs` before RL.
     """
-    env_options = dict(env_options or {})
-    train_config, algo_config = default_config(scene, algo, live, env_options.get("track"))
-    overrides: dict[str, Any] = {
-        "seed": seed,
-        "env_options": {**train_config.env_options, **env_options},
-    }
+    train_config, algo_config = default_config(scene, algo, live, env_options)
+    overrides: dict[str, Any] = {"seed": seed}
     if total_timesteps is not None:
         overrides["total_timesteps"] = total_timesteps
     if num_envs is not None:

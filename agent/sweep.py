@@ -14,7 +14,6 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -126,11 +125,9 @@ def _plan(spec: SweepSpec, variant: int, seed: int, run_dir: Path) -> RunPlan:
     if run_dir.exists():
         shutil.rmtree(run_dir)
     check_run_dir(run_dir, resume=False)
-    options = spec.train_options(variant)
-    variant_spec = spec.variants[variant]
-    train_config, algo_config = build_configs(spec.scene, variant_spec, seed, options.get("track"))
-    options = {**train_config.env_options, **options}  # the defaults' own (random starts...)
-    return RunPlan(replace(train_config, env_options=options), algo_config, run_dir)
+    variant_spec, options = spec.variants[variant], spec.train_options(variant)
+    train_config, algo_config = build_configs(spec.scene, variant_spec, seed, options)
+    return RunPlan(train_config, algo_config, run_dir)
 
 
 def _report_evaluation(step: int, result: EvalResult) -> None:

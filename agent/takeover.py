@@ -15,11 +15,12 @@ import numpy as np
 import numpy.typing as npt
 
 from agent.clone import Cloner
+from agent.demos import PERSON
 from agent.recording import DemoRecorder, outcome
 from agent.episodes import EnvStepReport
 from agent.policy import PolicyOutput
 
-SOURCE = "person (take-over)"
+SOURCE = f"{PERSON} (take-over)"
 """How the steps a person drives during training are labelled in the run's demos.npz."""
 
 

@@ -40,7 +40,7 @@ def training_payload(trainer: Trainer) -> dict[str, Any]:
         "torch_threads": torch.get_num_threads(),
         "torch_version": str(torch.__version__),
     }
-    value_optimizer = getattr(trainer.learner, "value_optimizer", None)
+    value_optimizer = trainer.learner.value_optimizer
     return {
         "metadata": metadata,
         "model": policy.model.state_dict(),
@@ -62,7 +62,7 @@ def restore_training(trainer: Trainer, path: Path, payload: dict[str, Any]) -> N
     restore_policy(path, payload, trainer.policy)
     with reading(path, "training state", "a resumable run"):
         trainer.learner.optimizer.load_state_dict(payload["optimizer"])
-        value_optimizer = getattr(trainer.learner, "value_optimizer", None)
+        value_optimizer = trainer.learner.value_optimizer
         if value_optimizer is not None:
             value_optimizer.load_state_dict(payload["value_optimizer"])
         torch.set_rng_state(payload["rng"]["torch"])

@@ -93,7 +93,7 @@ def race(demos: Demonstrations, who: str, seeds: list[int]) -> list[dict]:
         (f"clone {who}, then ppo, no cloning during RL", demos, {"rl_coef": 0.0}),
         (f"clone {who} (plain cross-entropy), then ppo", demos, {"balance_actions": 0.0}),
     )
-    if any(e.source.startswith("person") for e in demos.episodes):
+    if any(e.by_person for e in demos.episodes):
         variants += ((f"clone {who} (no reaction lag), then ppo", demos, {"reaction_steps": 0}),)
     for label, with_demos, clone_overrides in variants:
         run = partial(

@@ -36,6 +36,7 @@ import dataclasses
 import numpy as np
 
 from agent.demo_file import load_demos, save_demos
+from agent.demos import PERSON
 from agent.recording import DemoRecorder
 from game.app import App, AppConfig
 from game.modes import PlayMode
@@ -129,7 +130,7 @@ def main() -> None:
     app = App(AppConfig(speed=1.0))
     envs = game.make_vector_env("race", 1, render_first=True, track="hairpins")
     mode = PlayMode(scene, envs, app.keyboard, seed=args.seed)
-    mode.record(DemoRecorder(scene.demo_spec, "person", {"track": "hairpins"}, args.path), (0,))
+    mode.record(DemoRecorder(scene.demo_spec, PERSON, {"track": "hairpins"}, args.path), (0,))
     app.attach(mode)
     stop = threading.Event()
     person = threading.Thread(target=play, args=(mode, args.laps, stop), daemon=True)

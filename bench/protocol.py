@@ -305,9 +305,8 @@ def train_ours(
     run clones them first (on the training clock) and the clone alone is scored on
     confirm_episodes before its first RL update; `clone_overrides` change its CloneConfig.
     """
-    env_options = dict(env_options or {})
-    train_config, algo_config = default_config(scene, algo, track=env_options.get("track"))
-    env_options = {**train_config.env_options, **env_options}
+    train_config, algo_config = default_config(scene, algo, env_options=env_options)
+    env_options = train_config.env_options
     if eval_env_options is None:
         eval_env_options = {k: v for k, v in env_options.items() if k not in TRAINING_ONLY_OPTIONS}
     overrides = {"seed": seed, "eval_every_steps": 0, "checkpoint_every_steps": 1 << 40}

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from agent.demos import plural
+from agent.demos import PERSON, plural
 
 from game.errors import UsageError
 from game.race.track_choice import HELD_OUT, RANDOM
@@ -238,7 +238,7 @@ def demo_recorder(args: argparse.Namespace, target: Target):
     if path.exists():
         load_demos(path, spec)
     if args.mode == "play":
-        source = "person"
+        source = PERSON
     elif args.driver:
         source = "driver"
     else:

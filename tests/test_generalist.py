@@ -29,8 +29,13 @@ def test_training_across_generated_tracks_has_its_own_defaults():
     oval = new_run("race", "ppo", env_options={"track": "oval"}).train_config
     assert oval.env_options == {"track": "oval"}
     assert (oval.num_envs, oval.total_timesteps) == (8, 300_000)
-    assert default_config("race", "reinforce", track="random") == default_config(
-        "race", "reinforce"
+    random_track = {"track": "random"}
+    reinforce, reinforce_across = (
+        default_config("race", "reinforce", env_options=options) for options in ({}, random_track)
+    )
+    assert reinforce_across == (
+        dataclasses.replace(reinforce[0], env_options=random_track),
+        reinforce[1],
     )
     # an option given on the command line wins over the default's
     plan = new_run("race", "ppo", env_options={"track": "random", "random_start": False})
