@@ -34,9 +34,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as `python bench/x.py` from anywhere
 
 import game  # noqa: E402
+from game.launch import evaluation_options  # noqa: E402
 from agent import EnvStepReport, EvalResult, RunPlan, Trainer, default_config, run_evaluation  # noqa: E402
 from agent.config import CloneConfig  # noqa: E402
-from agent.defaults import TRAINING_ONLY_OPTIONS  # noqa: E402
 from agent.demos import Demonstrations  # noqa: E402
 
 TORCH_THREADS = 1
@@ -300,15 +300,16 @@ def train_ours(
     """Train our learner from its tuned defaults (plus overrides) until the criterion or budget.
 
     `env_options` shape the training envs (e.g. random_start), on top of the defaults' ones;
-    evaluation envs get `eval_env_options` (default: the training ones without the
-    training-only options, random_start and time_limit_s). With `demos`, the
-    run clones them first (on the training clock) and the clone alone is scored on
-    confirm_episodes before its first RL update; `clone_overrides` change its CloneConfig.
+    evaluation envs get `eval_env_options` (default: where `python main.py` scores such a run,
+    game/launch.py evaluation_options: no training-only options, held-out tracks for random).
+    With `demos`, the run clones them first (on the training clock) and the clone alone is
+    scored on confirm_episodes before its first RL update; `clone_overrides` change its
+    CloneConfig.
     """
     train_config, algo_config = default_config(scene, algo, env_options=env_options)
     env_options = train_config.env_options
     if eval_env_options is None:
-        eval_env_options = {k: v for k, v in env_options.items() if k not in TRAINING_ONLY_OPTIONS}
+        eval_env_options = evaluation_options(env_options)
     overrides = {"seed": seed, "eval_every_steps": 0, "checkpoint_every_steps": 1 << 40}
     if budget is not None:
         overrides["total_timesteps"] = budget
