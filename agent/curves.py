@@ -1,5 +1,6 @@
-"""Learning curves from metrics.csv: each run smoothed onto a common grid of env steps, then the
-mean over seeds with a 95% confidence band (Student's t)."""
+"""Learning curves from a run's CSVs (metrics.csv: training episodes; evaluations.csv: periodic
+evaluations): each run smoothed onto a common grid of env steps, then the mean over seeds with a
+95% confidence band (Student's t)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from agent.metrics import CSV_NAME
+from agent.metrics import CSV_NAME, EVAL_CSV_NAME
 
 WINDOW = 20
 """A run's value at a step is the mean return of its last WINDOW episodes finished by then."""
@@ -29,13 +30,25 @@ class Curve(NamedTuple):
     runs: int
 
 
+def _read(path: Path, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """(step, `column`) of every row of a run's CSV that has a value there, in order."""
+    with path.open(newline="") as file:
+        rows = [row for row in csv.DictReader(file) if row.get(column)]
+    steps = np.array([int(row["step"]) for row in rows], dtype=np.int64)
+    return steps, np.array([float(row[column]) for row in rows])
+
+
 def read_episodes(run_dir: Path) -> tuple[np.ndarray, np.ndarray]:
     """(env step, return) of every episode a run logged, in order."""
-    with (run_dir / CSV_NAME).open(newline="") as file:
-        rows = [row for row in csv.DictReader(file) if row.get("return")]
-    steps = np.array([int(row["step"]) for row in rows], dtype=np.int64)
-    returns = np.array([float(row["return"]) for row in rows])
-    return steps, returns
+    return _read(run_dir / CSV_NAME, "return")
+
+
+def read_evaluations(run_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(env step, mean return) of every periodic evaluation a run logged, in order (none: empty)."""
+    path = run_dir / EVAL_CSV_NAME
+    if not path.is_file():
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    return _read(path, "mean_return")
 
 
 def smooth(
@@ -79,11 +92,14 @@ def band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return mean, mean - half, mean + half
 
 
-def curve_of(runs: Sequence[tuple[np.ndarray, np.ndarray]], points: int = POINTS) -> Curve:
-    """The runs' (steps, returns) on a grid up to the shortest run's last episode."""
+def curve_of(
+    runs: Sequence[tuple[np.ndarray, np.ndarray]], points: int = POINTS, window: int = WINDOW
+) -> Curve:
+    """The runs' (steps, returns) on a grid up to the shortest run's last one, each smoothed over
+    its last `window` values (1 for evaluations: the latest one by each step)."""
     last = min(int(steps[-1]) for steps, _ in runs if len(steps))
     grid = np.linspace(0, last, points).round().astype(np.int64)
-    smoothed = np.stack([smooth(steps, returns, grid) for steps, returns in runs])
+    smoothed = np.stack([smooth(steps, returns, grid, window) for steps, returns in runs])
     defined = ~np.isnan(smoothed).any(axis=0)  # from the step every run has an episode
     mean, low, high = band(smoothed[:, defined])
     return Curve(grid[defined], mean, low, high, len(runs))

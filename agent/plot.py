@@ -26,8 +26,18 @@ def _save(figure: Figure, path: Path) -> None:
     write_atomically(path, lambda file: figure.savefig(file, format="png", dpi=100))
 
 
+TRAINING_RETURNS = "episode return (mean of the last 20, over seeds)"
+"""The y axis of curves of training episodes."""
+EVALUATION_RETURNS = "evaluation mean return (the latest by each step, over seeds)"
+"""The y axis of curves of periodic evaluations."""
+
+
 def plot_curves(
-    curves: Mapping[str, Curve], path: Path, title: str, target: float | None = None
+    curves: Mapping[str, Curve],
+    path: Path,
+    title: str,
+    target: float | None = None,
+    ylabel: str = TRAINING_RETURNS,
 ) -> None:
     """Mean return against env steps per configuration, a shaded 95% band over its seeds."""
     figure = Figure(figsize=(8, 5), layout="constrained")
@@ -39,7 +49,7 @@ def plot_curves(
         axes.axhline(target, color="grey", linestyle="--", linewidth=1, label=f"target {target:g}")
     axes.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     axes.set_xlabel("env steps")
-    axes.set_ylabel("episode return (mean of the last 20, over seeds)")
+    axes.set_ylabel(ylabel)
     axes.set_title(title)
     axes.grid(alpha=0.3)
     axes.legend(loc="best", fontsize="small")

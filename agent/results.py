@@ -4,7 +4,11 @@ Layout of a sweep directory (everything is read from files, so a resumed or fini
 gives the same table):
     sweep.json                          the spec (configurations, seeds, target)
     trials/<NN-label>/seed-<S>/         an ordinary run directory, plus final.json or error.txt
-    results.csv, curves.png, finals.png the table and the plots
+    results.csv                         the table
+    curves.png                          learning curves: returns of the training episodes
+    evaluations.png                     the periodic evaluations' mean returns (in the
+                                        evaluation envs, which may differ from training's)
+    finals.png                          each trial's final evaluation
     tune/                               Ray Tune's state (for --resume)
 """
 
@@ -20,10 +24,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from agent.curves import Curve, band, curve_of, read_episodes
+from agent.curves import WINDOW, Curve, band, curve_of, read_episodes, read_evaluations
 from agent.grid import RANDOM, SweepSpec
 from agent.metrics import CSV_NAME, EVAL_CSV_NAME
-from agent.plot import plot_curves, plot_finals
+from agent.plot import EVALUATION_RETURNS, plot_curves, plot_finals
 from agent.files import write_csv_atomically, write_text_atomically
 
 TRIALS_DIR = "trials"
@@ -33,6 +37,7 @@ ERROR_NAME = "error.txt"
 """Written by a trial that raised: the error, one line."""
 RESULTS_NAME = "results.csv"
 CURVES_NAME = "curves.png"
+EVALUATIONS_NAME = "evaluations.png"
 FINALS_NAME = "finals.png"
 
 
@@ -182,15 +187,19 @@ def write_csv(table: Sequence[Row], path: Path) -> None:
     write_csv_atomically(path, [Row._fields, *rows])
 
 
-def curves(spec: SweepSpec, found: Sequence[TrialOutcome]) -> dict[str, Curve]:
-    """Each configuration's learning curve over its seeds; the random baseline's final scores as
-    a flat band across the others' steps."""
+def curves(
+    spec: SweepSpec, found: Sequence[TrialOutcome], evaluations: bool = False
+) -> dict[str, Curve]:
+    """Each configuration's learning curve over its seeds (of training episodes, or with
+    `evaluations` of its periodic evaluations); the random baseline's final scores as a flat
+    band across the others' steps."""
+    read, window = (read_evaluations, 1) if evaluations else (read_episodes, WINDOW)
     drawn: dict[str, Curve] = {}
     for index, variant in enumerate(spec.variants):
         runs = [o.run_dir for o in found if o.variant == index and (o.run_dir / CSV_NAME).is_file()]
-        episodes = [e for e in map(read_episodes, runs) if len(e[0])]
-        if episodes:
-            drawn[variant.label] = curve_of(episodes)
+        logged = [r for r in map(read, runs) if len(r[0])]
+        if logged and variant.algo != RANDOM:
+            drawn[variant.label] = curve_of(logged, window=window)
     last = max((int(c.steps[-1]) for c in drawn.values() if len(c.steps)), default=1)
     for index, variant in enumerate(spec.variants):
         finals = [o.final["mean_return"] for o in found if o.variant == index and o.final]
@@ -201,12 +210,19 @@ def curves(spec: SweepSpec, found: Sequence[TrialOutcome]) -> dict[str, Curve]:
 
 
 def write_report(spec: SweepSpec, sweep_dir: Path) -> str:
-    """Write results.csv, curves.png and finals.png into `sweep_dir`; return the printed table."""
+    """Write results.csv and the plots into `sweep_dir`; return the printed table."""
     found = outcomes(spec, sweep_dir)
     table = rows(spec, found)
     write_csv(table, sweep_dir / RESULTS_NAME)
     title = spec.title or f"{spec.scene}: {len(spec.seeds)} seeds per configuration"
     plot_curves(curves(spec, found), sweep_dir / CURVES_NAME, title, spec.target)
+    plot_curves(
+        curves(spec, found, evaluations=True),
+        sweep_dir / EVALUATIONS_NAME,
+        title,
+        spec.target,
+        EVALUATION_RETURNS,
+    )
     finals = {
         v.label: [o.final["mean_return"] for o in found if o.variant == i and o.final]
         for i, v in enumerate(spec.variants)

@@ -139,7 +139,14 @@ def sweep_spec(args: argparse.Namespace):
 def run_sweep(args: argparse.Namespace) -> int:
     """Run a sweep (or continue one with --resume), then print and write its table and plots."""
     from agent.grid import SPEC_NAME, SweepSpec
-    from agent.results import CURVES_NAME, FINALS_NAME, RESULTS_NAME, outcomes, write_report
+    from agent.results import (
+        CURVES_NAME,
+        EVALUATIONS_NAME,
+        FINALS_NAME,
+        RESULTS_NAME,
+        outcomes,
+        write_report,
+    )
 
     if args.resume is not None:
         sweep_dir, spec = args.resume, SweepSpec.load(args.resume / SPEC_NAME)
@@ -171,7 +178,8 @@ def run_sweep(args: argparse.Namespace) -> int:
         resume=args.resume is not None,
     )
     print(write_report(spec, sweep_dir))
-    print(f"table: {sweep_dir / RESULTS_NAME}; plots: {sweep_dir / CURVES_NAME}, {FINALS_NAME}")
+    plots = ", ".join((str(sweep_dir / CURVES_NAME), EVALUATIONS_NAME, FINALS_NAME))
+    print(f"table: {sweep_dir / RESULTS_NAME}; plots: {plots}")
     found = outcomes(spec, sweep_dir)
     if any(o.final is None and o.error is None for o in found):
         print(f"interrupted: continue with --mode sweep --resume {sweep_dir}")

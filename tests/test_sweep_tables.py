@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.curves import band, curve_of, read_episodes, smooth, t_quantile
+from agent.curves import band, curve_of, read_episodes, read_evaluations, smooth, t_quantile
 from agent.errors import ConfigError
 from agent.grid import SweepSpec, Variant, build_configs, grid_variants
 from agent.lessons import LESSONS
@@ -200,8 +200,25 @@ def test_table_from_the_trials_files(tmp_path):
         written = list(csv.DictReader(file))
     assert [r["config"] for r in written] == ["fast", "slow"]
     assert written[1]["steps_to_target"] == ""
-    for name in ("curves.png", "finals.png"):
+    for name in ("curves.png", "evaluations.png", "finals.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_evaluation_curves_hold_each_runs_latest_evaluation(tmp_path):
+    """Seeds that evaluate at different steps (REINFORCE updates on whole episodes) are compared
+    by their latest evaluation at each step of the grid."""
+    for name, logged in (("a", [(100, 10.0), (300, 50.0)]), ("b", [(150, 30.0), (320, 70.0)])):
+        (tmp_path / name).mkdir()
+        with (tmp_path / name / "evaluations.csv").open("w") as file:
+            file.write("step,wall_s,mean_return,std_return,success_rate,episodes\n")
+            file.writelines(f"{step},1.0,{mean},0,0,10\n" for step, mean in logged)
+    runs = [read_evaluations(tmp_path / name) for name in "ab"]
+    assert runs[1][0].tolist() == [150, 320] and runs[1][1].tolist() == [30.0, 70.0]
+    curve = curve_of(runs, points=7, window=1)  # grid 0, 50, ..., 300 (a's last evaluation)
+    assert curve.steps.tolist() == [150, 200, 250, 300]  # from b's first evaluation on
+    assert curve.mean.tolist() == [20.0, 20.0, 20.0, 40.0]  # (10+30)/2 until a's 50 at 300
+    missing = read_evaluations(tmp_path / "none")
+    assert len(missing[0]) == 0 and len(missing[1]) == 0
 
 
 def test_plot_mode_groups_seeds_of_one_configuration(tmp_path):
