@@ -27,7 +27,7 @@ import gymnasium as gym
 
 import game
 from agent import evaluate
-from agent.config import default_config
+from agent.defaults import default_config
 from protocol import EVAL_SEED, Criterion, Protocol, base_parser, report, run_learners, setup
 
 BUDGET = 1_000_000
