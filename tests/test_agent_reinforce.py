@@ -221,3 +221,20 @@ def test_live_race_swarm_laps_within_a_minute_at_8x():
     envs.close()
     assert lapped, f"no lap in {vector_steps} vector steps"
     assert trainer.updates >= 10  # many updates of whole episodes, not one lucky car
+
+
+def test_with_one_env_a_batch_is_every_step_since_the_last_update():
+    """One env (LunarLander's default): the update comes as an episode ends, so its batch holds
+    every step observed since the previous update and no episode runs across it."""
+    config = ReinforceConfig(episodes_per_update=2, min_steps_per_update=5, hidden_sizes=())
+    learner = Reinforce(config, obs_dim=1, n_actions=2, num_envs=1, seed=0)
+    observed = updates = 0
+    for t in range(20):
+        learner.observe(step(t, [t % 3 == 2], num_envs=1))  # episodes of 3 steps
+        observed += 1
+        if learner.ready():
+            (report,) = learner.update(1.0)
+            assert report.stats.samples == observed == 6  # two episodes of 3 steps
+            assert learner.buffer.pos == learner.buffer.starts[0]  # nothing carried over
+            observed, updates = 0, updates + 1
+    assert updates == 3  # six episodes end in 20 steps
