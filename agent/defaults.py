@@ -55,16 +55,19 @@ _PPO_RACE_SWARM = dataclasses.replace(
 )
 _PPO_RACE_ACROSS = dataclasses.replace(
     # Across generated tracks: 32 cars, rollouts of 128 steps, minibatches of 1,024, lr 3e-4
-    # annealed to 0 over 6M steps (~100-110 s). Gamma 0.998 (a longer look ahead: braking for
-    # a sharp corner) laps 95%, 90%, 91% of the 100 held-out tracks and >= 98% of every
-    # shipped track (seeds 0-2), where 0.99 lapped 95%, 77%, 89% with laps 15-25% faster.
-    # bench/generalist.py; bench/RESULTS.md, "The generalist", has the runs that led here.
+    # annealed to 0 over 6M steps (~110 s). Gamma 0.998 (a longer look ahead: braking for a
+    # sharp corner; 0.99 lapped 95%, 77%, 89% of the held-out tracks). With the progress paid
+    # per metre (_RACE_ACROSS), GAE lambda 0.98 laps 94%, 90%, 88% of the 100 held-out tracks
+    # and 100% of every shipped track (seeds 0-2) in 1.02-1.14x a specialist's lap time;
+    # lambda 0.95 lapped 90%, 93%, 88% in 1.03-1.18x. bench/generalist.py; bench/RESULTS.md,
+    # "The generalist", has the runs that led here.
     _PPO_RACE,
     learning_rate=3e-4,
     n_steps=128,
     batch_size=1024,
     anneal_lr=True,
     gamma=0.998,
+    gae_lambda=0.98,
 )
 _RACE_ACROSS = {
     "total_timesteps": 6_000_000,
@@ -72,12 +75,21 @@ _RACE_ACROSS = {
     "eval_every_steps": 500_000,
     # Short episodes from anywhere along the track: every stretch of every track is driven
     # from the first update on, instead of only the first 30 s after the start line.
-    "env_options": {"track": "random", "random_start": True, "time_limit_s": 30.0},
+    # Progress paid per metre, the same on every track: paid per lap (100 over the track's
+    # length), a metre of the 1.5 km speedway earned a quarter of one of the 340 m oval against
+    # the same -10 for a crash, and the generalist never passed 27.4 m/s there where a
+    # specialist drives at 40 (laps 1.29-1.83x a specialist's; per metre 1.02-1.14x).
+    "env_options": {
+        "track": "random",
+        "random_start": True,
+        "time_limit_s": 30.0,
+        "progress_per_m": 0.05,
+    },
 }
 """The race across generated tracks (--track random): a swarm of 32 cars."""
-TRAINING_ONLY_OPTIONS = ("random_start", "time_limit_s")
+TRAINING_ONLY_OPTIONS = ("random_start", "time_limit_s", "progress_per_m")
 """Env options that shape training episodes only: evaluating, watching and playing drive from
-the start line with the track's own time limit."""
+the start line with the track's own time limit and reward."""
 
 _REINFORCE_CARTPOLE = ReinforceConfig(
     learning_rate=1e-2,

@@ -24,7 +24,12 @@ SHIPPED = scene_spec("race").shipped_checkpoint
 def test_training_across_generated_tracks_has_its_own_defaults():
     plan = new_run("race", "ppo", env_options={"track": "random"}, seed=3)
     across = plan.train_config
-    assert across.env_options == {"track": "random", "random_start": True, "time_limit_s": 30.0}
+    assert across.env_options == {
+        "track": "random",
+        "random_start": True,
+        "time_limit_s": 30.0,
+        "progress_per_m": 0.05,
+    }
     assert (across.num_envs, across.seed, plan.algo_config.n_steps) == (32, 3, 128)
     oval = new_run("race", "ppo", env_options={"track": "oval"}).train_config
     assert oval.env_options == {"track": "oval"}
@@ -43,7 +48,12 @@ def test_training_across_generated_tracks_has_its_own_defaults():
 
 
 def test_a_random_track_run_is_shown_on_held_out_tracks_from_the_start_line():
-    trained = {"track": "random", "random_start": True, "time_limit_s": 30.0}
+    trained = {
+        "track": "random",
+        "random_start": True,
+        "time_limit_s": 30.0,
+        "progress_per_m": 0.05,
+    }
     assert evaluation_options(trained) == {"track": "random:heldout"}
     assert evaluation_options({"track": "hairpins", "random_start": True}) == {"track": "hairpins"}
 

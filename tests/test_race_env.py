@@ -83,6 +83,20 @@ def test_scripted_driver_laps_every_shipped_track(name):
     assert total == pytest.approx(expected)
 
 
+def test_progress_per_metre_pays_the_same_for_a_metre_on_every_track():
+    # the scripted driver's first 200 steps on a short and a long track, paid per metre
+    for name in ("oval", "speedway"):
+        env = RaceEnv(track=name, progress_per_m=0.05)
+        env.reset(seed=0)
+        progress = 0.0
+        for _ in range(200):
+            *_, info = env.step(int(drive(env.sim)[0]))
+            progress += info["reward_components"]["progress"]
+        metres = env.sim.state.travelled_m[0]
+        assert metres > 100.0 and progress == pytest.approx(0.05 * metres)
+        assert info["progress"] == pytest.approx(metres / env.track.length_m)
+
+
 def _place(env, s_m, travelled_m=None, lateral_m=0.0):
     """Put the car at arc length s (standing still), optionally pretending it has driven
     `travelled_m`."""
