@@ -14,6 +14,7 @@ reference's ("final reward > 0": the episode's last reward was positive).
     python bench/lunar.py                          # PPO and REINFORCE, seeds 0-2
     python bench/lunar.py --algos reinforce --seeds 0 1 2 3 4 --json lunar.json
     python bench/lunar.py --algos reinforce --set use_baseline=false --set gamma=0.98
+    python bench/lunar.py --algos reinforce --seeds 3 --verbose   # every evaluation as it runs
 """
 
 from __future__ import annotations
@@ -120,18 +121,20 @@ def main() -> None:
         help="override a field of the algorithm's config (repeatable)",
     )
     parser.add_argument("--envs", type=int, default=None, help="training envs (default: tuned)")
+    parser.add_argument("--verbose", action="store_true", help="print every evaluation as it runs")
     args: argparse.Namespace = parser.parse_args()
     algo_overrides = parse_overrides(args.set, args.algos)
     train_overrides = {} if args.envs is None else {"num_envs": args.envs}
     changes = [*args.set, *([f"envs={args.envs}"] if args.envs else [])]
     info = setup()
     budgets = dict.fromkeys(PROTOCOLS, BUDGET)
+    protocols = {a: dataclasses.replace(p, verbose=args.verbose) for a, p in PROTOCOLS.items()}
     results = {
         algo: run_learners(
             "lunar",
             [algo],
             args.seeds or range(3),
-            PROTOCOLS,
+            protocols,
             budgets,
             algo_overrides=algo_overrides,
             train_overrides=train_overrides,
