@@ -13,7 +13,7 @@ from matplotlib.figure import Figure  # no pyplot: no global state, no display n
 from matplotlib.ticker import StrMethodFormatter
 
 from agent.files import write_atomically
-from agent.curves import Curve, band, curve_of, read_episodes
+from agent.curves import WINDOW, Curve, band, curve_of, read_episodes
 from agent.metrics import CSV_NAME
 from agent.run import LAST
 
@@ -26,7 +26,7 @@ def _save(figure: Figure, path: Path) -> None:
     write_atomically(path, lambda file: figure.savefig(file, format="png", dpi=100))
 
 
-TRAINING_RETURNS = "episode return (mean of the last 20, over seeds)"
+TRAINING_RETURNS = f"episode return (mean of the last {WINDOW}, over seeds)"
 """The y axis of curves of training episodes."""
 EVALUATION_RETURNS = "evaluation mean return (the latest by each step, over seeds)"
 """The y axis of curves of periodic evaluations."""
