@@ -79,6 +79,9 @@ _RACE_ACROSS = {
     # length), a metre of the 1.5 km speedway earned a quarter of one of the 340 m oval against
     # the same -10 for a crash, and the generalist never passed 27.4 m/s there where a
     # specialist drives at 40 (laps 1.29-1.83x a specialist's; per metre 1.02-1.14x).
+    # The pool renews any free track: keeping the ones cars still crash on (pool_keep_crashes
+    # 1) lapped 95% / 99% / 98% of the held-out tracks, but chicanes and speedway in 1.17x /
+    # 1.20x a specialist's time (bench/RESULTS.md, "The generalist").
     "env_options": {
         "track": "random",
         "random_start": True,
@@ -87,7 +90,7 @@ _RACE_ACROSS = {
     },
 }
 """The race across generated tracks (--track random): a swarm of 32 cars."""
-TRAINING_ONLY_OPTIONS = ("random_start", "time_limit_s", "progress_per_m")
+TRAINING_ONLY_OPTIONS = ("random_start", "time_limit_s", "progress_per_m", "pool_keep_crashes")
 """Env options that shape training episodes only: evaluating, watching and playing drive from
 the start line with the track's own time limit and reward."""
 

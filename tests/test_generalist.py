@@ -53,6 +53,7 @@ def test_a_random_track_run_is_shown_on_held_out_tracks_from_the_start_line():
         "random_start": True,
         "time_limit_s": 30.0,
         "progress_per_m": 0.05,
+        "pool_keep_crashes": 1.0,
     }
     assert evaluation_options(trained) == {"track": "random:heldout"}
     assert evaluation_options({"track": "hairpins", "random_start": True}) == {"track": "hairpins"}

@@ -44,7 +44,8 @@ class RaceVectorEnv(VectorEnv):
     Cars start on the line, anywhere along the track with `random_start`, or evenly spaced round
     it with `spread_start`; `side_by_side` starts them in two lanes, as a race's front row.
     `time_limit_s` replaces the track's time limit, `progress_per_m` the progress reward (as in
-    RaceEnv).
+    RaceEnv). `pool_keep_crashes` (0 to 1): the share of the pool's renewals that replace the
+    free track cars now leave least often instead of any free one (TrackPool).
     """
 
     metadata: ClassVar[dict[str, Any]] = {
@@ -65,11 +66,16 @@ class RaceVectorEnv(VectorEnv):
         side_by_side: bool = False,
         time_limit_s: float | None = None,
         progress_per_m: float | None = None,
+        pool_keep_crashes: float = 0.0,
     ):
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise ValueError(f"render_mode: expected None or 'rgb_array', got {render_mode!r}")
+        if not 0 <= pool_keep_crashes <= 1:
+            raise ValueError(
+                f"pool_keep_crashes: expected a share in [0, 1], got {pool_keep_crashes!r}"
+            )
         self.num_envs = num_envs
-        self.car_tracks = car_tracks(track, num_envs)
+        self.car_tracks = car_tracks(track, num_envs, pool_keep_crashes)
         config = RaceConfig(
             random_start=random_start,
             spread_start=spread_start,
@@ -148,6 +154,7 @@ class RaceVectorEnv(VectorEnv):
             info["final_obs"], info["_final_obs"] = final_obs, mask
             info["ending"], info["_ending"] = np.array(ENDINGS)[terminated.astype(np.intp)], mask
             info["final_info"], info["_final_info"] = info.copy(), mask
+            self.car_tracks.episodes_ended(self.sim.state.cars["track"][done], terminated[done])
             self._reset_cars(done)
             obs[done] = self.sim.observe(done)
         if self.car_tracks.after_step(self.sim.state.cars["track"]):
@@ -182,11 +189,16 @@ class RaceVectorEnv(VectorEnv):
         return render_frame(self.sim)
 
 
-def car_tracks(track: TrackArg | Sequence[TrackArg], num_cars: int) -> CarTracks:
-    """Who chooses each car's track, for a `track` argument (a bad one is one TrackError)."""
+def car_tracks(
+    track: TrackArg | Sequence[TrackArg], num_cars: int, keep_crashes: float = 0.0
+) -> CarTracks:
+    """Who chooses each car's track, for a `track` argument (a bad one is one TrackError);
+    `keep_crashes` is a generated pool's (TrackPool)."""
     if isinstance(track, str | Path | Track) or not isinstance(track, Sequence):
         choice = parse_track_choice(track)
         if choice == HELD_OUT:
             return HeldOutTracks(num_cars)
-        return TrackPool(num_cars) if isinstance(choice, str) else CarTracks([choice], num_cars)
+        if isinstance(choice, str):
+            return TrackPool(num_cars, keep_crashes=keep_crashes)
+        return CarTracks([choice], num_cars)
     return CarTracks(fixed_tracks(track), num_cars)
