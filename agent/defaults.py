@@ -57,10 +57,9 @@ _PPO_RACE_ACROSS = dataclasses.replace(
     # Across generated tracks: 32 cars, rollouts of 128 steps, minibatches of 1,024, lr 3e-4
     # annealed to 0 over 6M steps (~110 s). Gamma 0.998 (a longer look ahead: braking for a
     # sharp corner; 0.99 lapped 95%, 77%, 89% of the held-out tracks). With the progress paid
-    # per metre (_RACE_ACROSS), GAE lambda 0.98 laps 94%, 90%, 88% of the 100 held-out tracks
-    # and 100% of every shipped track (seeds 0-2) in 1.02-1.14x a specialist's lap time;
-    # lambda 0.95 lapped 90%, 93%, 88% in 1.03-1.18x. bench/generalist.py; bench/RESULTS.md,
-    # "The generalist", has the runs that led here.
+    # per metre (_RACE_ACROSS), GAE lambda 0.98 lapped 94%, 90%, 88% of the 100 held-out tracks
+    # (seeds 0-2), lambda 0.95 90%, 93%, 88%. bench/generalist.py; bench/RESULTS.md, "The
+    # generalist", has the runs that led here.
     _PPO_RACE,
     learning_rate=3e-4,
     n_steps=128,
@@ -79,14 +78,18 @@ _RACE_ACROSS = {
     # length), a metre of the 1.5 km speedway earned a quarter of one of the 340 m oval against
     # the same -10 for a crash, and the generalist never passed 27.4 m/s there where a
     # specialist drives at 40 (laps 1.29-1.83x a specialist's; per metre 1.02-1.14x).
-    # The pool renews any free track: keeping the ones cars still crash on (pool_keep_crashes
-    # 1) lapped 95% / 99% / 98% of the held-out tracks, but chicanes and speedway in 1.17x /
-    # 1.20x a specialist's time (bench/RESULTS.md, "The generalist").
+    # The pool keeps the tracks cars still leave (pool_keep_crashes 1; renewing any free one,
+    # 94% / 90% / 88% of the held-out tracks were lapped), and pays 0.1 per metre (0.05 with
+    # the kept crashes: chicanes and speedway 1.17x / 1.20x a specialist's lap): with the
+    # centreline seen 60 m ahead (game/race/sensors.py), 96% / 100% / 99% held out (seeds 0-2),
+    # laps 1.10 / 1.03 / 1.16 / 1.10x (oval, hairpins, chicanes, speedway). bench/RESULTS.md,
+    # "The generalist".
     "env_options": {
         "track": "random",
         "random_start": True,
         "time_limit_s": 30.0,
-        "progress_per_m": 0.05,
+        "progress_per_m": 0.1,
+        "pool_keep_crashes": 1.0,
     },
 }
 """The race across generated tracks (--track random): a swarm of 32 cars."""

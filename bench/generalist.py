@@ -100,7 +100,8 @@ def lap_ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per shipped track: the generalists' mean lap time over the specialists' (seed means)."""
 
     def mean_lap(label: str, track: str) -> float | None:
-        laps = [r["mean_lap_s"] for r in rows if r["label"] == label and r["track"] == track]
+        # a specialist with no evaluation of >= 95% laps has no lap time: its row says so
+        laps = [r.get("mean_lap_s") for r in rows if r["label"] == label and r["track"] == track]
         laps = [lap for lap in laps if lap is not None]
         return sum(laps) / len(laps) if laps else None
 

@@ -28,7 +28,8 @@ def test_training_across_generated_tracks_has_its_own_defaults():
         "track": "random",
         "random_start": True,
         "time_limit_s": 30.0,
-        "progress_per_m": 0.05,
+        "progress_per_m": 0.1,
+        "pool_keep_crashes": 1.0,
     }
     assert (across.num_envs, across.seed, plan.algo_config.n_steps) == (32, 3, 128)
     oval = new_run("race", "ppo", env_options={"track": "oval"}).train_config

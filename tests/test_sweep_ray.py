@@ -172,7 +172,8 @@ def test_a_variant_across_generated_tracks_trains_with_their_defaults(tmp_path, 
                 "track": "random",
                 "random_start": True,
                 "time_limit_s": 30.0,
-                "progress_per_m": 0.05,
+                "progress_per_m": 0.1,
+                "pool_keep_crashes": 1.0,
             }
             assert (plan.train_config.total_timesteps, trained["n"]) == (6_000_000, 32)
         else:
