@@ -87,10 +87,11 @@ class TrackPool(CarTracks):
 
     Each pool track keeps a crash score (CRASH_EMA). With `keep_crashes` p, that share of the
     renewals replaces the free track with the lowest score (ties at random) instead of any free
-    one: tracks the cars now drive safely make room, the ones they still leave stay. Off by
-    default: with 1, the generalist lapped 95% / 99% / 98% of the held-out tracks (seeds 0-2,
-    against 94% / 90% / 88%) but the chicanes and speedway in 1.17x / 1.20x a specialist's time
-    (against 1.14x, over the 1.15x target); bench/RESULTS.md, "The generalist".
+    one: tracks the cars now drive safely make room, the ones they still leave stay. 0 here;
+    1 in the `--track random` training defaults (agent/defaults.py): with it the generalist
+    lapped 95% / 99% / 98% of the held-out tracks (seeds 0-2, against 94% / 90% / 88%), and
+    96% / 100% / 99% with 0.1 per metre and the centreline seen 60 m ahead; bench/RESULTS.md,
+    "The generalist".
 
     The pool and the stream come from the first seed reset gives (a random one if none); cars
     stand on the default track until then.
