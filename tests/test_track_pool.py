@@ -28,12 +28,19 @@ def test_each_pool_track_scores_its_episodes_that_left_the_track(monkeypatch):
 
 
 def test_hand_computed_moving_average():
-    pool = TrackPool(2, size=16)
+    pool = TrackPool(2, size=16, keep_crashes=1.0)
     pool.seed([0, 1])
     pool.episodes_ended(np.array([2, 2, 5]), np.array([True, False, True]))
     assert pool.crash_score[2] == pytest.approx(0.25 * 0.75)
     assert pool.crash_score[5] == pytest.approx(0.25)
     assert pool.crash_score.sum() == pytest.approx(0.4375)
+
+
+def test_a_pool_that_never_keeps_crashes_does_not_score_them():
+    pool = TrackPool(2, size=16)
+    pool.seed([0, 1])
+    pool.episodes_ended(np.array([2, 5]), np.array([True, True]))
+    assert not pool.crash_score.any()
 
 
 def test_keeping_crashes_replaces_the_safest_free_one(monkeypatch):

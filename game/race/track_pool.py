@@ -85,9 +85,9 @@ class TrackPool(CarTracks):
     uniformly, with its own generator; every RENEW_EVERY_STEPS steps one track no car is driving
     is replaced by a new one from a stream of training seeds.
 
-    Each pool track keeps a crash score (CRASH_EMA). With `keep_crashes` p, that share of the
-    renewals replaces the free track with the lowest score (ties at random) instead of any free
-    one: tracks the cars now drive safely make room, the ones they still leave stay. 0 here;
+    With `keep_crashes` p > 0 each pool track keeps a crash score (CRASH_EMA), and that share
+    of the renewals replaces the free track with the lowest score (ties at random) instead of
+    any free one: tracks the cars now drive safely make room, the ones they still leave stay. 0 here;
     1 in the `--track random` training defaults (agent/defaults.py): with it the generalist
     lapped 95% / 99% / 98% of the held-out tracks (seeds 0-2, against 94% / 90% / 88%), and
     96% / 100% / 99% with 0.1 per metre and the centreline seen 60 m ahead; bench/RESULTS.md,
@@ -134,6 +134,8 @@ class TrackPool(CarTracks):
         return False
 
     def episodes_ended(self, tracks: npt.NDArray[np.int64], crashed: npt.NDArray[np.bool_]) -> None:
+        if self.keep_crashes <= 0:
+            return  # no renewal reads the scores: keep the env's step free of the loop
         for track, crash in zip(tracks, crashed, strict=True):
             self.crash_score[track] += CRASH_EMA * (float(crash) - self.crash_score[track])
 
