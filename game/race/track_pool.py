@@ -87,8 +87,8 @@ class TrackPool(CarTracks):
 
     With `keep_crashes` p > 0 each pool track keeps a crash score (CRASH_EMA), and that share
     of the renewals replaces the free track with the lowest score (ties at random) instead of
-    any free one: tracks the cars now drive safely make room, the ones they still leave stay. 0 here;
-    1 in the `--track random` training defaults (agent/defaults.py): with it the generalist
+    any free one: tracks the cars now drive safely make room, the ones they still leave stay.
+    0 here; 1 in the `--track random` training defaults (agent/defaults.py): with it the generalist
     lapped 95% / 99% / 98% of the held-out tracks (seeds 0-2, against 94% / 90% / 88%), and
     96% / 100% / 99% with 0.1 per metre and the centreline seen 60 m ahead; bench/RESULTS.md,
     "The generalist".
