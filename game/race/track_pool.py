@@ -157,6 +157,6 @@ class TrackPool(CarTracks):
 
     def _keep_crashes_now(self) -> bool:
         """Whether this renewal replaces the safest free track (a draw only when 0 < p < 1)."""
-        if self.keep_crashes <= 0 or self.keep_crashes >= 1:
-            return self.keep_crashes >= 1
-        return bool(self._stream.random() < self.keep_crashes)
+        if 0 < self.keep_crashes < 1:
+            return bool(self._stream.random() < self.keep_crashes)
+        return self.keep_crashes == 1
