@@ -157,10 +157,11 @@ def reading(path: Path, field: str, expected: str) -> Iterator[None]:
         ) from None
 
 
-def restore_policy(path: Path, payload: dict[str, Any], policy: Policy) -> None:
-    """Load the checkpoint's weights and normalisation statistics into `policy`."""
-    with reading(path, "model", "weights matching the metadata"):
-        policy.model.load_state_dict(payload["model"])
+def restore_policy(path: Path, payload: dict[str, Any], policy: Policy, key: str = "model") -> None:
+    """Load the checkpoint's weights under `key` ("model": as trained; "average": their moving
+    average) and its normalisation statistics into `policy`."""
+    with reading(path, key, "weights matching the metadata"):
+        policy.model.load_state_dict(payload[key])
         if policy.obs_rms is not None:
             policy.obs_rms.load_state_dict(payload["obs_rms"])
 
@@ -195,13 +196,14 @@ def _layout(names: tuple[str, ...]) -> str:
 
 
 def policy_from_checkpoint(path: Path, payload: dict[str, Any]) -> Policy:
-    """The policy stored in a checkpoint already read from `path` (for watching and evaluating)."""
+    """The policy stored in a checkpoint already read from `path` (for watching and evaluating):
+    the weights' moving average when the run kept one, else the weights as trained."""
     metadata = payload["metadata"]
     with reading(path, "metadata", "a valid configuration"):
         config = algo_config_from_dict(metadata["algo"], dict(metadata["algo_config"]))
         (obs_dim,) = metadata["obs_shape"]
         policy = make_policy(int(obs_dim), int(metadata["n_actions"]), config, seed=0)
-    restore_policy(path, payload, policy)
+    restore_policy(path, payload, policy, "model" if payload.get("average") is None else "average")
     return policy
 
 

@@ -36,6 +36,8 @@ class LearnerConfig:
     """Gradients are rescaled so their global L2 norm is at most this."""
     hidden_sizes: tuple[int, ...] = (64, 64)
     """Hidden layer widths of each network; () is a linear softmax policy."""
+    value_hidden_sizes: tuple[int, ...] | None = None
+    """Hidden layer widths of the value network when they differ (None = hidden_sizes)."""
     activation: str = "tanh"
     """Hidden activation: "tanh" or "relu"."""
     normalize_obs: bool = False
@@ -43,6 +45,8 @@ class LearnerConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden_sizes", tuple(self.hidden_sizes))
+        if self.value_hidden_sizes is not None:
+            object.__setattr__(self, "value_hidden_sizes", tuple(self.value_hidden_sizes))
         _require(self.learning_rate > 0, self, "learning_rate", "a number > 0")
         _require(0 < self.gamma <= 1, self, "gamma", "a number in (0, 1]")
         _require(self.ent_coef >= 0, self, "ent_coef", "a number >= 0")
@@ -52,6 +56,13 @@ class LearnerConfig:
             self,
             "hidden_sizes",
             "a tuple of positive integers",
+        )
+        _require(
+            self.value_hidden_sizes is None
+            or all(isinstance(h, int) and h > 0 for h in self.value_hidden_sizes),
+            self,
+            "value_hidden_sizes",
+            "None or a tuple of positive integers",
         )
         _require(
             self.activation in ACTIVATIONS, self, "activation", f"one of {sorted(ACTIVATIONS)}"
@@ -146,6 +157,11 @@ class ReinforceConfig(LearnerConfig):
     ent_coef_final: float = 0.0
     """Where an annealed entropy coefficient ends; below 0 it penalises entropy, pushing the
     policy towards determinism at the end."""
+    average_updates: int = 0
+    """Evaluate an exponential moving average of the policy's weights (Polyak averaging):
+    each update moves it 1 / average_updates of the way to the new weights, so it spans about
+    that many updates; training still acts with the current policy. 0 = evaluate the policy
+    as trained."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -155,6 +171,7 @@ class ReinforceConfig(LearnerConfig):
         _require(self.value_steps >= 0, self, "value_steps", "an integer >= 0")
         _require(self.vf_learning_rate > 0, self, "vf_learning_rate", "a number > 0")
         _require(self.value_scale >= 0, self, "value_scale", "a number >= 0")
+        _require(self.average_updates >= 0, self, "average_updates", "an integer >= 0")
 
     @property
     def with_critic(self) -> bool:

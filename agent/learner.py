@@ -61,6 +61,10 @@ class Learner(Protocol):
     """A learning algorithm as the trainer drives it."""
 
     policy: Policy
+    """The policy trained and acting in the training envs."""
+    evaluated_policy: Policy
+    """The policy evaluated, watched and scored (the trained one unless the learner averages
+    its weights)."""
     optimizer: Adam
     value_optimizer: Adam | None
     """The value network's own optimiser, when it has one (REINFORCE's fitted baseline)."""

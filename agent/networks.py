@@ -58,11 +58,13 @@ class ActorCritic(nn.Module):
         hidden_sizes: Sequence[int],
         activation: str,
         with_critic: bool,
+        critic_hidden_sizes: Sequence[int] | None = None,
     ):
         super().__init__()
         self.actor = mlp(obs_dim, hidden_sizes, n_actions, activation, out_std=0.01)
+        critic_sizes = hidden_sizes if critic_hidden_sizes is None else critic_hidden_sizes
         self.critic = (
-            mlp(obs_dim, hidden_sizes, 1, activation, out_std=1.0) if with_critic else None
+            mlp(obs_dim, critic_sizes, 1, activation, out_std=1.0) if with_critic else None
         )
         self.actor_size = sum(p.numel() for p in self.actor.parameters())
         """Number of actor parameters: `flat_parameters[:actor_size]` is the actor."""

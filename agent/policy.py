@@ -77,7 +77,12 @@ class Policy:
 def make_policy(obs_dim: int, n_actions: int, config: LearnerConfig, seed: int) -> Policy:
     """A freshly initialised policy shaped by `config` (networks, normaliser, sampling seed)."""
     model = ActorCritic(
-        obs_dim, n_actions, config.hidden_sizes, config.activation, config.with_critic
+        obs_dim,
+        n_actions,
+        config.hidden_sizes,
+        config.activation,
+        config.with_critic,
+        config.value_hidden_sizes,
     )
     obs_rms = RunningMeanStd((obs_dim,)) if config.normalize_obs else None
     return Policy(model, obs_rms, seed)

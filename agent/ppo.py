@@ -103,6 +103,7 @@ class PPO:
     def __init__(self, config: PPOConfig, obs_dim: int, n_actions: int, num_envs: int, seed: int):
         self.config = config
         self.policy = make_policy(obs_dim, n_actions, config, seed)
+        self.evaluated_policy = self.policy
         model = self.policy.model
         self.optimizer = Adam(model.flat_parameters, config.learning_rate, eps=1e-5)
         self.value_optimizer = None  # one optimiser for both heads

@@ -143,6 +143,14 @@ class Reinforce:
                 grad=model.flat_parameters.grad[critic],
             )
         self.buffer = EpisodeBuffer(num_envs, (obs_dim,))
+        self.evaluated_policy = self.policy
+        """The policy evaluated and watched: the trained one, or its weights' moving average
+        (average_updates > 0; it shares the observation statistics)."""
+        if config.average_updates:
+            with torch.random.fork_rng():  # its throwaway init leaves training's draws alone
+                self.evaluated_policy = make_policy(obs_dim, n_actions, config, seed)
+            self.evaluated_policy.obs_rms = self.policy.obs_rms
+            self.evaluated_policy.model.flat_parameters.data.copy_(model.flat_parameters.data)
 
     def observe(self, step: Transition) -> None:
         """Store the step; episodes it ended become complete."""
@@ -218,6 +226,9 @@ class Reinforce:
                 grad.zero_()
                 (target - model.value(obs)).pow(2).mean().backward()
                 self.value_optimizer.step()  # unclipped: a regression, not a policy step
+        if cfg.average_updates:
+            average = self.evaluated_policy.model.flat_parameters.data
+            average.lerp_(model.flat_parameters.data, 1.0 / cfg.average_updates)
         stats = UpdateStats(
             policy_loss=policy_loss.item(),
             value_loss=None if value_loss is None else value_loss.item(),

@@ -131,6 +131,11 @@ class Trainer:
         """The learner's current policy (call `act()` on it)."""
         return self.learner.policy
 
+    @property
+    def evaluated_policy(self) -> Policy:
+        """The policy evaluations score: the trained one, or its weights' moving average."""
+        return self.learner.evaluated_policy
+
     def run(self) -> Iterator[Report]:
         """Train until total_timesteps: each item is one env step, gradient step or eval step."""
         cfg = self.train_config
@@ -272,7 +277,9 @@ class Trainer:
                 self.make_eval_env() for _ in range(min(cfg.eval_envs, cfg.eval_episodes))
             ]
         seed = cfg.seed + EVAL_SEED_OFFSET
-        for report in run_evaluation(self.policy, self._eval_envs, cfg.eval_episodes, seed):
+        for report in run_evaluation(
+            self.evaluated_policy, self._eval_envs, cfg.eval_episodes, seed
+        ):
             yield report
         result = report.result
         assert result is not None

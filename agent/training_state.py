@@ -41,9 +41,11 @@ def training_payload(trainer: Trainer) -> dict[str, Any]:
         "torch_version": str(torch.__version__),
     }
     value_optimizer = trainer.learner.value_optimizer
+    evaluated = trainer.evaluated_policy
     return {
         "metadata": metadata,
         "model": policy.model.state_dict(),
+        "average": None if evaluated is policy else evaluated.model.state_dict(),
         "optimizer": trainer.learner.optimizer.state_dict(),
         "value_optimizer": None if value_optimizer is None else value_optimizer.state_dict(),
         "obs_rms": None if policy.obs_rms is None else policy.obs_rms.state_dict(),
@@ -60,6 +62,8 @@ def restore_training(trainer: Trainer, path: Path, payload: dict[str, Any]) -> N
             f"{path}: obs_shape: expected {trainer.obs_shape}, got {tuple(metadata['obs_shape'])}"
         )
     restore_policy(path, payload, trainer.policy)
+    if trainer.evaluated_policy is not trainer.policy:
+        restore_policy(path, payload, trainer.evaluated_policy, "average")
     with reading(path, "training state", "a resumable run"):
         trainer.learner.optimizer.load_state_dict(payload["optimizer"])
         value_optimizer = trainer.learner.value_optimizer

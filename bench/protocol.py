@@ -329,7 +329,7 @@ def train_ours(
             if isinstance(report, EnvStepReport) and demos is not None and clone is None:
                 clone = watcher.score(trainer.policy)  # no RL update has happened yet
             if isinstance(report, EnvStepReport) and watcher.due(trainer.num_timesteps):
-                if watcher.check(trainer.policy, trainer.num_timesteps) and (
+                if watcher.check(trainer.evaluated_policy, trainer.num_timesteps) and (
                     protocol.stop_at_criterion
                 ):
                     break
@@ -341,12 +341,12 @@ def train_ours(
                 and (last.result.episodes >= protocol.confirm_episodes)
             )
             if protocol.final_eval and not scored:
-                watcher.check(trainer.policy, trainer.num_timesteps, final=True)
+                watcher.check(trainer.evaluated_policy, trainer.num_timesteps, final=True)
     finally:
         envs.close()
         watcher.close()
     result = watcher.run_result(
-        label or f"ours {algo}", seed, trainer.num_timesteps, trainer.policy
+        label or f"ours {algo}", seed, trainer.num_timesteps, trainer.evaluated_policy
     )
     accuracy = None if trainer.clone_result is None else trainer.clone_result.accuracy
     return result._replace(clone=clone, clone_accuracy=accuracy)

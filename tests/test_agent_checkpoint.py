@@ -9,9 +9,17 @@ import pytest
 import torch
 
 import game
-from agent import CheckpointError, PPOConfig, TrainConfig, Trainer, load_checkpoint, load_policy
+from agent import (
+    CheckpointError,
+    PPOConfig,
+    ReinforceConfig,
+    TrainConfig,
+    Trainer,
+    load_checkpoint,
+    load_policy,
+)
 from agent.checkpoint import save_checkpoint
-from agent.run import RunPlan
+from agent.run import LAST, RunPlan, resume_run
 
 
 @pytest.fixture
@@ -158,3 +166,26 @@ def test_checkpoints_get_the_usual_file_permissions(tmp_path):
     finally:
         os.umask(mask)
     assert stat.S_IMODE((tmp_path / "ckpt.pt").stat().st_mode) == 0o644
+
+
+def test_an_averaging_run_is_watched_as_its_average_and_resumes_both_weights(tmp_path):
+    config = ReinforceConfig(
+        episodes_per_update=2, hidden_sizes=(8,), normalize_obs=True, average_updates=4
+    )
+    train_config = TrainConfig("cartpole", "reinforce", 600, num_envs=2, eval_every_steps=0)
+    trainer = Trainer(RunPlan(train_config, config, tmp_path), game.make_vector_env("cartpole", 2))
+    for _ in trainer.run():
+        pass
+    trainer.close()
+    assert trainer.updates > 4
+    policy, _ = load_policy(tmp_path / LAST)
+    np.testing.assert_array_equal(policy.act(OBS).probs, trainer.evaluated_policy.act(OBS).probs)
+    assert not np.allclose(policy.act(OBS).probs, trainer.policy.act(OBS).probs)
+    resumed = Trainer(resume_run(tmp_path, 1200), game.make_vector_env("cartpole", 2))
+    for first, again in (
+        (trainer.policy, resumed.policy),
+        (trainer.evaluated_policy, resumed.evaluated_policy),
+    ):
+        assert torch.equal(first.model.flat_parameters, again.model.flat_parameters)
+    assert resumed.evaluated_policy.obs_rms is resumed.policy.obs_rms
+    resumed.close()

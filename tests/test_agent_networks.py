@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from agent.config import PPOConfig, ReinforceConfig
+from agent.errors import ConfigError
 from agent.networks import ActorCritic, mlp
 from agent.normalize import RunningMeanStd
 from agent.policy import make_policy
@@ -74,6 +75,18 @@ def test_flat_parameters_share_memory_with_layers_and_numpy_path():
     with torch.no_grad():
         policy.model.flat_parameters.add_(0.5)  # an optimiser step is an in-place update like this
     assert not np.allclose(policy.act(np.ones((1, 4), np.float32)).probs, before)
+
+
+def test_the_value_network_can_have_its_own_widths():
+    config = ReinforceConfig(hidden_sizes=(8,), use_baseline=True, value_hidden_sizes=(16, 16))
+    model = make_policy(4, 2, config, seed=0).model
+    assert [m.out_features for m in model.actor if isinstance(m, torch.nn.Linear)] == [8, 2]
+    assert [m.out_features for m in model.critic if isinstance(m, torch.nn.Linear)] == [16, 16, 1]
+    assert model.flat_parameters.numel() == (4 * 8 + 8 + 8 * 2 + 2) + (
+        4 * 16 + 16 + 16 * 16 + 16 + 16 + 1
+    )
+    with pytest.raises(ConfigError, match="value_hidden_sizes: expected None or a tuple"):
+        ReinforceConfig(value_hidden_sizes=(0,))
 
 
 def test_running_mean_std_matches_numpy_over_batches():

@@ -180,6 +180,41 @@ def test_value_steps_fit_the_baseline_to_the_returns_and_leave_the_policy_alone(
     assert value.item() == pytest.approx(0.2, abs=1e-4)  # predicted as return / value_scale
 
 
+def test_the_evaluated_policy_is_the_moving_average_of_the_trained_weights():
+    def trained(average_updates):
+        config = ReinforceConfig(
+            episodes_per_update=1, hidden_sizes=(), average_updates=average_updates
+        )
+        torch.manual_seed(0)
+        learner = Reinforce(config, obs_dim=1, n_actions=2, num_envs=1, seed=0)
+        weights = [learner.policy.model.flat_parameters.detach().clone()]
+        for update in range(3):
+            for t in range(2):
+                learner.observe(step(t + update, [t == 1], num_envs=1))
+            next(learner.update(1.0))
+            weights.append(learner.policy.model.flat_parameters.detach().clone())
+        return learner, weights
+
+    plain, plain_weights = trained(0)
+    averaged, weights = trained(4)
+    assert plain.evaluated_policy is plain.policy
+    # training is untouched: the same weights after every update
+    assert all(torch.equal(a, b) for a, b in zip(weights, plain_weights, strict=True))
+    # by hand, each update moves the average a quarter of the way: 3/4 old + 1/4 new
+    w0, w1, w2, w3 = weights
+    a1 = 0.75 * w0 + 0.25 * w1
+    a2 = 0.75 * a1 + 0.25 * w2
+    a3 = 0.75 * a2 + 0.25 * w3
+    average = averaged.evaluated_policy.model.flat_parameters.detach()
+    assert torch.allclose(average, a3, atol=1e-7) and not torch.allclose(average, w3)
+    obs = np.array([[2.0]], np.float32)
+    (weight_0, weight_1), (bias_0, bias_1) = a3[:2], a3[2:]
+    logits = np.array([weight_0 * 2.0 + bias_0, weight_1 * 2.0 + bias_1])
+    expected = np.exp(logits) / np.exp(logits).sum()
+    probs = averaged.evaluated_policy.act(obs, deterministic=True).probs[0]
+    np.testing.assert_allclose(probs, expected, rtol=1e-5)
+
+
 @pytest.mark.parametrize("use_baseline", [False, True])
 def test_update_after_each_episode_raises_the_rewarded_action(use_baseline):
     config = ReinforceConfig(
