@@ -102,10 +102,20 @@ def build_configs(
     """The variant's TrainConfig and algorithm config, from the defaults for its `env_options`
     (the race's "random" track has its own); ConfigError names a bad field."""
     train_config, algo_config = default_config(scene, variant.algo, env_options=env_options)
+    return with_settings(
+        dataclasses.replace(train_config, seed=seed), algo_config, variant.overrides
+    )
+
+
+def with_settings(
+    train_config: TrainConfig, algo_config: Any, settings: Mapping[str, Any]
+) -> tuple[TrainConfig, Any]:
+    """The configs with `settings` (field -> value) applied: TrainConfig's fields to it, the
+    others to the algorithm's; ConfigError names a bad field."""
     train_fields = {f.name for f in dataclasses.fields(TrainConfig)}
-    ours = {k: v for k, v in variant.overrides.items() if k in train_fields}
-    theirs = {k: v for k, v in variant.overrides.items() if k not in train_fields}
-    train_config = dataclasses.replace(train_config, seed=seed, **ours)
+    ours = {k: v for k, v in settings.items() if k in train_fields}
+    theirs = {k: v for k, v in settings.items() if k not in train_fields}
+    train_config = dataclasses.replace(train_config, **ours)
     if "num_envs" in ours and "batch_size" not in theirs:  # as --envs does: any number works
         algo_config = fit_batch_size(algo_config, train_config.num_envs)
     algo_config = dataclasses.replace(algo_config, **theirs)
@@ -155,6 +165,21 @@ def parse_sets(sets: Sequence[str], algos: Sequence[str]) -> dict[str, list[str]
             raise ConfigError(f"--set {key}: expected one of {', '.join(valid)}")
         parsed[key] = [v for v in values.split(",") if v.strip()]
     return parsed
+
+
+def parse_settings(algo: str, sets: Sequence[str]) -> dict[str, Any]:
+    """One training run's `key=value` flags -> key -> value (one value each: a grid or a range
+    of values is a sweep's); ConfigError names a bad key or value."""
+    kinds = settable_fields(algo)
+    settings = {}
+    for key, texts in parse_sets(sets, [algo]).items():
+        if len(texts) != 1 or ".." in texts[0]:
+            raise ConfigError(
+                f"--set {key}: expected one value with --mode train (several, or lo..hi, "
+                f"with --mode sweep), got {','.join(texts)!r}"
+            )
+        settings[key] = parse_value(key, texts[0], kinds[key])
+    return settings
 
 
 def _draw(key: str, text: str, kind: str, rng: np.random.Generator) -> Any:

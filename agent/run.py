@@ -27,6 +27,7 @@ from agent.defaults import default_config
 from agent.demo_file import load_demos
 from agent.demos import Demonstrations, DemoSpec
 from agent.errors import ConfigError
+from agent.grid import with_settings
 from agent.metrics import CSV_NAME
 
 LAST = "last.pt"
@@ -100,10 +101,13 @@ def new_run(
     obs_layout: Sequence[str] | None = None,
     demos: str | Path | None = None,
     bc_epochs: int | None = None,
+    settings: Mapping[str, Any] | None = None,
 ) -> RunPlan:
     """A new run from the tuned defaults for `scene` and `algo` (live: the window's) and overrides.
 
     With `num_envs`, PPO's minibatch shrinks to fit the rollout, so any number of envs works.
+    `settings` (field -> value, --set) change any field of TrainConfig or the algorithm's
+    config last; ConfigError names a bad one.
     A `run_dir` must be new (no other run's files) and writable; ConfigError otherwise.
     `demos` (a file of this scene's layout and actions: DemoError otherwise) is cloned for
     `bc_epochs` before RL.
@@ -124,10 +128,16 @@ def new_run(
     if demos is not None:
         spec = None if layout is None or names is None else DemoSpec(scene, layout, names)
         loaded = load_demos(demos, spec)  # a bad file is one line, before the run starts
+    train_config = dataclasses.replace(train_config, **overrides)
+    if settings:
+        try:
+            train_config, algo_config = with_settings(train_config, algo_config, settings)
+        except ConfigError as error:
+            raise ConfigError(f"--set: {error}") from None
     if run_dir is not None:
         check_run_dir(run_dir, resume=False)
     return RunPlan(
-        dataclasses.replace(train_config, **overrides),
+        train_config,
         algo_config,
         run_dir,
         names,

@@ -18,7 +18,7 @@ DEFAULT_SEEDS = 3
 PLOT_FILE = Path("curves.png")
 SPEC = "sweep.json"
 """A sweep directory's spec (agent/grid.py SPEC_NAME; not imported here: flags load no torch)."""
-SWEEP_FLAGS = ("--seeds", "--set", "--samples", "--address", "--lesson")
+SWEEP_FLAGS = ("--seeds", "--samples", "--address", "--lesson")
 OTHER_MODES_FLAGS = ("--checkpoint", "--driver", "--envs", "--record", "--screenshot", "--json")
 
 
@@ -30,7 +30,10 @@ def add_experiment_flags(add: Callable[..., object]) -> None:
         action="append",
         default=[],
         metavar="KEY=V1,V2",
-        help="sweep: a hyperparameter's values (a grid; with --samples a choice, or lo..hi)",
+        help=(
+            "train: a setting of the new run, KEY=VALUE (any field of the configs); "
+            "sweep: a hyperparameter's values (a grid; with --samples a choice, or lo..hi)"
+        ),
     )
     add("--samples", type=int, help="sweep: K random configurations instead of a grid")
     add("--address", help="sweep: join the Ray cluster at this address instead of starting Ray")
@@ -57,6 +60,14 @@ EXPERIMENT_RULES: tuple[Rule, ...] = (
             lambda a, flag=flag: f"{flag}: expected with --mode train, watch, play or eval",
         )
         for flag in OTHER_MODES_FLAGS
+    ),
+    (
+        lambda a: bool(a.set) and a.mode not in ("train", "sweep"),
+        lambda a: "--set: expected with --mode train or sweep only",
+    ),
+    (
+        lambda a: bool(a.set) and a.mode == "train" and a.resume is not None,
+        lambda a: "--set: expected a new run (a resumed run keeps its own settings)",
     ),
     (
         lambda a: any(n is not None and n < 1 for n in (a.seeds, a.samples)),

@@ -63,6 +63,7 @@ def close_window() -> None:
 def plan_run(args: argparse.Namespace):
     """The training run the flags ask for, resolved once: --resume's (its last.pt read here) or a
     new one."""
+    from agent.grid import parse_settings
     from agent.run import default_run_dir, new_run, resume_run
 
     if args.resume is not None:
@@ -88,6 +89,7 @@ def plan_run(args: argparse.Namespace):
         obs_layout=scene_spec(scene).obs_names,
         demos=args.demos,
         bc_epochs=args.bc_epochs,
+        settings=parse_settings(algo, args.set),
     )
 
 

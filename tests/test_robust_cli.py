@@ -92,6 +92,27 @@ def bad_invocations(run: Path, tmp: Path) -> dict[str, tuple[list[str], str]]:
             ["--mode", "sweep", "--scene", "cartpole", "--set", "gamma=0.5,1.5"],
             "--set (ppo gamma=1.5): PPOConfig: gamma: expected a number in (0, 1], got 1.5",
         ),
+        "several values outside a sweep": (
+            ["--headless", "--scene", "cartpole", "--set", "gamma=0.9,0.95"],
+            "--set gamma: expected one value with --mode train (several, or lo..hi, with --mode "
+            "sweep), got '0.9,0.95'",
+        ),
+        "setting out of range": (
+            ["--headless", "--scene", "cartpole", "--set", "gamma=1.5"],
+            "--set: PPOConfig: gamma: expected a number in (0, 1], got 1.5",
+        ),
+        "unknown setting": (
+            ["--headless", "--scene", "cartpole", "--algo", "reinforce", "--set", "n_epochs=4"],
+            "--set n_epochs: expected one of activation,",
+        ),
+        "setting while watching": (
+            ["--mode", "watch", "--set", "gamma=0.9"],
+            "--set: expected with --mode train or sweep only",
+        ),
+        "setting a resumed run": (
+            ["--resume", str(run), "--set", "gamma=0.9"],
+            "--set: expected a new run (a resumed run keeps its own settings)",
+        ),
         "unknown lesson": (["--mode", "sweep", "--lesson", "x"], "--lesson: expected one of"),
         "lesson with an algo": (
             ["--mode", "sweep", "--lesson", "lunar", "--algo", "ppo"],
@@ -233,3 +254,20 @@ def test_flags_are_checked_before_torch_loads():
     code = "import sys, main; sys.exit('torch' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, "importing main.py loaded torch" + done.stderr
+
+
+def test_set_changes_a_new_run_and_its_checkpoint_keeps_it(tmp_path, capsys):
+    """--mode train --set KEY=VALUE: the run trains with it, and last.pt records it (so --resume,
+    watch and eval rebuild the same networks)."""
+    from agent.checkpoint import load_checkpoint
+
+    run_dir = tmp_path / "run"
+    argv = ["--headless", "--scene", "cartpole", "--algo", "reinforce", "--steps", "600"]
+    argv += ["--set", "ent_coef=0.05", "--set", "hidden_sizes=16x8", "--set", "eval_episodes=3"]
+    assert load_main().main([*argv, "--run-dir", str(run_dir)]) == 0
+    capsys.readouterr()
+    payload = load_checkpoint(run_dir / "last.pt")
+    algo_config = payload["metadata"]["algo_config"]
+    assert algo_config["ent_coef"] == 0.05 and tuple(algo_config["hidden_sizes"]) == (16, 8)
+    assert payload["metadata"]["train_config"]["eval_episodes"] == 3
+    assert payload["model"]["actor.2.weight"].shape == (8, 16)  # the second hidden layer
