@@ -157,6 +157,11 @@ class ReinforceConfig(LearnerConfig):
     ent_coef_final: float = 0.0
     """Where an annealed entropy coefficient ends; below 0 it penalises entropy, pushing the
     policy towards determinism at the end."""
+    adam_beta1: float = 0.9
+    """The policy Adam's momentum (its first-moment decay). Each batch is sampled by the policy
+    of that moment, so with 0.9 a step also carries about ten older policies' gradients; 0 =
+    each step follows its own batch alone (scaled, as with RMSprop, by the running size of
+    the gradients)."""
     average_updates: int = 0
     """Evaluate an exponential moving average of the policy's weights (Polyak averaging):
     each update moves it 1 / average_updates of the way to the new weights, so it spans about
@@ -172,6 +177,7 @@ class ReinforceConfig(LearnerConfig):
         _require(self.vf_learning_rate > 0, self, "vf_learning_rate", "a number > 0")
         _require(self.value_scale >= 0, self, "value_scale", "a number >= 0")
         _require(self.average_updates >= 0, self, "average_updates", "an integer >= 0")
+        _require(0 <= self.adam_beta1 < 1, self, "adam_beta1", "a number in [0, 1)")
 
     @property
     def with_critic(self) -> bool:

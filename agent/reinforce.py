@@ -131,7 +131,9 @@ class Reinforce:
         self.config = config
         self.policy = make_policy(obs_dim, n_actions, config, seed)
         model = self.policy.model
-        self.optimizer = Adam(model.flat_parameters, config.learning_rate)
+        self.optimizer = Adam(
+            model.flat_parameters, config.learning_rate, betas=(config.adam_beta1, 0.999)
+        )
         self.value_optimizer = None
         """The value network's own Adam (value_steps > 0); the policy's then never moves it:
         its part of the gradient stays zero in the policy's step."""
@@ -192,6 +194,8 @@ class Reinforce:
         obs = torch.from_numpy(np.concatenate([e.obs for e in episodes]))
         actions = torch.from_numpy(np.concatenate([e.actions for e in episodes]))
         log_prob, entropy = model.evaluate_actions(obs, actions)
+        with torch.no_grad():
+            log_probs_before = torch.log_softmax(model.actor(obs), dim=-1)
         value_loss = None
         advantages = returns
         loss = torch.zeros(())
@@ -221,6 +225,9 @@ class Reinforce:
         self._clip_gradients()
         self.optimizer.lr = cfg.learning_rate * (progress_remaining if cfg.anneal_lr else 1.0)
         self.optimizer.step()
+        with torch.no_grad():  # how far the step moved the policy on its own batch
+            log_probs_after = torch.log_softmax(model.actor(obs), dim=-1)
+            kl = (log_probs_before.exp() * (log_probs_before - log_probs_after)).sum(-1).mean()
         if self.value_optimizer is not None:
             for _ in range(cfg.value_steps):
                 grad.zero_()
@@ -233,7 +240,7 @@ class Reinforce:
             policy_loss=policy_loss.item(),
             value_loss=None if value_loss is None else value_loss.item(),
             entropy=entropy.mean().item(),
-            approx_kl=None,
+            approx_kl=kl.item(),
             clip_fraction=None,
             explained_variance=(
                 None if value_loss is None else explained_variance(baseline, returns)

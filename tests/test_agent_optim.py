@@ -6,12 +6,13 @@ import torch
 from agent.optim import Adam
 
 
-def test_matches_torch_adam_step_for_step():
+@pytest.mark.parametrize("betas", [(0.9, 0.999), (0.0, 0.999)])
+def test_matches_torch_adam_step_for_step(betas):
     torch.manual_seed(0)
     ours = torch.randn(50, requires_grad=True)
     theirs = ours.detach().clone().requires_grad_()
-    adam = Adam(ours, lr=1e-2, eps=1e-5)
-    reference = torch.optim.Adam([theirs], lr=1e-2, eps=1e-5)
+    adam = Adam(ours, lr=1e-2, betas=betas, eps=1e-5)
+    reference = torch.optim.Adam([theirs], lr=1e-2, betas=betas, eps=1e-5)
     target = torch.randn(50)
     for step in range(20):
         for param in (ours, theirs):

@@ -273,3 +273,43 @@ def test_with_one_env_a_batch_is_every_step_since_the_last_update():
             assert learner.buffer.pos == learner.buffer.starts[0]  # nothing carried over
             observed, updates = 0, updates + 1
     assert updates == 3  # six episodes end in 20 steps
+
+
+def test_without_momentum_each_step_follows_its_own_batch_and_reports_its_kl():
+    def trained(adam_beta1):
+        """Every parameter's move and gradient in each of 6 updates."""
+        config = ReinforceConfig(
+            episodes_per_update=1,
+            learning_rate=0.05,
+            hidden_sizes=(),
+            normalize_returns=False,
+            adam_beta1=adam_beta1,
+        )
+        learner = Reinforce(config, obs_dim=1, n_actions=2, num_envs=1, seed=0)
+        params = learner.policy.model.flat_parameters
+        obs = np.array([[1.0]], np.float32)
+        steps = []
+        for update in range(6):
+            # five batches raise action 0, the sixth action 1: its gradient opposes theirs
+            action = np.array([int(update == 5)])
+            output = PolicyOutput(action, np.full((1, 2), 0.5, np.float32), np.zeros(1), None)
+            for t, ended in enumerate([False, True]):
+                reward = np.array([1.0 + t], np.float32)
+                done = np.array([ended])
+                learner.observe(Transition(obs, output, reward, done, ~done, obs, obs))
+            before = params.detach().clone()
+            probs_before = learner.policy.act(obs).probs[0]
+            (report,) = learner.update(1.0)
+            probs_after = learner.policy.act(obs).probs[0]
+            kl = float(np.sum(probs_before * np.log(probs_before / probs_after)))
+            assert report.stats.approx_kl == pytest.approx(kl, rel=1e-3, abs=1e-6)
+            steps.append((params.detach() - before, params.grad.clone()))
+        return steps
+
+    # no momentum: every parameter moves against its own batch's gradient, whatever came before
+    for move, grad in trained(0.0):
+        moving = grad != 0
+        assert moving.any() and torch.equal(move[moving].sign(), -grad[moving].sign())
+    # with momentum 0.9 the five earlier batches outweigh the sixth: it moves along its gradient
+    move, grad = trained(0.9)[-1]
+    assert torch.equal(move[grad != 0].sign(), grad[grad != 0].sign())

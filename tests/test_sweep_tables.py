@@ -83,6 +83,7 @@ def test_random_search_draws_within_ranges_reproducibly():
         (["ppo"], ["gamma=2"], None, "PPOConfig: gamma: expected a number in (0, 1], got 2.0"),
         (["ppo"], ["batch_size=7"], None, "batch_size: expected a divisor of n_steps * num_envs"),
         (["reinforce"], ["reward_to_go=maybe"], None, "expected true or false, got 'maybe'"),
+        (["reinforce"], ["adam_beta1=1"], None, "adam_beta1: expected a number in [0, 1), got 1.0"),
         (["ppo"], ["learning_rate"], None, "--set: expected key=value[,value...], got"),
         (["ppo"], ["learning_rate=1e-4..1e-2"], None, "a range lo..hi needs --samples"),
         (["ppo"], ["n_epochs=5..2"], 3, "--set n_epochs: expected a range lo..hi of numbers"),
