@@ -34,7 +34,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as `python bench/x.py` from anywhere
 
 import game  # noqa: E402
-from game.launch import evaluation_options  # noqa: E402
+from game.launch_options import evaluation_options  # noqa: E402
 from agent import EnvStepReport, EvalResult, RunPlan, Trainer, default_config, run_evaluation  # noqa: E402
 from agent.config import CloneConfig  # noqa: E402
 from agent.demos import Demonstrations  # noqa: E402

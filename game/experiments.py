@@ -121,7 +121,7 @@ def sweep_spec(args: argparse.Namespace):
 
     if args.lesson is not None:
         return lesson(args.lesson)
-    from game.launch import env_options, held_out_options
+    from game.launch_options import env_options, held_out_options
 
     scene = args.scene or "race"
     options = env_options(args, scene, None)

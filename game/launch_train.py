@@ -13,7 +13,7 @@ import gymnasium as gym
 from gymnasium.vector import VectorEnv
 
 from game.errors import DisplayError, UsageError
-from game.launch import app_config, check_scene, env_options, evaluation_options
+from game.launch_options import app_config, check_scene, env_options, evaluation_options
 from game.scenes import make_env, make_vector_env, scene_spec
 
 

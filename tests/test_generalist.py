@@ -14,7 +14,8 @@ from agent.trainer import Trainer
 from game import make_vector_env
 from game.cli import build_parser
 from game.flag_rules import check_flags
-from game.launch import evaluation_options, resolve
+from game.launch import resolve
+from game.launch_options import evaluation_options
 from game.race.generate import TRAINING_SEEDS
 from game.scenes import scene_spec
 
