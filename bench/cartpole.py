@@ -11,15 +11,8 @@ Each run trains from the tuned defaults in agent/defaults.py, evaluating every E
 
 from __future__ import annotations
 
-from protocol import (
-    RUN_COLUMNS,
-    Criterion,
-    Protocol,
-    base_parser,
-    report,
-    run_learners,
-    setup,
-)
+from protocol import Criterion, Protocol, run_learners
+from reporting import RUN_COLUMNS, base_parser, report, setup
 
 THRESHOLD = 475.0
 BUDGETS = {"ppo": 50_000, "reinforce": 200_000}

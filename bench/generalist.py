@@ -19,16 +19,8 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from protocol import (
-    EVAL_SEED,
-    Criterion,
-    Protocol,
-    base_parser,
-    report,
-    setup,
-    train_ours,
-    warm_up,
-)
+from protocol import EVAL_SEED, Criterion, Protocol, train_ours, warm_up
+from reporting import base_parser, report, setup
 
 import game
 from agent import evaluate

@@ -29,7 +29,8 @@ import gymnasium as gym
 import game
 from agent import evaluate
 from agent.defaults import default_config
-from protocol import EVAL_SEED, Criterion, Protocol, base_parser, report, run_learners, setup
+from protocol import EVAL_SEED, Criterion, Protocol, run_learners
+from reporting import base_parser, report, setup
 
 BUDGET = 1_000_000
 PROTOCOLS = {

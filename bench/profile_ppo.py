@@ -27,7 +27,8 @@ from typing import Any
 from unittest import mock
 
 import gymnasium as gym
-from protocol import base_parser, setup  # first: it puts this checkout first on sys.path
+from protocol import ROOT  # noqa: F401  (first: it puts this checkout first on sys.path)
+from reporting import base_parser, setup
 from vs_sb3 import TASKS, Task, import_sb3, make_sb3
 
 import game

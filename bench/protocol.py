@@ -1,5 +1,5 @@
-"""Shared measuring tools for the bench scripts: the machine, a pausable clock, the evaluation
-protocol, and one timed training run of our learners.
+"""Shared measuring tools for the bench scripts: a pausable clock, the evaluation protocol, and
+one timed training run of our learners (the flags, the machine and the tables: reporting.py).
 
 The protocol (used for our learners and Stable-Baselines3's alike):
 - every `eval_every` env steps, training pauses and the current policy plays `screen_episodes`
@@ -13,12 +13,7 @@ The protocol (used for our learners and Stable-Baselines3's alike):
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import json
-import os
-import platform
-import statistics
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -26,8 +21,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import torch
-from threadpoolctl import threadpool_info, threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -38,31 +31,10 @@ from game.launch_options import evaluation_options  # noqa: E402
 from agent import EnvStepReport, EvalResult, RunPlan, Trainer, default_config, run_evaluation  # noqa: E402
 from agent.config import CloneConfig  # noqa: E402
 from agent.demos import Demonstrations  # noqa: E402
+from reporting import base_parser, median, report, setup  # noqa: E402
 
-TORCH_THREADS = 1
 EVAL_SEED = 10_000
 """Evaluation episode i is reset with seed EVAL_SEED + i (far from the training seeds)."""
-
-
-def machine() -> dict[str, Any]:
-    """What the numbers were measured on."""
-    model = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": model,
-        "cores": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "blas_threads": [pool["num_threads"] for pool in threadpool_info()],
-        "torch": str(torch.__version__),
-        "python": platform.python_version(),
-        "load_avg_1m": round(os.getloadavg()[0], 2),
-    }
 
 
 class Clock:
@@ -379,15 +351,6 @@ def run_learners(
     return results
 
 
-def median(values: Iterable[float | None]) -> float | None:
-    """The median, counting None (never reached) as infinitely late; None if that is the median."""
-    ordered = sorted(float("inf") if v is None else v for v in values)
-    if not ordered:
-        return None
-    m = statistics.median(ordered)
-    return None if m == float("inf") else m
-
-
 def run_seeds(name: str, seeds: Iterable[int], run: Callable[[int], RunResult]) -> list[RunResult]:
     """`run(seed)` for each seed, one console line each, then the medians over the seeds."""
     results = []
@@ -407,22 +370,6 @@ def run_seeds(name: str, seeds: Iterable[int], run: Callable[[int], RunResult]) 
     return results
 
 
-def markdown_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
-    """Rows as a GitHub markdown table (None printed as a dash)."""
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for row in rows:
-        lines.append("| " + " | ".join(_cell(row.get(c)) for c in columns) + " |")
-    return "\n".join(lines)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    return str(value)
-
-
 def summary_line(result: RunResult) -> str:
     """One line per run for the console."""
     row = result.row()
@@ -438,18 +385,6 @@ def summary_line(result: RunResult) -> str:
         else f"{row['label']} seed {row['seed']}: {reached}"
     )
 
-
-RUN_COLUMNS = (
-    "label",
-    "seed",
-    "steps_to_criterion",
-    "seconds_to_criterion",
-    "mean_return",
-    "std_return",
-    "success_rate",
-    "episodes",
-)
-"""The columns of RunResult.row() every learning bench prints first."""
 
 Part = Callable[[list[int]], list[dict[str, Any]]]
 """One part of a bench: rows for these training seeds."""
@@ -468,33 +403,3 @@ def run_parts(description: str, parts: Mapping[str, Part], columns: Sequence[str
     for part in args.parts:
         rows += parts[part](seeds)
     report(rows, columns, info, args.json)
-
-
-def base_parser(description: str) -> argparse.ArgumentParser:
-    """The flags every bench script shares."""
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--seeds", type=int, nargs="+", default=None, help="training seeds")
-    parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
-    return parser
-
-
-def setup() -> dict[str, Any]:
-    """Fix the thread count and return the machine description (printed)."""
-    torch.set_num_threads(TORCH_THREADS)
-    threadpool_limits(TORCH_THREADS, user_api="blas")  # numpy's BLAS (SB3's too)
-    info = machine()
-    print("machine:", json.dumps(info))
-    print("command:", " ".join([Path(sys.executable).name, *sys.argv]))
-    return info
-
-
-def report(
-    rows: list[dict[str, Any]], columns: Sequence[str], info: dict[str, Any], path: Path | None
-) -> None:
-    """Print the rows as a markdown table and optionally save them with the machine as JSON."""
-    print()
-    print(markdown_table(rows, columns))
-    if path is not None:
-        payload = {"machine": info, "command": sys.argv, "rows": rows}
-        path.write_text(json.dumps(payload, indent=2) + "\n")
-        print(f"wrote {path}")

@@ -19,7 +19,8 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from protocol import RUN_COLUMNS, Criterion, Protocol, run_parts, run_seeds, train_ours, warm_up
+from protocol import Criterion, Protocol, run_parts, run_seeds, train_ours, warm_up
+from reporting import RUN_COLUMNS
 
 LAPS = Criterion(min_success=0.95)
 TRACKS = ("hairpins", "chicanes", "speedway")

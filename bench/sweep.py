@@ -21,7 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from protocol import base_parser, report, setup
+from protocol import ROOT  # noqa: F401  (puts the project on sys.path)
+from reporting import base_parser, report, setup
 
 from agent.grid import SweepSpec, Variant
 from agent.results import FINAL_NAME

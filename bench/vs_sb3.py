@@ -29,20 +29,16 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from protocol import (  # first: it puts this checkout first on sys.path
-    RUN_COLUMNS,
     Clock,
     Criterion,
     Protocol,
     RunResult,
     Watcher,
-    base_parser,
-    median,
-    report,
-    setup,
     summary_line,
     train_ours,
     warm_up,
 )
+from reporting import RUN_COLUMNS, base_parser, median, report, setup
 
 import game
 
