@@ -11,6 +11,7 @@ from game.race.car import CarParams
 from game.race.driver import drive
 from game.race.generate import EVALUATION_SEEDS, TRAINING_SEEDS, generate_track
 from game.race.sim import RaceConfig, RaceSim
+from game.race import racing_line as racing_line_module
 from game.race.racing_line import BRAKE_MARGIN, GRIP_MARGIN, MARGIN_M, racing_line, turning_radius_m
 from game.race.track import Track, build_track, load_track
 from game.race.track_file import TRACKS_DIR, parse_track, shipped_tracks
@@ -156,6 +157,36 @@ def test_the_speed_plan_brakes_in_time():
         ds = np.diff(line.s_m)
         v = line.speed_mps
         assert np.all(v[:-1] ** 2 <= v[1:] ** 2 + 2 * BRAKE_MARGIN * params.brake_mps2 * ds + 1e-9)
+
+
+def closed_circle(radius_m: float, spacing_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Points every ~spacing_m round a circle, and the length of each edge to the next."""
+    count = round(2 * math.pi * radius_m / spacing_m)
+    angle = np.linspace(0.0, 2 * math.pi, count, endpoint=False)
+    xy = radius_m * np.column_stack([np.cos(angle), np.sin(angle)])
+    return xy, np.hypot(*(np.roll(xy, -1, axis=0) - xy).T)
+
+
+def test_the_speed_plan_is_not_set_by_kinks_between_neighbouring_points():
+    """Points 1.5 m apart on a 500 m circle (gentler than the car's top speed needs), moved
+    0.15 m in and out in turn: read point by point they turn ~11 degrees each (~8 m/s); read
+    from the averaged line the plan stays at the top speed."""
+    params = CarParams()
+    xy, _ = closed_circle(500.0, 1.5)
+    xy *= (1.0 + 0.15 / 500.0 * (-1.0) ** np.arange(len(xy)))[:, None]
+    step = np.hypot(*(np.roll(xy, -1, axis=0) - xy).T)
+    planned = racing_line_module._speed_profile(xy, step, params)
+    assert planned.min() == pytest.approx(params.max_speed_mps)
+
+
+def test_the_speed_plan_of_a_circle_is_its_grip_limit():
+    """On a 30 m circle the planned speed is the grip limit there, within the ~1% the averaging
+    tightens the circle by."""
+    params = CarParams()
+    xy, step = closed_circle(30.0, 3.0)
+    speed = racing_line_module._speed_profile(xy, step, params)
+    grip = math.sqrt(GRIP_MARGIN * params.max_lateral_mps2 * 30.0)
+    assert np.all((0.97 * grip < speed) & (speed <= grip))
 
 
 def test_turning_radius():
