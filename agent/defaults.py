@@ -112,7 +112,7 @@ _REINFORCE_LUNAR = ReinforceConfig(
     # coefficient moved linearly from 0.01 to -0.005 (a small late penalty sharpens the policy,
     # so sampled and greedy actions agree). Mean >= 200 with >= 95% landed, greedy and sampled
     # alike (100 episodes), within 1M steps on 4 of 5 seeds (median 900k; seed 3 collapses),
-    # 16 of 20 over seeds 0-19; with 4 envs: 3 of 5 (bench/RESULTS.md, "LunarLander-v3:
+    # 21 of 30 over seeds 0-29; with 4 envs: 3 of 5 (bench/RESULTS.md, "LunarLander-v3:
     # REINFORCE")
     learning_rate=1e-2,
     gamma=0.98,
