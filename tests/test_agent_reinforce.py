@@ -27,6 +27,13 @@ def step(t, ends, num_envs=2):
     return Transition(obs, output, obs[:, 0].copy(), ended, np.zeros_like(ended), obs, obs)
 
 
+def learner_on_one_input(**config) -> Reinforce:
+    """A learner of one observation value and two actions, updating after every episode, with
+    no hidden layer (the logits are linear in the input), and `config` on top."""
+    settings = {"episodes_per_update": 1, "hidden_sizes": (), **config}
+    return Reinforce(ReinforceConfig(**settings), obs_dim=1, n_actions=2, num_envs=1, seed=0)
+
+
 def test_episode_buffer_cuts_episodes_per_env_through_growth_and_compaction():
     buffer = EpisodeBuffer(num_envs=2, obs_shape=(1,), capacity=4)
     # env 0 ends every 3 steps; env 1 runs one 9-step episode (forces the arrays to grow)
@@ -87,10 +94,7 @@ def test_symlog_is_inverted_by_symexp_at_every_scale():
 
 
 def test_annealed_learning_rate_follows_progress():
-    config = ReinforceConfig(
-        episodes_per_update=1, hidden_sizes=(), anneal_lr=True, learning_rate=0.01
-    )
-    learner = Reinforce(config, obs_dim=1, n_actions=2, num_envs=1, seed=0)
+    learner = learner_on_one_input(anneal_lr=True, learning_rate=0.01)
     obs = np.ones((1, 1), np.float32)
     out = learner.policy.act(obs)
     done = np.array([True])
@@ -120,15 +124,10 @@ def test_annealed_entropy_bonus_scales_with_progress():
     ent_coef_final + (ent_coef - ent_coef_final) * p."""
 
     def parameters_after_update(ent_coef, anneal, progress, final=0.0):
-        config = ReinforceConfig(
-            episodes_per_update=1,
-            hidden_sizes=(),
-            ent_coef=ent_coef,
-            anneal_ent_coef=anneal,
-            ent_coef_final=final,
-        )
         torch.manual_seed(0)  # the same initial weights every time
-        learner = Reinforce(config, obs_dim=1, n_actions=2, num_envs=1, seed=0)
+        learner = learner_on_one_input(
+            ent_coef=ent_coef, anneal_ent_coef=anneal, ent_coef_final=final
+        )
         for t in range(3):
             learner.observe(step(t, [t == 2], num_envs=1))
         next(learner.update(progress))
@@ -147,17 +146,14 @@ def test_annealed_entropy_bonus_scales_with_progress():
 
 def test_value_steps_fit_the_baseline_to_the_returns_and_leave_the_policy_alone():
     def updated(value_steps):
-        config = ReinforceConfig(
-            episodes_per_update=1,
-            hidden_sizes=(),
+        torch.manual_seed(0)
+        learner = learner_on_one_input(
             gamma=1.0,
             use_baseline=True,
             value_steps=value_steps,
             vf_learning_rate=0.05,
             value_scale=10.0,
         )
-        torch.manual_seed(0)
-        learner = Reinforce(config, obs_dim=1, n_actions=2, num_envs=1, seed=0)
         obs = np.ones((1, 1), np.float32)
         out = learner.policy.act(obs)
         for t in range(3):  # rewards 1, 1, 1 from one observation: returns-to-go 3, 2, 1
@@ -182,11 +178,8 @@ def test_value_steps_fit_the_baseline_to_the_returns_and_leave_the_policy_alone(
 
 def test_the_evaluated_policy_is_the_moving_average_of_the_trained_weights():
     def trained(average_updates):
-        config = ReinforceConfig(
-            episodes_per_update=1, hidden_sizes=(), average_updates=average_updates
-        )
         torch.manual_seed(0)
-        learner = Reinforce(config, obs_dim=1, n_actions=2, num_envs=1, seed=0)
+        learner = learner_on_one_input(average_updates=average_updates)
         weights = [learner.policy.model.flat_parameters.detach().clone()]
         for update in range(3):
             for t in range(2):
@@ -217,14 +210,9 @@ def test_the_evaluated_policy_is_the_moving_average_of_the_trained_weights():
 
 @pytest.mark.parametrize("use_baseline", [False, True])
 def test_update_after_each_episode_raises_the_rewarded_action(use_baseline):
-    config = ReinforceConfig(
-        episodes_per_update=1,
-        learning_rate=0.05,
-        hidden_sizes=(),
-        normalize_returns=False,
-        use_baseline=use_baseline,
+    learner = learner_on_one_input(
+        learning_rate=0.05, normalize_returns=False, use_baseline=use_baseline
     )
-    learner = Reinforce(config, obs_dim=1, n_actions=2, num_envs=1, seed=0)
     obs = np.ones((1, 1), np.float32)
     for _ in range(30):
         out = learner.policy.act(obs)
@@ -278,14 +266,9 @@ def test_with_one_env_a_batch_is_every_step_since_the_last_update():
 def test_without_momentum_each_step_follows_its_own_batch_and_reports_its_kl():
     def trained(adam_beta1):
         """Every parameter's move and gradient in each of 6 updates."""
-        config = ReinforceConfig(
-            episodes_per_update=1,
-            learning_rate=0.05,
-            hidden_sizes=(),
-            normalize_returns=False,
-            adam_beta1=adam_beta1,
+        learner = learner_on_one_input(
+            learning_rate=0.05, normalize_returns=False, adam_beta1=adam_beta1
         )
-        learner = Reinforce(config, obs_dim=1, n_actions=2, num_envs=1, seed=0)
         params = learner.policy.model.flat_parameters
         obs = np.array([[1.0]], np.float32)
         steps = []
