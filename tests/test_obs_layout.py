@@ -62,7 +62,7 @@ def test_watching_or_evaluating_another_layout_is_refused_in_one_line(race_run, 
         line = error_of(capsys, "--mode", mode, "--checkpoint", str(old))
         assert line == (
             f"main.py: error: {old}: observation layout: expected {OBS_SIZE} values "
-            f"('ray -90.0 deg' ... 'centreline 60 m ahead, left'), got 14 values "
+            f"('ray -90.0 deg' ... 'racing line 60 m ahead, left'), got 14 values "
             "('ray -90.0 deg' ... 'lateral offset'): trained on another version of the scene's "
             "observation"
         )
@@ -74,7 +74,7 @@ def test_an_older_checkpoint_without_names_is_taken_at_its_size(race_run, tmp_pa
     smaller = rewritten(race_run / "last.pt", tmp_path / "smaller.pt", None, 14)
     line = error_of(capsys, "--mode", "eval", "--checkpoint", str(smaller))
     assert line.endswith(
-        f"expected {OBS_SIZE} values ('ray -90.0 deg' ... 'centreline 60 m "
+        f"expected {OBS_SIZE} values ('ray -90.0 deg' ... 'racing line 60 m "
         "ahead, left'), got 14 values: trained on another version of the scene's "
         "observation"
     )

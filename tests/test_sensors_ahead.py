@@ -1,21 +1,24 @@
-"""What the car reads of the track ahead, against a reference computed from the centreline's
-points in plain Python: the turn, and the centreline's points in the car's frame."""
+"""What the car reads of the track ahead, against references computed in plain Python: the
+centreline's turn, and the racing line's points in the car's frame."""
 
+import itertools
 import math
 
 import numpy as np
 
+from game.race.car import CarParams
 from game.race.driver import drive
 from game.race.env import RaceEnv
+from game.race.racing_line import racing_line
 from game.race.sensors import LOOKAHEAD_M, OBS_NAMES, POINTS_AHEAD_M, POINTS_SCALE_M
 
 TURNS = OBS_NAMES.index("track turn 10 m ahead")
-POINTS = OBS_NAMES.index("centreline 5 m ahead, forward")
+POINTS = OBS_NAMES.index("racing line 5 m ahead, forward")
 
 
-def along_centreline(track, s_m: float) -> tuple[float, float, float]:
-    """The centreline's point and direction at arc length s_m (laps wrap), walked vertex by
-    vertex; the direction unwrapped from the first segment's by the turns passed."""
+def walk_centreline(track, s_m: float) -> tuple[int, float]:
+    """The centreline's segment at arc length s_m (laps wrap) and how far into it, walked vertex
+    by vertex."""
     points = np.asarray(track.centerline_m)
     lengths = np.hypot(*np.diff(np.vstack([points, points[:1]]), axis=0).T)
     s_m %= lengths.sum()
@@ -23,29 +26,63 @@ def along_centreline(track, s_m: float) -> tuple[float, float, float]:
     while s_m >= lengths[k]:
         s_m -= lengths[k]
         k += 1
+    return k, s_m / lengths[k]
+
+
+def along_centreline(track, s_m: float) -> tuple[float, float, float]:
+    """The centreline's point and direction at arc length s_m."""
+    points = np.asarray(track.centerline_m)
+    k, fraction = walk_centreline(track, s_m)
     a, b = points[k], points[(k + 1) % len(points)]
-    direction = (b - a) / lengths[k]
-    x, y = a + direction * s_m
-    return x, y, math.atan2(direction[1], direction[0])
+    x, y = a + fraction * (b - a)
+    return x, y, math.atan2(*(b - a)[::-1])
+
+
+def distance_to_segment(point, a, b) -> float:
+    """How far `point` is from the segment a-b."""
+    ab = b - a
+    t = min(max(np.dot(point - a, ab) / np.dot(ab, ab), 0.0), 1.0)
+    return float(np.hypot(*(point - a - t * ab)))
+
+
+def across_track(track, s_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """The track's cross edge at centreline arc length s_m: its right and left border points,
+    each moved the same fraction along its own border as the centreline along its segment."""
+    k, fraction = walk_centreline(track, s_m)
+    after = (k + 1) % len(track.left_m)
+    left = track.left_m[k] + fraction * (track.left_m[after] - track.left_m[k])
+    right = track.right_m[k] + fraction * (track.right_m[after] - track.right_m[k])
+    return right, left
 
 
 def test_the_points_and_turns_ahead_match_a_reference_on_a_held_out_track():
     env = RaceEnv("random:heldout")
     obs, _ = env.reset(seed=7)
     track, sim = env.track, env.sim
+    line = racing_line(track, CarParams()).xy
     checked = turns = 0
+    offsets = []
     for step in range(400):
         car = sim.state.cars[0]
         if step % 40 == 0:
             x, y, heading, s = (float(car[f]) for f in ("x_m", "y_m", "heading_rad", "s_m"))
             for j, ahead in enumerate(POINTS_AHEAD_M):
-                px, py, _ = along_centreline(track, s + ahead)
-                forward = (px - x) * math.cos(heading) + (py - y) * math.sin(heading)
-                left = (py - y) * math.cos(heading) - (px - x) * math.sin(heading)
-                expected = np.clip([forward, left], -POINTS_SCALE_M, POINTS_SCALE_M)
-                np.testing.assert_allclose(
-                    obs[POINTS + 2 * j : POINTS + 2 * j + 2] * POINTS_SCALE_M, expected, atol=1e-4
+                # The observed point, back in the world: on the racing line where it crosses
+                # the track s + ahead metres along the centreline (to within a few cm: between
+                # the line's points, 3 m apart, the observation follows its straight pieces).
+                forward, left = obs[POINTS + 2 * j : POINTS + 2 * j + 2] * POINTS_SCALE_M
+                assert abs(forward) < POINTS_SCALE_M and abs(left) < POINTS_SCALE_M  # unclipped
+                point = np.array([x, y]) + forward * np.array(
+                    [math.cos(heading), math.sin(heading)]
                 )
+                point += left * np.array([-math.sin(heading), math.cos(heading)])
+                assert distance_to_segment(point, *across_track(track, s + ahead)) < 0.05
+                assert (
+                    min(distance_to_segment(point, a, b) for a, b in itertools.pairwise(line))
+                    < 1e-3
+                )
+                off_centre = np.hypot(*(point - along_centreline(track, s + ahead)[:2]))
+                offsets.append(off_centre)
             here = math.atan2(*track.seg_dir[int(car["seg"])][::-1])  # the car's segment
             for j, ahead in enumerate(LOOKAHEAD_M):
                 _, _, there = along_centreline(track, s + ahead)
@@ -57,3 +94,4 @@ def test_the_points_and_turns_ahead_match_a_reference_on_a_held_out_track():
         obs, _, terminated, truncated, _ = env.step(int(drive(sim)[0]))
         assert not (terminated or truncated)
     assert checked == 10 and turns >= 10  # corners were read, not only straights
+    assert max(offsets) > 1.0  # the racing line, not the centreline

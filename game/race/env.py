@@ -55,14 +55,16 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
     | 12    | cos of heading error (negative = driving backwards)    | -1  | 1   |              |
     | 13    | offset left of the centreline                          | -1  | 1   | x half width |
     | 14-18 | how far the track turns 10, 20, 40, 70, 100 m ahead    | -1  | 1   | x pi rad     |
-    | 19-26 | the centreline 5, 10, 20, 60 m ahead: forward, left    | -1  | 1   | x 60 m       |
+    | 19-26 | the racing line 5, 10, 20, 60 m ahead: forward, left   | -1  | 1   | x 60 m       |
 
     Rays are cast exactly against the border polylines (walking the ray through the track's
     quads), never read from pixels. The track's turn ahead is the centreline's direction that
     far along it from the car, minus its direction where the car is (positive = left, clipped
-    at a half turn): what a driver reads from the next corners, on any track. The centreline
-    ahead is its point that far along, in the car's frame (metres ahead of the car, then to its
-    left, clipped at 60 m), in pairs: where to steer, and how soon a sharp corner closes in.
+    at a half turn): what a driver reads from the next corners, on any track. The racing line
+    ahead (the scripted driver's: the smoothest path between the borders, 1.2 m inside them) is
+    its point where it crosses the track that far along the centreline, in the car's frame
+    (metres ahead of the car, then to its left, clipped at 60 m), in pairs: where to steer, and
+    how soon a sharp corner closes in.
 
     ## Rewards
     Named components, reported in `info["reward_components"]`:

@@ -22,6 +22,7 @@ import numpy.typing as npt
 
 from game.race.car import CarParams
 from game.race.geometry import Points, cross
+from game.race.quads import LEN, S
 from game.race.track import Track
 
 Array = npt.NDArray[np.float64]
@@ -67,6 +68,9 @@ class RacingLine:
     """[P + 1] the speed to hold at each point [m/s]."""
     first_point: npt.NDArray[np.int64]
     """[M + 1] the line's points in quad k are first_point[k] up to first_point[k + 1]."""
+    centreline_s_m: Array
+    """[P + 1] arc length along the centreline of each point's cross-section, from 0 to the
+    track's length: where the line is when the car is a given distance along the track."""
 
     @property
     def length_m(self) -> float:
@@ -86,7 +90,7 @@ class RacingLine:
 @functools.lru_cache(maxsize=256)  # enough for the 100 held-out tracks and a swarm's pool
 def racing_line(track: Track, params: CarParams) -> RacingLine:
     """The track's racing line for the car `params` (cached: tracks are immutable)."""
-    mid, half, first = _cross_sections(track)
+    mid, half, first, along = _cross_sections(track)
     limit = max(1.0 - MARGIN_M / track.half_width_m, 0.0)
     low, high = _turning_limits(mid, half, limit, TURN_RADIUS_FACTOR * turning_radius_m(params))
     offset = _min_curvature_offsets(mid, half, low, high)
@@ -95,7 +99,7 @@ def racing_line(track: Track, params: CarParams) -> RacingLine:
     speed = _speed_profile(xy, step, params)
     closed = np.vstack([xy, xy[:1]])
     s_m = np.concatenate([[0.0], np.cumsum(step)])
-    return RacingLine(closed, s_m, np.append(speed, speed[0]), first)
+    return RacingLine(closed, s_m, np.append(speed, speed[0]), first, along)
 
 
 def turning_radius_m(params: CarParams) -> float:
@@ -103,8 +107,9 @@ def turning_radius_m(params: CarParams) -> float:
     return params.wheelbase_m / math.tan(params.max_steer_rad)
 
 
-def _cross_sections(track: Track) -> tuple[Points, Points, npt.NDArray[np.int64]]:
-    """Cross-sections: their middles [P, 2], half-spans [P, 2] (middle to left), first_point.
+def _cross_sections(track: Track) -> tuple[Points, Points, npt.NDArray[np.int64], Array]:
+    """Cross-sections: their middles [P, 2], half-spans [P, 2] (middle to left), first_point,
+    and their arc lengths along the centreline [P + 1] (closed by the track's length).
 
     Quad k gets ceil(length / SPACING_M) cross-sections, interpolated between its back and
     front edges: they sweep the quad without crossing, so any point on one is on the track.
@@ -117,7 +122,8 @@ def _cross_sections(track: Track) -> tuple[Points, Points, npt.NDArray[np.int64]
     nxt = (quad + 1) % len(g)
     left = track.left_m[quad] + t[:, None] * (track.left_m[nxt] - track.left_m[quad])
     right = track.right_m[quad] + t[:, None] * (track.right_m[nxt] - track.right_m[quad])
-    return (left + right) / 2, (left - right) / 2, first
+    along = np.append(g[quad, S] + t * g[quad, LEN], track.length_m)
+    return (left + right) / 2, (left - right) / 2, first, along
 
 
 def _turning_limits(

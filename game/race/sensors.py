@@ -19,13 +19,15 @@ LOOKAHEAD_M = np.array([10.0, 20.0, 40.0, 70.0, 100.0])
 """Distances along the centreline at which the car reads how far the track has turned: past
 the rays' 50 m, as far as braking from top speed for a hairpin takes (~60 m)."""
 POINTS_AHEAD_M = np.array([5.0, 10.0, 20.0, 60.0])
-"""Distances along the centreline at which the car sees where the centreline is, in its own
-frame (metres forward and to the left, over POINTS_SCALE_M): the line to steer along and how
-soon a sharp corner closes in, which the turn alone does not say. With them, PPO across
-generated tracks lapped 91% of the held-out tracks instead of 76% (seed 0, 6M steps). The
-farthest is 60 m, not 40: a generalist never drove faster than it could stop for a hairpin
-within its farthest point (34.4 m/s for 40 m; the speedway's laps 1.20x a specialist's, 1.10x
-with 60 m). bench/RESULTS.md, "The generalist"."""
+"""Distances along the centreline at which the car sees where the racing line is
+(game/race/racing_line.py, the scripted driver's line), in its own frame (metres forward and to
+the left, over POINTS_SCALE_M): the line to steer along and how soon a sharp corner closes in,
+which the turn alone does not say. With the centreline's points, PPO across generated tracks
+lapped 91% of the held-out tracks instead of 76% (seed 0, 6M steps); with the racing line's
+instead, it laps more of them and every shipped track faster (chicanes 22.67 s against 23.43
+s). The farthest is 60 m, not 40: a generalist never drove faster than it could stop for a
+hairpin within its farthest point (34.4 m/s for 40 m; the speedway's laps 1.20x a
+specialist's, 1.10x with 60 m). bench/RESULTS.md, "The generalist"."""
 POINTS_SCALE_M = 60.0
 
 OBS_NAMES = (
@@ -37,7 +39,7 @@ OBS_NAMES = (
     "lateral offset",
     *(f"track turn {ahead:.0f} m ahead" for ahead in LOOKAHEAD_M),
     *(
-        f"centreline {ahead:.0f} m ahead, {axis}"
+        f"racing line {ahead:.0f} m ahead, {axis}"
         for ahead in POINTS_AHEAD_M
         for axis in ("forward", "left")
     ),
@@ -56,6 +58,7 @@ OBS_HIGH = np.ones(OBS_SIZE, dtype=np.float32)
 @njit(cache=True)
 def observe_car(
     g: npt.NDArray[np.float64],
+    line: npt.NDArray[np.float64],
     half_width_m: float,
     p: CarParams,
     x_m: float,
@@ -69,7 +72,8 @@ def observe_car(
     out: npt.NDArray[np.float32],
 ) -> None:
     """Write one car's observations into `out` (OBS_NAMES; the table in RaceEnv's docstring); g is
-    the track geometry, seg the car's quad and s_m its arc length along the centreline."""
+    the track geometry, line its racing line (game/race/sim.py observed_line), seg the car's
+    quad and s_m its arc length along the centreline."""
     rays = RAY_ANGLES_RAD.shape[0]
     cos_h, sin_h = math.cos(heading_rad), math.sin(heading_rad)
     if in_quad(g, seg, x_m, y_m):
@@ -93,7 +97,7 @@ def observe_car(
         out[rays + 5 + j] = min(max(turn / math.pi, -1.0), 1.0)
     points = rays + 5 + LOOKAHEAD_M.shape[0]
     for j in range(POINTS_AHEAD_M.shape[0]):
-        px, py = centreline_at(g, s_m + POINTS_AHEAD_M[j])
+        px, py = line_at(line, s_m + POINTS_AHEAD_M[j])
         px, py = px - x_m, py - y_m
         forward, left = px * cos_h + py * sin_h, -px * sin_h + py * cos_h
         out[points + 2 * j] = min(max(forward / POINTS_SCALE_M, -1.0), 1.0)
@@ -101,12 +105,16 @@ def observe_car(
 
 
 @njit(cache=True)
-def centreline_at(g: npt.NDArray[np.float64], s_m: float) -> tuple[float, float]:
-    """The centreline's point [m] at arc length s_m (any number of laps on)."""
-    count = g.shape[0]
-    along = s_m % (g[count - 1, S] + g[count - 1, LEN])
-    k = np.searchsorted(g[:, S], along, side="right") - 1
-    return g[k, 0] + g[k, DX] * (along - g[k, S]), g[k, 1] + g[k, DY] * (along - g[k, S])
+def line_at(line: npt.NDArray[np.float64], s_m: float) -> tuple[float, float]:
+    """The racing line's point [m] where the car is at centreline arc length s_m (any number of
+    laps on); line: [P + 1, 3] rows of centreline arc length, x, y, the last closing the loop."""
+    last = line.shape[0] - 1
+    along = s_m % line[last, 0]
+    k = min(np.searchsorted(line[:, 0], along, side="right") - 1, last - 1)
+    f = (along - line[k, 0]) / (line[k + 1, 0] - line[k, 0])
+    return line[k, 1] + f * (line[k + 1, 1] - line[k, 1]), line[k, 2] + f * (
+        line[k + 1, 2] - line[k, 2]
+    )
 
 
 @njit(cache=True)

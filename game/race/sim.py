@@ -6,6 +6,7 @@ The single env is a batch of one, so one car behaves identically alone or among 
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from numba import njit
 
 from game.race.car import CarParams, advance
 from game.race.car_state import ACTION_STEER, ACTION_THROTTLE, RaceState, StepOutput
+from game.race.racing_line import racing_line
 from game.race.reward import progress_rate, race_reward
 from game.race.sensors import OBS_SIZE, observe_car
 from game.race.quads import CX, CY, DX, DY, S, locate, project
@@ -63,12 +65,35 @@ class TrackSet:
     """[T] each track's episode length in steps (its time limit)."""
     progress_per_m: npt.NDArray[np.float64]
     """[T] each track's progress reward per metre."""
+    lines: npt.NDArray[np.float64]
+    """[rows, 3] the tracks' racing lines (observed_line), stacked."""
+    first_line_row: npt.NDArray[np.int64]
+    """[T + 1] track t's racing line is lines[first_line_row[t] : first_line_row[t + 1]]."""
 
 
-def pack_tracks(tracks: Sequence[Track], config: RaceConfig) -> TrackSet:
-    """Pack `tracks` into one TrackSet for `config`'s steps, with their own time limits and
-    progress rewards or the ones `config` sets for all."""
+_OBSERVED_LINES: weakref.WeakKeyDictionary[Track, dict[CarParams, npt.NDArray[np.float64]]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Each live track's observed_line per car: a swarm's pool (up to 1,024 tracks) is packed again
+whenever one track is renewed, and solving a line takes ~11 ms."""
+
+
+def observed_line(track: Track, car: CarParams) -> npt.NDArray[np.float64]:
+    """[P + 1, 3] the track's racing line for `car` as the sensors read it: each point's arc
+    length along the centreline, then its x and y [m] (the last row closes the loop)."""
+    lines = _OBSERVED_LINES.setdefault(track, {})
+    if car not in lines:
+        line = racing_line(track, car)
+        lines[car] = np.column_stack([line.centreline_s_m, line.xy])
+    return lines[car]
+
+
+def pack_tracks(tracks: Sequence[Track], config: RaceConfig, car: CarParams) -> TrackSet:
+    """Pack `tracks` into one TrackSet for `config`'s steps and `car`'s racing lines, with their
+    own time limits and progress rewards or the ones `config` sets for all."""
     rows = np.cumsum([0, *(len(t.geometry) for t in tracks)])
+    lines = [observed_line(t, car) for t in tracks]
+    line_rows = np.cumsum([0, *(len(line) for line in lines)])
     return TrackSet(
         tuple(tracks),
         np.concatenate([t.geometry for t in tracks]),
@@ -80,6 +105,8 @@ def pack_tracks(tracks: Sequence[Track], config: RaceConfig) -> TrackSet:
             dtype=np.int64,
         ),
         np.array([progress_rate(t.length_m, config.progress_per_m) for t in tracks]),
+        np.concatenate(lines),
+        line_rows.astype(np.int64),
     )
 
 
@@ -129,7 +156,7 @@ class RaceSim:
         """
         if not tracks:
             raise ValueError("tracks: expected at least one track, got none")
-        self.tracks = pack_tracks(tracks, self.config)
+        self.tracks = pack_tracks(tracks, self.config, self.car)
         cars = np.arange(self.num_cars)
         chosen = cars % len(tracks) if track_of_car is None else np.asarray(track_of_car)
         if chosen.shape != cars.shape or chosen.min() < 0 or chosen.max() >= len(tracks):
@@ -182,7 +209,7 @@ class RaceSim:
         _step_cars(
             np.asarray(actions, dtype=np.int64), self.state.cars, out.obs, out.values, out.flags,
             ts.geometry, ts.first_row, ts.half_width_m, ts.length_m, ts.max_steps,
-            ts.progress_per_m, self.car, self.config.dt_s,
+            ts.progress_per_m, ts.lines, ts.first_line_row, self.car, self.config.dt_s,
         )  # fmt: skip
         return out
 
@@ -192,7 +219,10 @@ class RaceSim:
         obs = np.empty((len(rows), OBS_SIZE), dtype=np.float32)
         ts = self.tracks
         cars = self.state.cars
-        _observe_cars(rows, cars, ts.geometry, ts.first_row, ts.half_width_m, self.car, obs)
+        _observe_cars(
+            rows, cars, ts.geometry, ts.first_row, ts.half_width_m, ts.lines, ts.first_line_row,
+            self.car, obs,
+        )  # fmt: skip
         return obs
 
 
@@ -203,15 +233,18 @@ def _observe_cars(
     geometry: npt.NDArray[np.float64],
     first_row: npt.NDArray[np.int64],
     half_width_m: npt.NDArray[np.float64],
+    lines: npt.NDArray[np.float64],
+    first_line_row: npt.NDArray[np.int64],
     p: CarParams,
     out: npt.NDArray[np.float32],
 ) -> None:
     for n in range(len(rows)):
         c = cars[rows[n]]
         g = geometry[first_row[c.track] : first_row[c.track + 1]]
+        line = lines[first_line_row[c.track] : first_line_row[c.track + 1]]
         observe_car(
-            g, half_width_m[c.track], p, c.x_m, c.y_m, c.heading_rad, c.speed_mps, c.steer_rad,
-            c.seg, c.s_m, c.lateral_m, out[n],
+            g, line, half_width_m[c.track], p, c.x_m, c.y_m, c.heading_rad, c.speed_mps,
+            c.steer_rad, c.seg, c.s_m, c.lateral_m, out[n],
         )  # fmt: skip
 
 
@@ -228,6 +261,8 @@ def _step_cars(
     lengths_m: npt.NDArray[np.float64],
     max_steps: npt.NDArray[np.int64],
     progress_per_m: npt.NDArray[np.float64],
+    lines: npt.NDArray[np.float64],
+    first_line_row: npt.NDArray[np.int64],
     p: CarParams,
     dt_s: float,
 ) -> None:
@@ -275,8 +310,9 @@ def _step_cars(
         f.new_lap = new_lap
         f.terminated = not on_track
         f.truncated = on_track and c.steps >= max_steps[t]
+        line = lines[first_line_row[t] : first_line_row[t + 1]]
         observe_car(
-            g, half_widths_m[t], p, x, y, heading, speed, steer, seg, s_m, lateral_m, obs[i]
+            g, line, half_widths_m[t], p, x, y, heading, speed, steer, seg, s_m, lateral_m, obs[i]
         )
 
 
