@@ -81,9 +81,9 @@ _RACE_ACROSS = {
     # The pool keeps the tracks cars still leave (pool_keep_crashes 1; renewing any free one,
     # 94% / 90% / 88% of the held-out tracks were lapped), and pays 0.1 per metre (0.05 with
     # the kept crashes: chicanes and speedway 1.17x / 1.20x a specialist's lap): with the
-    # centreline seen 60 m ahead (game/race/sensors.py), 96% / 100% / 99% held out (seeds 0-2),
-    # laps 1.10 / 1.03 / 1.16 / 1.10x (oval, hairpins, chicanes, speedway). bench/RESULTS.md,
-    # "The generalist".
+    # racing line seen 5-60 m ahead (game/race/sensors.py), 97% / 97% / 100% held out (seeds
+    # 0-2), laps 1.13 / 1.02 / 1.19 / 1.08x (oval, hairpins, chicanes, speedway).
+    # bench/RESULTS.md, "The generalist".
     "env_options": {
         "track": "random",
         "random_start": True,
