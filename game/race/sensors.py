@@ -29,6 +29,12 @@ s). The farthest is 60 m, not 40: a generalist never drove faster than it could 
 hairpin within its farthest point (34.4 m/s for 40 m; the speedway's laps 1.20x a
 specialist's, 1.10x with 60 m). bench/RESULTS.md, "The generalist"."""
 POINTS_SCALE_M = 60.0
+LINE_INDEX_M = 2.0
+"""The racing line's index (game/race/sim.py observed_line) keeps its row every this many metres
+of the centreline: line_at starts there and walks on over a row or two (the line's points are
+up to 3 m apart). With 1,024 cars each on its own track, a binary search of the line for each
+point made its table a cache miss after another: 0.6-0.9M car-steps/s against 1.6M with none
+(bench/env_speed.py)."""
 
 OBS_NAMES = (
     *(f"ray {deg:+.1f} deg" for deg in np.rad2deg(RAY_ANGLES_RAD)),
@@ -59,6 +65,7 @@ OBS_HIGH = np.ones(OBS_SIZE, dtype=np.float32)
 def observe_car(
     g: npt.NDArray[np.float64],
     line: npt.NDArray[np.float64],
+    index: npt.NDArray[np.int64],
     half_width_m: float,
     p: CarParams,
     x_m: float,
@@ -72,8 +79,8 @@ def observe_car(
     out: npt.NDArray[np.float32],
 ) -> None:
     """Write one car's observations into `out` (OBS_NAMES; the table in RaceEnv's docstring); g is
-    the track geometry, line its racing line (game/race/sim.py observed_line), seg the car's
-    quad and s_m its arc length along the centreline."""
+    the track geometry, line and index its racing line (game/race/sim.py observed_line), seg the
+    car's quad and s_m its arc length along the centreline."""
     rays = RAY_ANGLES_RAD.shape[0]
     cos_h, sin_h = math.cos(heading_rad), math.sin(heading_rad)
     if in_quad(g, seg, x_m, y_m):
@@ -97,7 +104,7 @@ def observe_car(
         out[rays + 5 + j] = min(max(turn / math.pi, -1.0), 1.0)
     points = rays + 5 + LOOKAHEAD_M.shape[0]
     for j in range(POINTS_AHEAD_M.shape[0]):
-        px, py = line_at(line, s_m + POINTS_AHEAD_M[j])
+        px, py = line_at(line, index, s_m + POINTS_AHEAD_M[j])
         px, py = px - x_m, py - y_m
         forward, left = px * cos_h + py * sin_h, -px * sin_h + py * cos_h
         out[points + 2 * j] = min(max(forward / POINTS_SCALE_M, -1.0), 1.0)
@@ -105,16 +112,20 @@ def observe_car(
 
 
 @njit(cache=True)
-def line_at(line: npt.NDArray[np.float64], s_m: float) -> tuple[float, float]:
+def line_at(
+    line: npt.NDArray[np.float64], index: npt.NDArray[np.int64], s_m: float
+) -> tuple[float, float]:
     """The racing line's point [m] where the car is at centreline arc length s_m (any number of
-    laps on); line: [P + 1, 3] rows of centreline arc length, x, y, the last closing the loop."""
+    laps on); line: [P + 1, 3] rows of centreline arc length, x, y, the last closing the loop;
+    index: the row at or before every LINE_INDEX_M metres."""
     last = line.shape[0] - 1
     along = s_m % line[last, 0]
-    k = min(np.searchsorted(line[:, 0], along, side="right") - 1, last - 1)
+    k = index[min(int(along / LINE_INDEX_M), index.shape[0] - 1)]
+    while k < last - 1 and line[k + 1, 0] <= along:
+        k += 1
     f = (along - line[k, 0]) / (line[k + 1, 0] - line[k, 0])
-    return line[k, 1] + f * (line[k + 1, 1] - line[k, 1]), line[k, 2] + f * (
-        line[k + 1, 2] - line[k, 2]
-    )
+    x = line[k, 1] + f * (line[k + 1, 1] - line[k, 1])
+    return x, line[k, 2] + f * (line[k + 1, 2] - line[k, 2])
 
 
 @njit(cache=True)

@@ -18,7 +18,7 @@ from game.race.car import CarParams, advance
 from game.race.car_state import ACTION_STEER, ACTION_THROTTLE, RaceState, StepOutput
 from game.race.racing_line import racing_line
 from game.race.reward import progress_rate, race_reward
-from game.race.sensors import OBS_SIZE, observe_car
+from game.race.sensors import LINE_INDEX_M, OBS_SIZE, observe_car
 from game.race.quads import CX, CY, DX, DY, S, locate, project
 from game.race.track import Track
 
@@ -69,22 +69,32 @@ class TrackSet:
     """[rows, 3] the tracks' racing lines (observed_line), stacked."""
     first_line_row: npt.NDArray[np.int64]
     """[T + 1] track t's racing line is lines[first_line_row[t] : first_line_row[t + 1]]."""
+    line_index: npt.NDArray[np.int64]
+    """[rows] the tracks' line indexes (observed_line), stacked."""
+    first_index_row: npt.NDArray[np.int64]
+    """[T + 1] track t's line index is line_index[first_index_row[t] : first_index_row[t + 1]]."""
 
 
-_OBSERVED_LINES: weakref.WeakKeyDictionary[Track, dict[CarParams, npt.NDArray[np.float64]]] = (
-    weakref.WeakKeyDictionary()
-)
+_OBSERVED_LINES: weakref.WeakKeyDictionary[
+    Track, dict[CarParams, tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]]
+] = weakref.WeakKeyDictionary()
 """Each live track's observed_line per car: a swarm's pool (up to 1,024 tracks) is packed again
 whenever one track is renewed, and solving a line takes ~1 ms."""
 
 
-def observed_line(track: Track, car: CarParams) -> npt.NDArray[np.float64]:
-    """[P + 1, 3] the track's racing line for `car` as the sensors read it: each point's arc
-    length along the centreline, then its x and y [m] (the last row closes the loop)."""
+def observed_line(
+    track: Track, car: CarParams
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """The track's racing line for `car` as the sensors read it: [P + 1, 3] each point's arc
+    length along the centreline, then its x and y [m] (the last row closes the loop); and its
+    index, the row at or before every LINE_INDEX_M metres of the centreline (sensors.line_at)."""
     lines = _OBSERVED_LINES.setdefault(track, {})
     if car not in lines:
         line = racing_line(track, car)
-        lines[car] = np.column_stack([line.centreline_s_m, line.xy])
+        along = line.centreline_s_m
+        marks = np.arange(0.0, along[-1], LINE_INDEX_M)
+        index = np.searchsorted(along, marks, side="right").astype(np.int64) - 1
+        lines[car] = np.column_stack([along, line.xy]), index
     return lines[car]
 
 
@@ -92,8 +102,9 @@ def pack_tracks(tracks: Sequence[Track], config: RaceConfig, car: CarParams) -> 
     """Pack `tracks` into one TrackSet for `config`'s steps and `car`'s racing lines, with their
     own time limits and progress rewards or the ones `config` sets for all."""
     rows = np.cumsum([0, *(len(t.geometry) for t in tracks)])
-    lines = [observed_line(t, car) for t in tracks]
+    lines, indexes = zip(*(observed_line(t, car) for t in tracks), strict=True)
     line_rows = np.cumsum([0, *(len(line) for line in lines)])
+    index_rows = np.cumsum([0, *(len(index) for index in indexes)])
     return TrackSet(
         tuple(tracks),
         np.concatenate([t.geometry for t in tracks]),
@@ -107,6 +118,8 @@ def pack_tracks(tracks: Sequence[Track], config: RaceConfig, car: CarParams) -> 
         np.array([progress_rate(t.length_m, config.progress_per_m) for t in tracks]),
         np.concatenate(lines),
         line_rows.astype(np.int64),
+        np.concatenate(indexes),
+        index_rows.astype(np.int64),
     )
 
 
@@ -209,7 +222,8 @@ class RaceSim:
         _step_cars(
             np.asarray(actions, dtype=np.int64), self.state.cars, out.obs, out.values, out.flags,
             ts.geometry, ts.first_row, ts.half_width_m, ts.length_m, ts.max_steps,
-            ts.progress_per_m, ts.lines, ts.first_line_row, self.car, self.config.dt_s,
+            ts.progress_per_m, ts.lines, ts.first_line_row, ts.line_index, ts.first_index_row,
+            self.car, self.config.dt_s,
         )  # fmt: skip
         return out
 
@@ -221,7 +235,7 @@ class RaceSim:
         cars = self.state.cars
         _observe_cars(
             rows, cars, ts.geometry, ts.first_row, ts.half_width_m, ts.lines, ts.first_line_row,
-            self.car, obs,
+            ts.line_index, ts.first_index_row, self.car, obs,
         )  # fmt: skip
         return obs
 
@@ -235,6 +249,8 @@ def _observe_cars(
     half_width_m: npt.NDArray[np.float64],
     lines: npt.NDArray[np.float64],
     first_line_row: npt.NDArray[np.int64],
+    line_index: npt.NDArray[np.int64],
+    first_index_row: npt.NDArray[np.int64],
     p: CarParams,
     out: npt.NDArray[np.float32],
 ) -> None:
@@ -242,9 +258,10 @@ def _observe_cars(
         c = cars[rows[n]]
         g = geometry[first_row[c.track] : first_row[c.track + 1]]
         line = lines[first_line_row[c.track] : first_line_row[c.track + 1]]
+        index = line_index[first_index_row[c.track] : first_index_row[c.track + 1]]
         observe_car(
-            g, line, half_width_m[c.track], p, c.x_m, c.y_m, c.heading_rad, c.speed_mps,
-            c.steer_rad, c.seg, c.s_m, c.lateral_m, out[n],
+            g, line, index, half_width_m[c.track], p, c.x_m, c.y_m, c.heading_rad,
+            c.speed_mps, c.steer_rad, c.seg, c.s_m, c.lateral_m, out[n],
         )  # fmt: skip
 
 
@@ -263,6 +280,8 @@ def _step_cars(
     progress_per_m: npt.NDArray[np.float64],
     lines: npt.NDArray[np.float64],
     first_line_row: npt.NDArray[np.int64],
+    line_index: npt.NDArray[np.int64],
+    first_index_row: npt.NDArray[np.int64],
     p: CarParams,
     dt_s: float,
 ) -> None:
@@ -311,9 +330,11 @@ def _step_cars(
         f.terminated = not on_track
         f.truncated = on_track and c.steps >= max_steps[t]
         line = lines[first_line_row[t] : first_line_row[t + 1]]
+        index = line_index[first_index_row[t] : first_index_row[t + 1]]
         observe_car(
-            g, line, half_widths_m[t], p, x, y, heading, speed, steer, seg, s_m, lateral_m, obs[i]
-        )
+            g, line, index, half_widths_m[t], p, x, y, heading, speed, steer, seg, s_m, lateral_m,
+            obs[i],
+        )  # fmt: skip
 
 
 @njit(cache=True)
