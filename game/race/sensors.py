@@ -30,7 +30,7 @@ hairpin within its farthest point (34.4 m/s for 40 m; the speedway's laps 1.20x 
 specialist's, 1.10x with 60 m). bench/RESULTS.md, "The generalist"."""
 POINTS_SCALE_M = 60.0
 LINE_INDEX_M = 2.0
-"""The racing line's index (game/race/sim.py observed_line) keeps its row every this many metres
+"""The racing line's index (game/race/observed_line.py) keeps its row every this many metres
 of the centreline: line_at starts there and walks on over a row or two (the line's points are
 up to 3 m apart). With 1,024 cars each on its own track, a binary search of the line for each
 point made its table a cache miss after another: 0.6-0.9M car-steps/s against 1.6M with none
@@ -79,7 +79,7 @@ def observe_car(
     out: npt.NDArray[np.float32],
 ) -> None:
     """Write one car's observations into `out` (OBS_NAMES; the table in RaceEnv's docstring); g is
-    the track geometry, line and index its racing line (game/race/sim.py observed_line), seg the
+    the track geometry, line and index its racing line (game/race/observed_line.py), seg the
     car's quad and s_m its arc length along the centreline."""
     rays = RAY_ANGLES_RAD.shape[0]
     cos_h, sin_h = math.cos(heading_rad), math.sin(heading_rad)

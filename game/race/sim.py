@@ -6,7 +6,6 @@ The single env is a batch of one, so one car behaves identically alone or among 
 from __future__ import annotations
 
 import math
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,9 +15,9 @@ from numba import njit
 
 from game.race.car import CarParams, advance
 from game.race.car_state import ACTION_STEER, ACTION_THROTTLE, RaceState, StepOutput
-from game.race.racing_line import racing_line
 from game.race.reward import progress_rate, race_reward
-from game.race.sensors import LINE_INDEX_M, OBS_SIZE, observe_car
+from game.race.observed_line import observed_line
+from game.race.sensors import OBS_SIZE, observe_car
 from game.race.quads import CX, CY, DX, DY, S, locate, project
 from game.race.track import Track
 
@@ -73,29 +72,6 @@ class TrackSet:
     """[rows] the tracks' line indexes (observed_line), stacked."""
     first_index_row: npt.NDArray[np.int64]
     """[T + 1] track t's line index is line_index[first_index_row[t] : first_index_row[t + 1]]."""
-
-
-_OBSERVED_LINES: weakref.WeakKeyDictionary[
-    Track, dict[CarParams, tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]]
-] = weakref.WeakKeyDictionary()
-"""Each live track's observed_line per car: a swarm's pool (up to 1,024 tracks) is packed again
-whenever one track is renewed, and solving a line takes ~1 ms."""
-
-
-def observed_line(
-    track: Track, car: CarParams
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
-    """The track's racing line for `car` as the sensors read it: [P + 1, 3] each point's arc
-    length along the centreline, then its x and y [m] (the last row closes the loop); and its
-    index, the row at or before every LINE_INDEX_M metres of the centreline (sensors.line_at)."""
-    lines = _OBSERVED_LINES.setdefault(track, {})
-    if car not in lines:
-        line = racing_line(track, car)
-        along = line.centreline_s_m
-        marks = np.arange(0.0, along[-1], LINE_INDEX_M)
-        index = np.searchsorted(along, marks, side="right").astype(np.int64) - 1
-        lines[car] = np.column_stack([along, line.xy]), index
-    return lines[car]
 
 
 def pack_tracks(tracks: Sequence[Track], config: RaceConfig, car: CarParams) -> TrackSet:

@@ -1,0 +1,35 @@
+"""The racing line as the car's sensors read it: by arc length along the centreline."""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+import numpy.typing as npt
+
+from game.race.car import CarParams
+from game.race.racing_line import racing_line
+from game.race.sensors import LINE_INDEX_M
+from game.race.track import Track
+
+_OBSERVED_LINES: weakref.WeakKeyDictionary[
+    Track, dict[CarParams, tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]]
+] = weakref.WeakKeyDictionary()
+"""Each live track's observed_line per car: a swarm's pool (up to 1,024 tracks) is packed again
+whenever one track is renewed, and solving a line takes ~1 ms."""
+
+
+def observed_line(
+    track: Track, car: CarParams
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """The track's racing line for `car` as the sensors read it: [P + 1, 3] each point's arc
+    length along the centreline, then its x and y [m] (the last row closes the loop); and its
+    index, the row at or before every LINE_INDEX_M metres of the centreline (sensors.line_at)."""
+    lines = _OBSERVED_LINES.setdefault(track, {})
+    if car not in lines:
+        line = racing_line(track, car)
+        along = line.centreline_s_m
+        marks = np.arange(0.0, along[-1], LINE_INDEX_M)
+        index = np.searchsorted(along, marks, side="right").astype(np.int64) - 1
+        lines[car] = np.column_stack([along, line.xy]), index
+    return lines[car]
