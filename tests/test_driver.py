@@ -191,3 +191,34 @@ def test_the_speed_plan_of_a_circle_is_its_grip_limit():
 
 def test_turning_radius():
     assert turning_radius_m(CarParams()) == pytest.approx(2.6 / math.tan(0.45))  # 5.39 m
+
+
+def numpy_fista(offset, mid, half, low, high, steps):
+    """FISTA as plain numpy on rolled arrays: the reference the compiled loop must equal."""
+    step = 1.0 / (32.0 * np.einsum("ij,ij->i", half, half))
+    offset = np.clip(offset, low, high)
+    previous = offset
+    for k in range(steps):
+        guess = offset + (k / (k + 3)) * (offset - previous)
+        xy = mid + guess[:, None] * half
+        second = np.roll(xy, 1, axis=0) - 2 * xy + np.roll(xy, -1, axis=0)
+        fourth = np.roll(second, 1, axis=0) - 2 * second + np.roll(second, -1, axis=0)
+        gradient = 2 * np.einsum("ij,ij->i", half, fourth)
+        previous, offset = offset, np.minimum(np.maximum(guess - step * gradient, low), high)
+    return offset
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: load_track("chicanes"), lambda: build_track(generate_track(3))]
+)
+def test_the_compiled_solver_equals_numpy_bit_for_bit(make):
+    track = make()
+    mid, half, _, _ = racing_line_module._cross_sections(track)
+    limit = 1.0 - MARGIN_M / track.half_width_m
+    low, high = racing_line_module._turning_limits(mid, half, limit, 6.0)
+    start = np.clip(np.linspace(-0.5, 0.5, len(mid)), low, high)
+    step = 1.0 / (32.0 * np.einsum("ij,ij->i", half, half))
+    got = racing_line_module._fista_steps(start, mid, half, low, high, step, 60)
+    expected = numpy_fista(start, mid, half, low, high, 60)
+    assert np.array_equal(got, expected)
+    assert np.abs(expected - start).max() > 0.01  # it moved: not a comparison of two copies

@@ -10,7 +10,15 @@ from game.race.car import CarParams
 from game.race.driver import drive
 from game.race.env import RaceEnv
 from game.race.racing_line import racing_line
-from game.race.sensors import LOOKAHEAD_M, OBS_NAMES, POINTS_AHEAD_M, POINTS_SCALE_M
+from game.race.observed_line import observed_line
+from game.race.sensors import (
+    LINE_INDEX_M,
+    LOOKAHEAD_M,
+    OBS_NAMES,
+    POINTS_AHEAD_M,
+    POINTS_SCALE_M,
+    line_at,
+)
 
 TURNS = OBS_NAMES.index("track turn 10 m ahead")
 POINTS = OBS_NAMES.index("racing line 5 m ahead, forward")
@@ -95,3 +103,21 @@ def test_the_points_and_turns_ahead_match_a_reference_on_a_held_out_track():
         assert not (terminated or truncated)
     assert checked == 10 and turns >= 10  # corners were read, not only straights
     assert max(offsets) > 1.0  # the racing line, not the centreline
+
+
+def test_the_line_indexed_every_2_m_gives_the_interpolated_line_anywhere_on_any_lap():
+    track = RaceEnv("chicanes").track  # points from 1.5 to 3 m apart, and a lap of 555 m
+    line, index = observed_line(track, CarParams())
+    length = line[-1, 0]
+    rng = np.random.default_rng(0)
+    at_rows = line[:-1, 0]
+    at_marks = np.arange(len(index)) * LINE_INDEX_M
+    anywhere = rng.uniform(0, 3 * length, 2_000)  # up to three laps on
+    for s in np.concatenate([at_rows, at_marks, anywhere, at_rows + length]):
+        x, y = line_at(line, index, s)
+        along = s % length
+        expected = (
+            np.interp(along, line[:, 0], line[:, 1]),
+            np.interp(along, line[:, 0], line[:, 2]),
+        )
+        np.testing.assert_allclose((x, y), expected, rtol=0, atol=1e-9)
