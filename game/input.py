@@ -17,7 +17,7 @@ class Hotkey(enum.Enum):
     RESET = "restart the episode"
     FASTER = "faster"
     SLOWER = "slower"
-    RAYS = "show / hide the sensor rays"
+    RAYS = "show / hide the sensor rays and the line ahead"
     SCREENSHOT = "screenshot (PNG)"
     HELP = "show / hide these keys"
     QUIT = "quit (training saves first)"

@@ -10,7 +10,9 @@ import pytest
 
 from game.race.car_sprites import FOCUS_COLOUR, TEAM_COLOURS, CarSprites
 from game.race.driver import drive
-from game.race.render import FOLLOW_PX_PER_M, MINIMAP_PX, RaceRenderer
+from game.race.racing_line import racing_line
+from game.race.render import FOLLOW_PX_PER_M, LINE_AHEAD, MINIMAP_PX, RaceRenderer
+from game.race.sensors import POINTS_AHEAD_M
 from game.race.track import load_track
 from game.race.track_art import ASPHALT, CORNER_RADIUS_M, corner_mask
 from game.race.vector_env import RaceVectorEnv
@@ -140,3 +142,23 @@ def test_a_long_track_is_followed_with_a_minimap_a_short_one_shown_whole():
     assert where.size == MINIMAP_PX
     dot = minimap.to_map(np.array([sim.state.x_m[0], sim.state.y_m[0]])) + where.topleft
     assert surface.get_at([round(v) for v in dot])[:3] == FOCUS_COLOUR
+
+
+def test_the_racing_line_points_the_followed_car_sees_are_drawn_where_the_line_is():
+    env = RaceVectorEnv(1, track="chicanes")
+    env.reset(seed=0)
+    for _ in range(120):  # into the first chicane, where the line leaves the centreline
+        env.step(drive(env.sim).astype(np.int64))
+    sim = env.sim
+    renderer = RaceRenderer(sim.track, SIZE)
+    line = racing_line(sim.track, sim.car)
+    s = float(sim.state.s_m[0])
+    ahead = (s + POINTS_AHEAD_M) % sim.track.length_m
+    where = np.column_stack([np.interp(ahead, line.centreline_s_m, line.xy[:, k]) for k in (0, 1)])
+    for show_rays, expected in ((True, True), (False, False)):
+        surface = pygame.Surface(SIZE)
+        renderer.draw(surface, sim, focus=0, show_rays=show_rays)
+        for centre in renderer.to_screen(where):
+            assert (
+                pixels_like(surface, centre, LINE_AHEAD, radius=2, tolerance=10) >= 9
+            ) == expected

@@ -1,6 +1,6 @@
 """Drawing a race with pygame: the circuit (drawn once, then blitted), the cars' fading trails, the
-cars themselves, the followed car's sensor rays; on a long track the camera follows that car and
-a minimap shows the whole lap."""
+cars themselves, the followed car's sensor rays and the racing line's points it sees ahead; on a
+long track the camera follows that car and a minimap shows the whole lap."""
 
 from __future__ import annotations
 
@@ -12,14 +12,19 @@ import numpy.typing as npt
 import pygame
 
 from game.race.car_sprites import FOCUS_COLOUR, TEAM_COLOURS, CarSprites
-from game.race.sensors import RAY_ANGLES_RAD
+from game.race.sensors import OBS_NAMES, POINTS_AHEAD_M, POINTS_SCALE_M, RAY_ANGLES_RAD
 from game.race.sim import RaceSim
 from game.race.track import Track
 from game.race.track_art import ASPHALT, GRAVEL_WIDTH_M, draw_track
 from game.race.trails import Trails
 
 RAY_NEAR, RAY_FAR = (240, 70, 60), (90, 230, 120)
+LINE_AHEAD = (110, 200, 255)
+"""The racing line's points the followed car sees (its observation), as dots: joined, the chord
+to the 60 m point would cut across the infield of a corner the line goes round."""
+_FIRST_POINT = OBS_NAMES.index(f"racing line {POINTS_AHEAD_M[0]:.0f} m ahead, forward")
 HALO, LABEL, LABEL_BG = (255, 255, 255), (255, 255, 255), (10, 12, 16)
+HALO_DARK = (10, 12, 16)
 MINIMAP_BG, MINIMAP_TRACK = (10, 12, 16, 170), (150, 154, 166)
 FRAME_SIZE = (640, 480)
 """Size of `render_frame` images [px]."""
@@ -120,6 +125,7 @@ class RaceRenderer:
                 self._blit_car(surface, colours[car], st.heading_rad[car], centres[car])
         if show_rays:
             self._draw_rays(surface, sim, focus, on_screen)
+            self._draw_line_ahead(surface, sim, focus, on_screen)
         halo_r = 0.75 * self._sprites.size_px[0]
         pygame.draw.circle(surface, HALO, centres[focus], halo_r, 2)
         self._blit_car(surface, FOCUS_COLOUR, st.heading_rad[focus], centres[focus])
@@ -177,6 +183,30 @@ class RaceRenderer:
             ]
             pygame.draw.line(surface, colour, start, end, 1)
             pygame.draw.circle(surface, colour, end, 2)
+
+    def _draw_line_ahead(
+        self,
+        surface: pygame.Surface,
+        sim: RaceSim,
+        focus: int,
+        on_screen: Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]],
+    ) -> None:
+        """The racing line's points the focus car observes, read back from its observation
+        (metres forward and to the left of the car)."""
+        st = sim.state
+        ahead = sim.observe(np.array([focus]))[
+            0, _FIRST_POINT : _FIRST_POINT + 2 * len(POINTS_AHEAD_M)
+        ]
+        forward, left = ahead.reshape(-1, 2).T.astype(np.float64) * POINTS_SCALE_M
+        heading = float(st.heading_rad[focus])
+        cos_h, sin_h = np.cos(heading), np.sin(heading)
+        origin = np.array([st.x_m[focus], st.y_m[focus]])
+        points = origin + np.column_stack(
+            [forward * cos_h - left * sin_h, forward * sin_h + left * cos_h]
+        )
+        for point in on_screen(points):
+            pygame.draw.circle(surface, HALO_DARK, point, 4)
+            pygame.draw.circle(surface, LINE_AHEAD, point, 3)
 
 
 class Minimap:
