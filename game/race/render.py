@@ -124,8 +124,7 @@ class RaceRenderer:
             if car != focus and shown[car]:
                 self._blit_car(surface, colours[car], st.heading_rad[car], centres[car])
         if show_rays:
-            self._draw_rays(surface, sim, focus, on_screen)
-            self._draw_line_ahead(surface, sim, focus, on_screen)
+            self._draw_senses(surface, sim, focus, on_screen)
         halo_r = 0.75 * self._sprites.size_px[0]
         pygame.draw.circle(surface, HALO, centres[focus], halo_r, 2)
         self._blit_car(surface, FOCUS_COLOUR, st.heading_rad[focus], centres[focus])
@@ -161,18 +160,20 @@ class RaceRenderer:
         pygame.draw.rect(surface, LABEL_BG, box, border_radius=4)
         surface.blit(image, image.get_rect(center=box.center))
 
-    def _draw_rays(
+    def _draw_senses(
         self,
         surface: pygame.Surface,
         sim: RaceSim,
         focus: int,
         on_screen: Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]],
     ) -> None:
-        """The focus car's rays, exactly as it senses them, coloured from far (green) to near
-        (red)."""
+        """What the focus car senses, exactly as it reads it: its rays, coloured from far (green)
+        to near (red), and the racing line's points it observes (read back from its observation,
+        metres forward and to the left of the car)."""
         st = sim.state
         origin = np.array([st.x_m[focus], st.y_m[focus]])
-        angles = st.heading_rad[focus] + RAY_ANGLES_RAD
+        heading = float(st.heading_rad[focus])
+        angles = heading + RAY_ANGLES_RAD
         distances = self.track.cast_rays(origin, st.seg[focus], angles)[0]
         ends = origin + distances[:, None] * np.column_stack([np.cos(angles), np.sin(angles)])
         start = on_screen(origin)
@@ -183,24 +184,11 @@ class RaceRenderer:
             ]
             pygame.draw.line(surface, colour, start, end, 1)
             pygame.draw.circle(surface, colour, end, 2)
-
-    def _draw_line_ahead(
-        self,
-        surface: pygame.Surface,
-        sim: RaceSim,
-        focus: int,
-        on_screen: Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]],
-    ) -> None:
-        """The racing line's points the focus car observes, read back from its observation
-        (metres forward and to the left of the car)."""
-        st = sim.state
-        ahead = sim.observe(np.array([focus]))[
+        seen = sim.observe(np.array([focus]))[
             0, _FIRST_POINT : _FIRST_POINT + 2 * len(POINTS_AHEAD_M)
         ]
-        forward, left = ahead.reshape(-1, 2).T.astype(np.float64) * POINTS_SCALE_M
-        heading = float(st.heading_rad[focus])
+        forward, left = seen.reshape(-1, 2).T.astype(np.float64) * POINTS_SCALE_M
         cos_h, sin_h = np.cos(heading), np.sin(heading)
-        origin = np.array([st.x_m[focus], st.y_m[focus]])
         points = origin + np.column_stack(
             [forward * cos_h - left * sin_h, forward * sin_h + left * cos_h]
         )
