@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from agent.config import ALGOS, algo_config_from_dict
-from agent.errors import CheckpointError
+from agent.errors import CheckpointError, layout_difference
 from agent.files import remove_stale_temp_files, write_atomically
 from agent.policy import Policy, make_policy
 
@@ -186,7 +186,8 @@ def check_observation_layout(
     shown = f"{len(got)} values ({_layout(got)})" if got is not None else f"{size} values"
     raise CheckpointError(
         f"{path}: observation layout: expected {len(expected)} values ({_layout(expected)}), "
-        f"got {shown}: trained on another version of the scene's observation"
+        f"got {shown}{layout_difference(expected, got)}: trained on another version of the "
+        "scene's observation"
     )
 
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from agent.demos import DemoEpisode, Demonstrations, DemoSpec
-from agent.errors import DemoError
+from agent.errors import DemoError, layout_difference
 from agent.files import write_atomically
 
 FORMAT = "rollout-racer-demos"
@@ -218,7 +218,10 @@ def _check_spec(path: Path, demos: Demonstrations, expect: DemoSpec) -> None:
         ("action_names", demos.action_names, expect.action_names),
     ):
         if got != expected:
-            raise DemoError(f"{path}: {field}: expected {_shown(expected)}, got {_shown(got)}")
+            where = layout_difference(expected, got) if field == "obs_layout" else ""
+            raise DemoError(
+                f"{path}: {field}: expected {_shown(expected)}, got {_shown(got)}{where}"
+            )
 
 
 def _shown(value: str | tuple[str, ...]) -> str:

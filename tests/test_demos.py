@@ -212,6 +212,18 @@ def test_appending_to_a_file_of_another_scene_leaves_it_as_it_was(tmp_path):
     assert path.read_bytes() == before and zipfile.is_zipfile(path)
 
 
+def test_a_file_of_a_layout_as_wide_is_refused_naming_its_first_other_column(tmp_path):
+    path = tmp_path / "centreline.npz"
+    demos = some_demos()
+    layout = (*RACE.obs_layout[:13], "lateral offset", *RACE.obs_layout[14:])
+    save_demos(path, Demonstrations("race", layout, *_rest(demos)))
+    with pytest.raises(DemoError) as caught:
+        load_demos(path, RACE)
+    assert str(caught.value).endswith(
+        ", value 13 'lateral offset' where 'offset from the racing line' is expected"
+    )
+
+
 def test_training_from_a_bad_file_is_one_line_before_anything_starts(tmp_path):
     path = tmp_path / "nan.npz"
     damage("NaN", path)

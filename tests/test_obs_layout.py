@@ -12,8 +12,15 @@ from agent.run import RunPlan
 from game import make_vector_env
 from game.race.sensors import OBS_NAMES, OBS_SIZE
 
-OLD_NAMES = OBS_NAMES[:14]
+OLD_NAMES = (*OBS_NAMES[:11], "sin heading error", "cos heading error", "lateral offset")
 """The layout before the track's turn ahead was observed."""
+CENTRELINE_NAMES = (
+    *OLD_NAMES,
+    *(f"track turn {ahead} m ahead" for ahead in (10, 20, 40, 70, 100)),
+    *OBS_NAMES[19:],
+)
+"""The layout before the racing line was the car's reference: as many values, read against the
+centreline."""
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +73,20 @@ def test_watching_or_evaluating_another_layout_is_refused_in_one_line(race_run, 
             "('ray -90.0 deg' ... 'lateral offset'): trained on another version of the scene's "
             "observation"
         )
+
+
+def test_the_same_size_read_against_the_centreline_is_refused_naming_the_value(
+    race_run, tmp_path, capsys
+):
+    old = rewritten(race_run / "last.pt", tmp_path / "centreline.pt", CENTRELINE_NAMES, OBS_SIZE)
+    line = error_of(capsys, "--mode", "eval", "--checkpoint", str(old))
+    assert line == (
+        f"main.py: error: {old}: observation layout: expected {OBS_SIZE} values "
+        f"('ray -90.0 deg' ... 'racing line 60 m ahead, left'), got {OBS_SIZE} values "
+        "('ray -90.0 deg' ... 'racing line 60 m ahead, left'), value 11 'sin heading error' "
+        "where 'sin heading error from the racing line' is expected: trained on another "
+        "version of the scene's observation"
+    )
 
 
 def test_an_older_checkpoint_without_names_is_taken_at_its_size(race_run, tmp_path, capsys):

@@ -1,5 +1,6 @@
-"""What the car reads of the track ahead, against references computed in plain Python: the
-centreline's turn, and the racing line's points in the car's frame."""
+"""What the car reads of the track ahead, against references computed in plain Python: its
+heading error and offset from the racing line, the line's turn ahead, and its points in the
+car's frame."""
 
 import itertools
 import math
@@ -20,7 +21,9 @@ from game.race.sensors import (
     line_at,
 )
 
-TURNS = OBS_NAMES.index("track turn 10 m ahead")
+HEADING = OBS_NAMES.index("sin heading error from the racing line")
+OFFSET = OBS_NAMES.index("offset from the racing line")
+TURNS = OBS_NAMES.index("racing line turn 10 m ahead")
 POINTS = OBS_NAMES.index("racing line 5 m ahead, forward")
 
 
@@ -46,6 +49,22 @@ def along_centreline(track, s_m: float) -> tuple[float, float, float]:
     return x, y, math.atan2(*(b - a)[::-1])
 
 
+def line_piece_at(line, s_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """The racing line's piece (its two ends) that crosses the track at centreline arc length
+    s_m (laps wrap), found by walking the line point by point."""
+    along = line.centreline_s_m
+    s_m %= along[-1]
+    k = 0
+    while along[k + 1] <= s_m:
+        k += 1
+    return line.xy[k], line.xy[k + 1]
+
+
+def direction(a, b) -> float:
+    """The direction [rad] from a to b."""
+    return math.atan2(b[1] - a[1], b[0] - a[0])
+
+
 def distance_to_segment(point, a, b) -> float:
     """How far `point` is from the segment a-b."""
     ab = b - a
@@ -67,7 +86,8 @@ def test_the_points_and_turns_ahead_match_a_reference_on_a_held_out_track():
     env = RaceEnv("random:heldout")
     obs, _ = env.reset(seed=7)
     track, sim = env.track, env.sim
-    line = racing_line(track, CarParams()).xy
+    solved = racing_line(track, CarParams())
+    line = solved.xy
     checked = turns = 0
     offsets = []
     for step in range(400):
@@ -91,9 +111,14 @@ def test_the_points_and_turns_ahead_match_a_reference_on_a_held_out_track():
                 )
                 off_centre = np.hypot(*(point - along_centreline(track, s + ahead)[:2]))
                 offsets.append(off_centre)
-            here = math.atan2(*track.seg_dir[int(car["seg"])][::-1])  # the car's segment
+            a, b = line_piece_at(solved, s)
+            here = direction(a, b)
+            assert abs(obs[HEADING] - math.sin(heading - here)) < 1e-5
+            (dx, dy), (px, py) = b - a, np.array([x, y]) - a
+            left_of_line = (dx * py - dy * px) / math.hypot(dx, dy)
+            assert abs(obs[OFFSET] * track.half_width_m - left_of_line) < 1e-4
             for j, ahead in enumerate(LOOKAHEAD_M):
-                _, _, there = along_centreline(track, s + ahead)
+                there = direction(*line_piece_at(solved, s + ahead))
                 turn = (there - here + math.pi) % (2 * math.pi) - math.pi
                 if abs(obs[TURNS + j]) < 0.9:  # within a half turn, the wrapped turn is its own
                     assert abs(obs[TURNS + j] * math.pi - turn) < 1e-4

@@ -51,20 +51,22 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
     | 0-8   | border distance along 9 rays, -90 to +90 deg by 22.5   | 0   | 1   | x 50 m       |
     | 9     | speed                                                  | 0   | 1   | x 40 m/s     |
     | 10    | steering angle (positive = left)                       | -1  | 1   | x 0.45 rad   |
-    | 11    | sin of heading error (car heading - track direction)   | -1  | 1   |              |
+    | 11    | sin of heading error (car heading - line direction)    | -1  | 1   |              |
     | 12    | cos of heading error (negative = driving backwards)    | -1  | 1   |              |
-    | 13    | offset left of the centreline                          | -1  | 1   | x half width |
-    | 14-18 | how far the track turns 10, 20, 40, 70, 100 m ahead    | -1  | 1   | x pi rad     |
+    | 13    | offset left of the racing line                         | -1  | 1   | x half width |
+    | 14-18 | how far the racing line turns 10, 20, 40, 70, 100 m on | -1  | 1   | x pi rad     |
     | 19-26 | the racing line 5, 10, 20, 60 m ahead: forward, left   | -1  | 1   | x 60 m       |
 
     Rays are cast exactly against the border polylines (walking the ray through the track's
-    quads), never read from pixels. The track's turn ahead is the centreline's direction that
-    far along it from the car, minus its direction where the car is (positive = left, clipped
-    at a half turn): what a driver reads from the next corners, on any track. The racing line
-    ahead (the scripted driver's: the smoothest path between the borders, 1.2 m inside them) is
-    its point where it crosses the track that far along the centreline, in the car's frame
-    (metres ahead of the car, then to its left, clipped at 60 m), in pairs: where to steer, and
-    how soon a sharp corner closes in.
+    quads), never read from pixels. Everything else is read against the racing line (the
+    scripted driver's: the smoothest path between the borders, 1.2 m inside them), where it
+    crosses the track at the car's distance along the centreline: the heading error is from its
+    direction there, the offset from it. Its turn ahead is its direction where it crosses the
+    track that far further along the centreline, minus its direction there (positive = left,
+    clipped at a half turn): what a driver reads from the next corners, on any track, and a
+    bend the line takes nearly straight reads nearly straight. Its points ahead are where it
+    crosses the track that far along, in the car's frame (metres ahead of the car, then to its
+    left, clipped at 60 m), in pairs: where to steer, and how soon a sharp corner closes in.
 
     ## Rewards
     Named components, reported in `info["reward_components"]`:

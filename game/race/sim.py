@@ -237,7 +237,7 @@ def _observe_cars(
         index = line_index[first_index_row[c.track] : first_index_row[c.track + 1]]
         observe_car(
             g, line, index, half_width_m[c.track], p, c.x_m, c.y_m, c.heading_rad,
-            c.speed_mps, c.steer_rad, c.seg, c.s_m, c.lateral_m, out[n],
+            c.speed_mps, c.steer_rad, c.seg, c.s_m, out[n],
         )  # fmt: skip
 
 
@@ -308,7 +308,7 @@ def _step_cars(
         line = lines[first_line_row[t] : first_line_row[t + 1]]
         index = line_index[first_index_row[t] : first_index_row[t + 1]]
         observe_car(
-            g, line, index, half_widths_m[t], p, x, y, heading, speed, steer, seg, s_m, lateral_m,
+            g, line, index, half_widths_m[t], p, x, y, heading, speed, steer, seg, s_m,
             obs[i],
         )  # fmt: skip
 
