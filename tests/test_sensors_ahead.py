@@ -10,6 +10,7 @@ import numpy as np
 from game.race.car import CarParams
 from game.race.driver import drive
 from game.race.env import RaceEnv
+from game.race.quads import S
 from game.race.racing_line import racing_line
 from game.race.observed_line import observed_line
 from game.race.sensors import (
@@ -18,6 +19,7 @@ from game.race.sensors import (
     OBS_NAMES,
     POINTS_AHEAD_M,
     POINTS_SCALE_M,
+    centreline_segment,
     line_at,
 )
 
@@ -146,3 +148,15 @@ def test_the_line_indexed_every_2_m_gives_the_interpolated_line_anywhere_on_any_
             np.interp(along, line[:, 0], line[:, 2]),
         )
         np.testing.assert_allclose((x, y), expected, rtol=0, atol=1e-9)
+
+
+def test_the_centreline_indexed_every_2_m_gives_the_segment_a_binary_search_gives():
+    track = RaceEnv("chicanes").track
+    g = track.geometry
+    _, index = observed_line(track, CarParams())
+    starts = g[:, S]
+    rng = np.random.default_rng(1)
+    within_lap = rng.uniform(0, track.length_m, 2_000)
+    for along in np.concatenate([starts, np.nextafter(starts[1:], 0), within_lap]):
+        expected = np.searchsorted(starts, along, side="right") - 1
+        assert centreline_segment(g, index, along) == expected

@@ -8,8 +8,9 @@ import numpy as np
 import numpy.typing as npt
 
 from game.race.car import CarParams
+from game.race.quads import S
 from game.race.racing_line import racing_line
-from game.race.sensors import LINE_INDEX_M
+from game.race.sensors import LINE_INDEX_M, piece_directions
 from game.race.track import Track
 
 _OBSERVED_LINES: weakref.WeakKeyDictionary[
@@ -24,12 +25,15 @@ def observed_line(
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
     """The track's racing line for `car` as the sensors read it: [P + 1, 3] each point's arc
     length along the centreline, then its x and y [m] (the last row closes the loop); and its
-    index, the row at or before every LINE_INDEX_M metres of the centreline (sensors.line_at)."""
+    index, [M, 2] at every LINE_INDEX_M metres of the centreline the line's row and the
+    centreline's segment at or before it (sensors.line_piece, sensors.centreline_segment)."""
     lines = _OBSERVED_LINES.setdefault(track, {})
     if car not in lines:
         line = racing_line(track, car)
         along = line.centreline_s_m
         marks = np.arange(0.0, along[-1], LINE_INDEX_M)
-        index = np.searchsorted(along, marks, side="right").astype(np.int64) - 1
-        lines[car] = np.column_stack([along, line.xy]), index
+        rows = np.searchsorted(along, marks, side="right") - 1
+        segments = np.searchsorted(track.geometry[:, S], marks, side="right") - 1
+        table = np.column_stack([along, line.xy, piece_directions(line.xy)])
+        lines[car] = table, np.column_stack([rows, segments])
     return lines[car]

@@ -33,11 +33,16 @@ hairpin within its farthest point (34.4 m/s for 40 m; the speedway's laps 1.20x 
 specialist's, 1.10x with 60 m). bench/RESULTS.md, "The generalist"."""
 POINTS_SCALE_M = 60.0
 LINE_INDEX_M = 2.0
-"""The racing line's index (game/race/observed_line.py) keeps its row every this many metres
-of the centreline: line_at starts there and walks on over a row or two (the line's points are
-up to 3 m apart). With 1,024 cars each on its own track, a binary search of the line for each
-point made its table a cache miss after another: 0.6-0.9M car-steps/s against 1.6M with none
-(bench/env_speed.py)."""
+"""The racing line's index (game/race/observed_line.py) keeps, every this many metres of the
+centreline, the line's row and the centreline's segment there: line_piece and
+centreline_segment start from it and walk on over a row or two (the line's points are up to 3
+m apart). With 1,024 cars each on its own track, a binary search of the line for each point
+made its table a cache miss after another: 0.6-0.9M car-steps/s against 1.6M with none
+(bench/env_speed.py). Reading the heading, offset and turns against the line as well took
+1,130 ns an observation (473 before) and 0.70M car-steps/s; with the centreline's segments
+indexed too, each track's lap turn and each piece's direction worked out once, and a lap's
+modulo skipped where the distance is already within the lap, 667 ns and 1.20M (the same
+values, bit for bit)."""
 
 OBS_NAMES = (
     *(f"ray {deg:+.1f} deg" for deg in np.rad2deg(RAY_ANGLES_RAD)),
@@ -107,10 +112,18 @@ def observe_car(
     offset_m = (piece_dx * (y_m - line[k, 2]) - piece_dy * (x_m - line[k, 1])) / piece_m
     out[rays + 4] = min(max(offset_m / half_width_m, -1.0), 1.0)
     # The line's turn = the centreline's, plus how much more the line is turned off it there.
-    here = line_angle(g, line, index, s_m)
+    # The centreline's direction counts on over laps: each adds the loop's whole turn.
+    count = g.shape[0]
+    length = g[count - 1, S] + g[count - 1, LEN]
+    last_turn = (g[0, H] - g[count - 1, H] + math.pi) % (2 * math.pi) - math.pi
+    lap_turn = g[count - 1, H] + last_turn - g[0, H]  # +-2 pi on a simple loop
+    here = line_angle(line, k, g[centreline_segment(g, index, wrapped(s_m, length)), H])
     for j in range(LOOKAHEAD_M.shape[0]):
         ahead_m = s_m + LOOKAHEAD_M[j]
-        turn = turn_ahead(g, seg, ahead_m) + line_angle(g, line, index, ahead_m) - here
+        laps = math.floor(ahead_m / length)
+        there = g[centreline_segment(g, index, ahead_m - laps * length), H]
+        k, _ = line_piece(line, index, ahead_m)
+        turn = there + laps * lap_turn - g[seg, H] + line_angle(line, k, there) - here
         out[rays + 5 + j] = min(max(turn / math.pi, -1.0), 1.0)
     points = rays + 5 + LOOKAHEAD_M.shape[0]
     for j in range(POINTS_AHEAD_M.shape[0]):
@@ -127,14 +140,24 @@ def line_piece(
 ) -> tuple[int, float]:
     """The racing line's piece (rows k and k + 1) that crosses the track at centreline arc
     length s_m (any number of laps on), and how far along it (0-1); line: [P + 1, 3] rows of
-    centreline arc length, x, y, the last closing the loop; index: the row at or before every
-    LINE_INDEX_M metres."""
+    centreline arc length, x, y, the last closing the loop; index: its row (column 0) at or
+    before every LINE_INDEX_M metres (game/race/observed_line.py)."""
     last = line.shape[0] - 1
-    along = s_m % line[last, 0]
-    k = index[min(int(along / LINE_INDEX_M), index.shape[0] - 1)]
+    along = wrapped(s_m, line[last, 0])
+    k = index[min(int(along / LINE_INDEX_M), index.shape[0] - 1), 0]
     while k < last - 1 and line[k + 1, 0] <= along:
         k += 1
     return k, (along - line[k, 0]) / (line[k + 1, 0] - line[k, 0])
+
+
+@njit(cache=True)
+def piece_directions(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """The direction [rad] of each piece of the polyline xy ([P + 1, 2]) from its row to the next
+    (the last row's: 0, no piece starts there)."""
+    out = np.zeros(xy.shape[0])
+    for k in range(xy.shape[0] - 1):
+        out[k] = math.atan2(xy[k + 1, 1] - xy[k, 1], xy[k + 1, 0] - xy[k, 0])
+    return out
 
 
 @njit(cache=True)
@@ -148,30 +171,26 @@ def line_at(
 
 
 @njit(cache=True)
-def line_angle(
-    g: npt.NDArray[np.float64],
-    line: npt.NDArray[np.float64],
-    index: npt.NDArray[np.int64],
-    s_m: float,
-) -> float:
-    """How far [rad, positive left] the racing line's direction where it crosses the track at
-    centreline arc length s_m (any number of laps on) is turned from the centreline's there."""
-    k, _ = line_piece(line, index, s_m)
-    angle = math.atan2(line[k + 1, 2] - line[k, 2], line[k + 1, 1] - line[k, 1])
-    count = g.shape[0]
-    along = s_m % (g[count - 1, S] + g[count - 1, LEN])
-    centreline = g[np.searchsorted(g[:, S], along, side="right") - 1, H]
-    return (angle - centreline + math.pi) % (2 * math.pi) - math.pi
+def line_angle(line: npt.NDArray[np.float64], k: int, centreline_rad: float) -> float:
+    """How far [rad, positive left] the racing line's piece k is turned from the centreline's
+    direction centreline_rad (within a half turn)."""
+    return wrapped(line[k, 3] - centreline_rad + math.pi, 2 * math.pi) - math.pi
 
 
 @njit(cache=True)
-def turn_ahead(g: npt.NDArray[np.float64], seg: int, s_m: float) -> float:
-    """How far [rad, positive left] the centreline's direction at arc length s_m (any number of
-    laps on) has turned from segment seg's."""
-    count = g.shape[0]
-    length = g[count - 1, S] + g[count - 1, LEN]
-    laps = math.floor(s_m / length)
-    k = np.searchsorted(g[:, S], s_m - laps * length, side="right") - 1
-    last_turn = (g[0, H] - g[count - 1, H] + math.pi) % (2 * math.pi) - math.pi
-    lap_turn = g[count - 1, H] + last_turn - g[0, H]  # +-2 pi on a simple loop
-    return g[k, H] + laps * lap_turn - g[seg, H]
+def wrapped(x: float, period: float) -> float:
+    """x % period, skipping the division when x is already in [0, period) (where it is x)."""
+    return x if 0.0 <= x < period else x % period
+
+
+@njit(cache=True)
+def centreline_segment(
+    g: npt.NDArray[np.float64], index: npt.NDArray[np.int64], along_m: float
+) -> int:
+    """The centreline's segment at arc length along_m (within a lap; the last one starting at or
+    before it), walked on from the index's segment at or before every LINE_INDEX_M metres."""
+    last = g.shape[0] - 1
+    k = index[min(int(along_m / LINE_INDEX_M), index.shape[0] - 1), 1]
+    while k < last and g[k + 1, S] <= along_m:
+        k += 1
+    return k

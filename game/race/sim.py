@@ -69,7 +69,7 @@ class TrackSet:
     first_line_row: npt.NDArray[np.int64]
     """[T + 1] track t's racing line is lines[first_line_row[t] : first_line_row[t + 1]]."""
     line_index: npt.NDArray[np.int64]
-    """[rows] the tracks' line indexes (observed_line), stacked."""
+    """[rows, 2] the tracks' line indexes (observed_line), stacked."""
     first_index_row: npt.NDArray[np.int64]
     """[T + 1] track t's line index is line_index[first_index_row[t] : first_index_row[t + 1]]."""
 
