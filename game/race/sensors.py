@@ -20,7 +20,7 @@ LOOKAHEAD_M = np.array([10.0, 20.0, 40.0, 70.0, 100.0])
 past the rays' 50 m, as far as braking from top speed for a hairpin takes (~60 m). The line's
 turn, not the centreline's, with the heading error and offset read against the line too: a
 bump the line takes nearly straight then reads nearly straight, and PPO across generated tracks
-lapped the chicanes in 21.99 s instead of 22.74 s (seeds 0-5; bench/RESULTS.md)."""
+lapped the chicanes in 21.99 s instead of 22.57 s (seeds 0-5; bench/RESULTS.md)."""
 POINTS_AHEAD_M = np.array([5.0, 10.0, 20.0, 60.0])
 """Distances along the centreline at which the car sees where the racing line is
 (game/race/racing_line.py, the scripted driver's line), in its own frame (metres forward and to
