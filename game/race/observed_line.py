@@ -23,8 +23,9 @@ whenever one track is renewed, and solving a line takes ~1 ms."""
 def observed_line(
     track: Track, car: CarParams
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
-    """The track's racing line for `car` as the sensors read it: [P + 1, 3] each point's arc
-    length along the centreline, then its x and y [m] (the last row closes the loop); and its
+    """The track's racing line for `car` as the sensors read it: [P + 1, 4] each point's arc
+    length along the centreline, its x and y [m] (the last row closes the loop) and the direction
+    [rad] of the line's piece from it to the next (sensors.piece_directions); and its
     index, [M, 2] at every LINE_INDEX_M metres of the centreline the line's row and the
     centreline's segment at or before it (sensors.line_piece, sensors.centreline_segment)."""
     lines = _OBSERVED_LINES.setdefault(track, {})

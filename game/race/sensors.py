@@ -139,9 +139,9 @@ def line_piece(
     line: npt.NDArray[np.float64], index: npt.NDArray[np.int64], s_m: float
 ) -> tuple[int, float]:
     """The racing line's piece (rows k and k + 1) that crosses the track at centreline arc
-    length s_m (any number of laps on), and how far along it (0-1); line: [P + 1, 3] rows of
-    centreline arc length, x, y, the last closing the loop; index: its row (column 0) at or
-    before every LINE_INDEX_M metres (game/race/observed_line.py)."""
+    length s_m (any number of laps on), and how far along it (0-1); line: [P + 1, 4] rows of
+    centreline arc length, x, y and piece direction, the last closing the loop; index: its row
+    (column 0) at or before every LINE_INDEX_M metres (game/race/observed_line.py)."""
     last = line.shape[0] - 1
     along = wrapped(s_m, line[last, 0])
     k = index[min(int(along / LINE_INDEX_M), index.shape[0] - 1), 0]

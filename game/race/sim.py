@@ -65,7 +65,7 @@ class TrackSet:
     progress_per_m: npt.NDArray[np.float64]
     """[T] each track's progress reward per metre."""
     lines: npt.NDArray[np.float64]
-    """[rows, 3] the tracks' racing lines (observed_line), stacked."""
+    """[rows, 4] the tracks' racing lines (observed_line), stacked."""
     first_line_row: npt.NDArray[np.int64]
     """[T + 1] track t's racing line is lines[first_line_row[t] : first_line_row[t + 1]]."""
     line_index: npt.NDArray[np.int64]
