@@ -12,6 +12,7 @@ import numpy.typing as npt
 import pygame
 
 from game.race.car_sprites import FOCUS_COLOUR, TEAM_COLOURS, CarSprites
+from game.race.quads import MAX_RANGE_M
 from game.race.sensors import OBS_NAMES, POINTS_AHEAD_M, POINTS_SCALE_M, RAY_ANGLES_RAD
 from game.race.sim import RaceSim
 from game.race.track import Track
@@ -167,14 +168,15 @@ class RaceRenderer:
         focus: int,
         on_screen: Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]],
     ) -> None:
-        """What the focus car senses, exactly as it reads it: its rays, coloured from far (green)
-        to near (red), and the racing line's points it observes (read back from its observation,
-        metres forward and to the left of the car)."""
+        """What the focus car senses, read back from its own observation: its rays, coloured
+        from far (green) to near (red), and the racing line's points ahead (metres forward and
+        to the left of the car)."""
         st = sim.state
         origin = np.array([st.x_m[focus], st.y_m[focus]])
         heading = float(st.heading_rad[focus])
+        seen = sim.observe(np.array([focus]))[0].astype(np.float64)
         angles = heading + RAY_ANGLES_RAD
-        distances = self.track.cast_rays(origin, st.seg[focus], angles)[0]
+        distances = seen[: len(RAY_ANGLES_RAD)] * MAX_RANGE_M
         ends = origin + distances[:, None] * np.column_stack([np.cos(angles), np.sin(angles)])
         start = on_screen(origin)
         for end, distance in zip(on_screen(ends), distances, strict=True):
@@ -184,10 +186,8 @@ class RaceRenderer:
             ]
             pygame.draw.line(surface, colour, start, end, 1)
             pygame.draw.circle(surface, colour, end, 2)
-        seen = sim.observe(np.array([focus]))[
-            0, _FIRST_POINT : _FIRST_POINT + 2 * len(POINTS_AHEAD_M)
-        ]
-        forward, left = seen.reshape(-1, 2).T.astype(np.float64) * POINTS_SCALE_M
+        ahead = seen[_FIRST_POINT : _FIRST_POINT + 2 * len(POINTS_AHEAD_M)]
+        forward, left = ahead.reshape(-1, 2).T * POINTS_SCALE_M
         cos_h, sin_h = np.cos(heading), np.sin(heading)
         points = origin + np.column_stack(
             [forward * cos_h - left * sin_h, forward * sin_h + left * cos_h]
