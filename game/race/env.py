@@ -48,7 +48,7 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
 
     | Index | Observation                                            | Min | Max | Unit         |
     |-------|--------------------------------------------------------|-----|-----|--------------|
-    | 0-8   | border distance along 9 rays, -90 to +90 deg by 22.5   | 0   | 1   | x 50 m       |
+    | 0-8   | border distance, rays at 0, ±10, ±25, ±50, ±90 deg     | 0   | 1   | x 50 m       |
     | 9     | speed                                                  | 0   | 1   | x 40 m/s     |
     | 10    | steering angle (positive = left)                       | -1  | 1   | x 0.45 rad   |
     | 11    | sin of heading error (car heading - line direction)    | -1  | 1   |              |
@@ -58,15 +58,16 @@ class RaceEnv(gym.Env[npt.NDArray[np.float32], np.int64]):
     | 19-26 | the racing line 5, 10, 20, 60 m ahead: forward, left   | -1  | 1   | x 60 m       |
 
     Rays are cast exactly against the border polylines (walking the ray through the track's
-    quads), never read from pixels. Everything else is read against the racing line (the
-    scripted driver's: the smoothest path between the borders, 1.2 m inside them), where it
-    crosses the track at the car's distance along the centreline: the heading error is from its
-    direction there, the offset from it. Its turn ahead is its direction where it crosses the
-    track that far further along the centreline, minus its direction there (positive = left,
-    clipped at a half turn): what a driver reads from the next corners, on any track, and a
-    bend the line takes nearly straight reads nearly straight. Its points ahead are where it
-    crosses the track that far along, in the car's frame (metres ahead of the car, then to its
-    left, clipped at 60 m), in pairs: where to steer, and how soon a sharp corner closes in.
+    quads), never read from pixels; the first is to the car's right (-90 deg). Everything else
+    is read against the racing line (the scripted driver's: the smoothest path between the
+    borders, 1.2 m inside them), where it crosses the track at the car's distance along the
+    centreline: the heading error is from its direction there, the offset from it. Its turn
+    ahead is its direction where it crosses the track that far further along the centreline,
+    minus its direction there (positive = left, clipped at a half turn): what a driver reads
+    from the next corners, on any track, and a bend the line takes nearly straight reads nearly
+    straight. Its points ahead are where it crosses the track that far along, in the car's
+    frame (metres ahead of the car, then to its left, clipped at 60 m), in pairs: where to
+    steer, and how soon a sharp corner closes in.
 
     ## Rewards
     Named components, reported in `info["reward_components"]`:
