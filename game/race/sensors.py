@@ -16,7 +16,7 @@ RAY_ANGLES_RAD = np.deg2rad(np.array([-90.0, -50.0, -25.0, -10.0, 0.0, 10.0, 25.
 """Ray directions relative to the car's heading: 9 rays over the 180 degrees ahead, closest
 together straight ahead, where a bend the car can take flat out and one it must brake for look
 alike to rays 22.5 degrees apart. Spread that way instead of evenly, PPO across generated tracks
-lapped the chicanes in 21.17 s instead of 22.06 s (faster on each of seeds 0-3), with as many
+lapped the chicanes in 21.27 s instead of 21.99 s (faster on each of seeds 0-5), with as many
 held-out tracks lapped (bench/RESULTS.md, "The generalist")."""
 _RAY_COS, _RAY_SIN = np.cos(RAY_ANGLES_RAD), np.sin(RAY_ANGLES_RAD)
 LOOKAHEAD_M = np.array([10.0, 20.0, 40.0, 70.0, 100.0])
