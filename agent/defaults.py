@@ -140,13 +140,13 @@ _REINFORCE_RACE = ReinforceConfig(
 )
 
 _REINFORCE_RACE_SWARM = dataclasses.replace(
-    # live, 64 cars each driving whole episodes, an update per 4 of them: a car laps after a
-    # median 7,734 vector steps (48 s at 8x) over seeds 0-9, 6,108-9,634. With the racing line
-    # as the car's reference, lr 2e-2 and gamma 0.98 (the swarm's before; a median 7,158
-    # over seeds 0-4 with the centreline's) never lapped on seeds 0 and 4: the cars learned to
-    # creep at ~1 m/s; lr 6e-3, 8 episodes a step: a median 6,585, up to 12,416
+    # live, 64 cars each driving whole episodes, an update per 5 of them: a car laps after a
+    # median 6,830 vector steps (~46 s at 8x) over seeds 0-19, at most 8,638. With the rays
+    # closest together ahead, an update per 4 never lapped on seed 4 (the cars creep at ~1 m/s)
+    # and took 8,847 steps on seed 0 (59.6 s live); per 2, 3 or 8 one seed of 0-9 never lapped;
+    # per 6, 10 of 10 but up to 10,246; lr 2e-3, 10 of 10 but a median of ~8,700
     _REINFORCE_RACE,
-    episodes_per_update=4,
+    episodes_per_update=5,
 )
 
 _RACE = {"info_keys": ("laps",)}
