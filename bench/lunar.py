@@ -15,6 +15,7 @@ reference's ("final reward > 0": the episode's last reward was positive).
     python bench/lunar.py --algos reinforce --seeds 0 1 2 3 4 --json lunar.json
     python bench/lunar.py --algos reinforce --set use_baseline=false --set gamma=0.98
     python bench/lunar.py --algos reinforce --seeds 3 --verbose   # every evaluation as it runs
+    python bench/lunar.py --algos reinforce --budget 2000000     # schedules stretched to 2M steps
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import gymnasium as gym
 import game
 from agent import evaluate
 from agent.defaults import default_config
+from game.cli import positive_int
 from protocol import EVAL_SEED, Criterion, Protocol, run_learners
 from reporting import base_parser, report, setup
 
@@ -123,12 +125,22 @@ def main() -> None:
     )
     parser.add_argument("--envs", type=int, default=None, help="training envs (default: tuned)")
     parser.add_argument("--verbose", action="store_true", help="print every evaluation as it runs")
+    parser.add_argument(
+        "--budget",
+        type=positive_int,
+        default=BUDGET,
+        help=f"env steps per run, also the length of annealed schedules (default {BUDGET:,})",
+    )
     args: argparse.Namespace = parser.parse_args()
     algo_overrides = parse_overrides(args.set, args.algos)
     train_overrides = {} if args.envs is None else {"num_envs": args.envs}
-    changes = [*args.set, *([f"envs={args.envs}"] if args.envs else [])]
+    changes = [
+        *args.set,
+        *([f"envs={args.envs}"] if args.envs else []),
+        *([f"budget={args.budget}"] if args.budget != BUDGET else []),
+    ]
     info = setup()
-    budgets = dict.fromkeys(PROTOCOLS, BUDGET)
+    budgets = dict.fromkeys(PROTOCOLS, args.budget)
     protocols = {a: dataclasses.replace(p, verbose=args.verbose) for a, p in PROTOCOLS.items()}
     results = {
         algo: run_learners(
