@@ -147,6 +147,11 @@ class ReinforceConfig(LearnerConfig):
     classic VPG fits its baseline); 0 = the value loss joins the policy's one step."""
     vf_learning_rate: float = 1e-3
     """Adam's step size for the value network's own steps (value_steps > 0)."""
+    value_batches: int = 1
+    """With value_steps > 0: those steps fit the returns of this many most recent batches, the
+    current one included (1 = the current batch alone). Every target is still a Monte Carlo
+    return, and a baseline that ignores the action leaves the gradient unbiased; fitted on more
+    returns it follows each batch's luck less."""
     value_scale: float = 0.0
     """The value network predicts returns / value_scale; 0 = symlog(returns) (any scale)."""
     anneal_lr: bool = False
@@ -175,6 +180,7 @@ class ReinforceConfig(LearnerConfig):
         _require(self.vf_coef >= 0, self, "vf_coef", "a number >= 0")
         _require(self.value_steps >= 0, self, "value_steps", "an integer >= 0")
         _require(self.vf_learning_rate > 0, self, "vf_learning_rate", "a number > 0")
+        _require(self.value_batches >= 1, self, "value_batches", "an integer >= 1")
         _require(self.value_scale >= 0, self, "value_scale", "a number >= 0")
         _require(self.average_updates >= 0, self, "average_updates", "an integer >= 0")
         _require(0 <= self.adam_beta1 < 1, self, "adam_beta1", "a number in [0, 1)")

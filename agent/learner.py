@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from typing import NamedTuple, Protocol
 
@@ -68,6 +69,9 @@ class Learner(Protocol):
     optimizer: Adam
     value_optimizer: Adam | None
     """The value network's own optimiser, when it has one (REINFORCE's fitted baseline)."""
+    value_history: deque[tuple[torch.Tensor, torch.Tensor]] | None
+    """The recent batches (observations, value targets) that optimiser fits (REINFORCE); None
+    for a learner without one."""
 
     def observe(self, step: Transition) -> None:
         """Store one vector-env step."""

@@ -107,6 +107,7 @@ class PPO:
         model = self.policy.model
         self.optimizer = Adam(model.flat_parameters, config.learning_rate, eps=1e-5)
         self.value_optimizer = None  # one optimiser for both heads
+        self.value_history = None
         assert model.critic is not None, "PPO learns a value network"
         self.gradient = PPOGradient(NumpyMLP(model.actor), NumpyMLP(model.critic))
         self._flat_grad = model.flat_parameters.grad.numpy()

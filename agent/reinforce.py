@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -144,6 +145,10 @@ class Reinforce:
                 config.vf_learning_rate,
                 grad=model.flat_parameters.grad[critic],
             )
+        self.value_history: deque[tuple[torch.Tensor, torch.Tensor]] = deque(
+            maxlen=config.value_batches
+        )
+        """The last `value_batches` batches' observations and value targets (value_steps > 0)."""
         self.buffer = EpisodeBuffer(num_envs, (obs_dim,))
         self.evaluated_policy = self.policy
         """The policy evaluated and watched: the trained one, or its weights' moving average
@@ -229,9 +234,12 @@ class Reinforce:
             log_probs_after = torch.log_softmax(model.actor(obs), dim=-1)
             kl = (log_probs_before.exp() * (log_probs_before - log_probs_after)).sum(-1).mean()
         if self.value_optimizer is not None:
+            self.value_history.append((obs, target))
+            fit_obs = torch.cat([o for o, _ in self.value_history])
+            fit_target = torch.cat([t for _, t in self.value_history])
             for _ in range(cfg.value_steps):
                 grad.zero_()
-                (target - model.value(obs)).pow(2).mean().backward()
+                (fit_target - model.value(fit_obs)).pow(2).mean().backward()
                 self.value_optimizer.step()  # unclipped: a regression, not a policy step
         if cfg.average_updates:
             average = self.evaluated_policy.model.flat_parameters.data

@@ -41,6 +41,7 @@ def training_payload(trainer: Trainer) -> dict[str, Any]:
         "torch_version": str(torch.__version__),
     }
     value_optimizer = trainer.learner.value_optimizer
+    value_history = trainer.learner.value_history
     evaluated = trainer.evaluated_policy
     return {
         "metadata": metadata,
@@ -48,6 +49,7 @@ def training_payload(trainer: Trainer) -> dict[str, Any]:
         "average": None if evaluated is policy else evaluated.model.state_dict(),
         "optimizer": trainer.learner.optimizer.state_dict(),
         "value_optimizer": None if value_optimizer is None else value_optimizer.state_dict(),
+        "value_history": None if value_history is None else [list(b) for b in value_history],
         "obs_rms": None if policy.obs_rms is None else policy.obs_rms.state_dict(),
         "rng": {"torch": torch.get_rng_state(), "numpy": policy.rng.bit_generator.state},
     }
@@ -69,6 +71,9 @@ def restore_training(trainer: Trainer, path: Path, payload: dict[str, Any]) -> N
         value_optimizer = trainer.learner.value_optimizer
         if value_optimizer is not None:
             value_optimizer.load_state_dict(payload["value_optimizer"])
+        value_history = trainer.learner.value_history
+        if value_history is not None:  # absent from checkpoints older than value_batches
+            value_history.extend(tuple(b) for b in payload.get("value_history") or ())
         torch.set_rng_state(payload["rng"]["torch"])
         trainer.policy.rng.bit_generator.state = payload["rng"]["numpy"]
         trainer.num_timesteps = int(metadata["num_timesteps"])

@@ -176,6 +176,37 @@ def test_value_steps_fit_the_baseline_to_the_returns_and_leave_the_policy_alone(
     assert value.item() == pytest.approx(0.2, abs=1e-4)  # predicted as return / value_scale
 
 
+def test_value_batches_fit_the_baseline_to_the_returns_of_the_last_batches():
+    def fitted_values(value_batches):
+        torch.manual_seed(0)
+        learner = learner_on_one_input(
+            gamma=1.0,
+            use_baseline=True,
+            value_steps=300,
+            value_batches=value_batches,
+            vf_learning_rate=0.05,
+            value_scale=10.0,
+        )
+        obs = np.ones((1, 1), np.float32)
+        out = learner.policy.act(obs)
+        values = []
+        # one observation throughout; batches' returns-to-go: (3, 2, 1), then (5,), then (0,)
+        for rewards in ([1.0, 1.0, 1.0], [5.0], [0.0]):
+            for t, reward in enumerate(rewards):
+                done = np.array([t == len(rewards) - 1])
+                no = np.array([False])
+                reward = np.array([reward], np.float32)
+                learner.observe(Transition(obs, out, reward, done, no, obs, obs))
+            list(learner.update(1.0))
+            value = learner.policy.model.value(torch.ones(1, 1)).detach()
+            values.append(learner.baseline(value)[0])
+        return values
+
+    # least squares on one observation: the mean of the returns fitted
+    assert fitted_values(1) == pytest.approx([2.0, 5.0, 0.0], abs=1e-3)
+    assert fitted_values(2) == pytest.approx([2.0, 11 / 4, 5 / 2], abs=1e-3)  # the last two
+
+
 def test_the_evaluated_policy_is_the_moving_average_of_the_trained_weights():
     def trained(average_updates):
         torch.manual_seed(0)

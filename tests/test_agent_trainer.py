@@ -30,7 +30,11 @@ def cartpole_trainer(run_dir=None, algo="ppo", total=1024, seed=0, value_steps=0
         PPOConfig(n_steps=32, batch_size=64, n_epochs=2, normalize_obs=True)
         if algo == "ppo"
         else ReinforceConfig(
-            episodes_per_update=4, use_baseline=True, normalize_obs=True, value_steps=value_steps
+            episodes_per_update=4,
+            use_baseline=True,
+            normalize_obs=True,
+            value_steps=value_steps,
+            value_batches=2 if value_steps else 1,
         )
     )
     train = {"eval_every_steps": 0, **train}
@@ -85,6 +89,11 @@ def test_resume_continues_counters_weights_optimizer_and_logs(tmp_path, algo, va
         value_state = resumed.learner.value_optimizer.state_dict()
         assert value_state["steps"] == first.learner.value_optimizer.steps == 3 * first.updates
         assert torch.equal(value_state["exp_avg"], first.learner.value_optimizer.exp_avg)
+        # and the two batches it fits: the next fit goes on where the first run's would
+        history, first_history = resumed.learner.value_history, first.learner.value_history
+        assert len(history) == len(first_history) == 2
+        for (obs, target), (first_obs, first_target) in zip(history, first_history, strict=True):
+            assert torch.equal(obs, first_obs) and torch.equal(target, first_target)
     np.testing.assert_array_equal(resumed.policy.obs_rms.mean, first.policy.obs_rms.mean)
     assert resumed.policy.rng.bit_generator.state == first.policy.rng.bit_generator.state
 
