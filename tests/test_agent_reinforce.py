@@ -144,22 +144,27 @@ def test_annealed_entropy_bonus_scales_with_progress():
     assert torch.equal(halfway, parameters_after_update(0.125, False, 0.5))
 
 
+def baseline_learner(**config) -> Reinforce:
+    """`learner_on_one_input` with a value baseline fitted by its own steps, undiscounted."""
+    torch.manual_seed(0)
+    settings = {"gamma": 1.0, "vf_learning_rate": 0.05, "value_scale": 10.0, **config}
+    return learner_on_one_input(use_baseline=True, **settings)
+
+
+def observe_episode(learner: Reinforce, rewards: list[float]) -> None:
+    """One episode of `rewards`, every step at the observation 1."""
+    obs = np.ones((1, 1), np.float32)
+    out = learner.policy.act(obs)
+    for t, reward in enumerate(rewards):
+        done, no = np.array([t == len(rewards) - 1]), np.array([False])
+        step_reward = np.array([reward], np.float32)
+        learner.observe(Transition(obs, out, step_reward, done, no, obs, obs))
+
+
 def test_value_steps_fit_the_baseline_to_the_returns_and_leave_the_policy_alone():
     def updated(value_steps):
-        torch.manual_seed(0)
-        learner = learner_on_one_input(
-            gamma=1.0,
-            use_baseline=True,
-            value_steps=value_steps,
-            vf_learning_rate=0.05,
-            value_scale=10.0,
-        )
-        obs = np.ones((1, 1), np.float32)
-        out = learner.policy.act(obs)
-        for t in range(3):  # rewards 1, 1, 1 from one observation: returns-to-go 3, 2, 1
-            done = np.array([t == 2])
-            no = np.array([False])
-            learner.observe(Transition(obs, out, np.ones(1, np.float32), done, no, obs, obs))
+        learner = baseline_learner(value_steps=value_steps)
+        observe_episode(learner, [1.0, 1.0, 1.0])  # returns-to-go 3, 2, 1
         (report,) = learner.update(1.0)
         assert report.stats.samples == 3
         assert report.stats.gradient_steps == 1 + value_steps
@@ -178,25 +183,11 @@ def test_value_steps_fit_the_baseline_to_the_returns_and_leave_the_policy_alone(
 
 def test_value_batches_fit_the_baseline_to_the_returns_of_the_last_batches():
     def fitted_values(value_batches):
-        torch.manual_seed(0)
-        learner = learner_on_one_input(
-            gamma=1.0,
-            use_baseline=True,
-            value_steps=300,
-            value_batches=value_batches,
-            vf_learning_rate=0.05,
-            value_scale=10.0,
-        )
-        obs = np.ones((1, 1), np.float32)
-        out = learner.policy.act(obs)
+        learner = baseline_learner(value_steps=300, value_batches=value_batches)
         values = []
-        # one observation throughout; batches' returns-to-go: (3, 2, 1), then (5,), then (0,)
+        # batches' returns-to-go: (3, 2, 1), then (5,), then (0,)
         for rewards in ([1.0, 1.0, 1.0], [5.0], [0.0]):
-            for t, reward in enumerate(rewards):
-                done = np.array([t == len(rewards) - 1])
-                no = np.array([False])
-                reward = np.array([reward], np.float32)
-                learner.observe(Transition(obs, out, reward, done, no, obs, obs))
+            observe_episode(learner, rewards)
             list(learner.update(1.0))
             value = learner.policy.model.value(torch.ones(1, 1)).detach()
             values.append(learner.baseline(value)[0])
